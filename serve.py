@@ -1,0 +1,54 @@
+"""Serve the app on gevent, ready for thousands of sockets: `python serve.py` (what `make run` does).
+
+This file sits outside the package so that gevent patches the standard library before any of
+the app (or its libraries) is imported.
+"""
+
+# gevent must patch the standard library before anything else imports it.
+from gevent import monkey
+
+monkey.patch_all()
+
+import os  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+
+from flask_migrate import upgrade  # noqa: E402
+
+from webapp import StartupError, create_app  # noqa: E402
+from webapp.extensions import socketio  # noqa: E402
+from webapp.importer import import_event, imported_version  # noqa: E402
+
+
+def raise_open_file_limit() -> int:
+    """Raise the soft limit on open files to the hard limit; each websocket needs descriptors."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def main() -> int:
+    """Migrate the database, import the event if its files changed, and serve."""
+    try:
+        app = create_app({"SOCKETIO_ASYNC_MODE": "gevent"})
+    except StartupError as exc:
+        print(f"Venue Live cannot start: {exc.message}", file=sys.stderr)
+        return 2
+    with app.app_context():
+        upgrade()
+        event = app.extensions["event"]
+        if imported_version() != event.version:
+            print(f"Imported the event: {import_event(event)}")
+    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5000"))
+    limit = raise_open_file_limit()
+    print(
+        f"Venue Live: {event.event.short_name.en} on http://{host}:{port} (open-file limit {limit})",
+        flush=True,
+    )
+    socketio.run(app, host=host, port=port, log_output=os.environ.get("ACCESS_LOG") == "1")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Venue Live: a live map of a multi-venue hybrid event."""
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from webapp import api, assets, cli, errors, i18n, pages, templating
+from webapp.assets import MissingAssetError, check_vendor_files
+from webapp.clock import parse_moment
+from webapp.config import ROOT, Config
+from webapp.eventdata import EventDataError, load_event
+from webapp.extensions import compress, db, migrate, socketio
+
+
+class StartupError(click.ClickException):
+    """The app cannot start; the message is one sentence saying which file or setting is wrong."""
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets the pages read while staff write; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _load(app: Flask) -> None:
+    """Load the event data, the vendored assets and EVENT_NOW; raise StartupError on any problem."""
+    try:
+        event = load_event(app.config["VENUES_FILE"], app.config["PROGRAM_FILE"])
+        app.extensions["vendor_versions"] = check_vendor_files(app.config["NODE_MODULES"])
+    except (EventDataError, MissingAssetError) as exc:
+        raise StartupError(str(exc)) from None
+    app.extensions["event"] = event
+    app.extensions["event_now"] = None
+    if app.config.get("EVENT_NOW"):
+        try:
+            app.extensions["event_now"] = parse_moment(app.config["EVENT_NOW"], event.tz)
+        except ValueError as exc:
+            raise StartupError(f"EVENT_NOW: {exc}") from None
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the app: read settings, load the event, bind extensions, register blueprints."""
+    app = Flask(__name__, static_folder=None, template_folder=str(ROOT / "templates"))
+    # Flask's own static route is replaced by assets.static_file, which serves compressed copies.
+    app.static_folder, app.static_url_path = str(ROOT / "static"), "/static"
+    app.config.from_object(Config())
+    if config:
+        app.config.update(config)
+    app.json.ensure_ascii = False  # Korean as UTF-8, a third of the bytes of \u escapes
+    _load(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    compress.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        cors_allowed_origins=[],
+    )
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    assets.init_app(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app

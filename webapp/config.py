@@ -1,0 +1,55 @@
+"""Configuration read from the environment, with safe defaults for one machine."""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = ROOT / "var"
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+
+
+def _secret_key() -> str:
+    """Return SECRET_KEY, or a random key kept under var/ so there is never a usable default."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = VAR_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Created with owner-only permissions: the key signs every session cookie.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+class Config:
+    """Settings for one deployment; every value can be set through the environment."""
+
+    def __init__(self) -> None:
+        env = os.environ.get
+        self.SECRET_KEY = _secret_key()
+        self.SQLALCHEMY_DATABASE_URI = env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'venue-live.db'}"
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.VENUES_FILE = env("VENUES_FILE") or str(ROOT / "venues.geojson")
+        self.PROGRAM_FILE = env("PROGRAM_FILE") or str(ROOT / "program.json")
+        self.EVENT_NOW = env("EVENT_NOW") or None
+        self.SOCKETIO_MESSAGE_QUEUE = env("SOCKETIO_MESSAGE_QUEUE") or None
+        self.SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE") or "threading"
+        self.TILES_URL = env("TILES_URL") or OSM_TILES
+        self.TILES_ATTRIBUTION = env("TILES_ATTRIBUTION") or OSM_ATTRIBUTION
+        self.NODE_MODULES = env("NODE_MODULES") or str(ROOT / "node_modules")
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", "0") == "1"
+        self.COMPRESS_ALGORITHM = ["br", "gzip"]
+        # Files are served pre-compressed by webapp.assets; Flask-Compress handles pages and JSON only.
+        self.COMPRESS_STREAMS = False
+        self.COMPRESS_MIN_SIZE = 500
+        self.SEND_FILE_MAX_AGE_DEFAULT = 3600
+        self.JSON_SORT_KEYS = False

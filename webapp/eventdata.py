@@ -1,0 +1,331 @@
+"""Load and validate the event's two data files: venues.geojson and program.json."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+
+LANGS = ("ko", "en")
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+def _check_lon_lat(value: tuple[float, float]) -> tuple[float, float]:
+    lon, lat = value
+    if not -180 <= lon <= 180:
+        raise ValueError(f"longitude {lon} is outside -180..180")
+    if not -90 <= lat <= 90:
+        raise ValueError(f"latitude {lat} is outside -90..90")
+    return value
+
+
+def _check_https(value: str) -> str:
+    if not value.startswith("https://") or len(value) < 12:
+        raise ValueError(f"must be an https:// URL (got {value!r})")
+    return value
+
+
+LonLat = Annotated[tuple[float, float], AfterValidator(_check_lon_lat)]
+HttpsUrl = Annotated[str, AfterValidator(_check_https)]
+
+
+class Strict(BaseModel):
+    """Base for the data models: unknown fields are refused, values never change."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Localized(Strict):
+    """A text in Korean and English."""
+
+    ko: Text
+    en: Text
+
+    def get(self, lang: str) -> str:
+        """Return the text in lang, Korean when lang is not English."""
+        return self.en if lang == "en" else self.ko
+
+
+class Room(Strict):
+    id: Slug
+    name: Localized
+    floor: Annotated[str, StringConstraints(min_length=1, max_length=10)]
+    capacity: Annotated[int, Field(ge=1)] | None = None
+    provenance: Literal["sourced", "reconstructed"]
+
+
+class Station(Strict):
+    name: Localized
+    lines: list[Localized] = []
+    distance_m: Annotated[float, Field(ge=0)]
+    coordinates: LonLat
+
+
+class VenueProperties(Strict):
+    id: Slug
+    name: Localized
+    short_name: Localized
+    address: Localized
+    postcode: str | None = None
+    position: Literal["exact", "approximate"]
+    accuracy_m: Annotated[float, Field(gt=0)]
+    position_note: Localized | None = None
+    station: Station | None = None
+    transit_hints: dict[Slug, Localized] = {}
+    rooms: Annotated[list[Room], Field(min_length=1)]
+    sources: list[str] = []
+
+
+class Point(Strict):
+    type: Literal["Point"]
+    coordinates: LonLat
+
+
+class Polygon(Strict):
+    type: Literal["Polygon"]
+    coordinates: Annotated[list[Annotated[list[LonLat], Field(min_length=4)]], Field(min_length=1)]
+
+
+class VenueFeature(Strict):
+    type: Literal["Feature"]
+    id: Slug | None = None
+    geometry: Annotated[Point | Polygon, Field(discriminator="type")]
+    properties: VenueProperties
+
+    @property
+    def lon_lat(self) -> tuple[float, float]:
+        """Return the point to pin: the Point, or the mean of the footprint's outer ring."""
+        if isinstance(self.geometry, Point):
+            return self.geometry.coordinates
+        ring = self.geometry.coordinates[0][:-1]
+        return (sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring))
+
+
+class VenueCollection(Strict):
+    type: Literal["FeatureCollection"]
+    features: Annotated[list[VenueFeature], Field(min_length=1)]
+
+
+class Speaker(Strict):
+    name: Localized
+    affiliation: Localized | None = None
+
+
+class Track(Strict):
+    id: Slug
+    name: Localized
+    color: Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class SessionData(Strict):
+    id: Slug
+    title: Localized
+    description: Localized | None = None
+    track: Slug
+    speakers: list[Speaker] = []
+    start: AwareDatetime
+    end: AwareDatetime
+    venue: Slug | None
+    room: Slug | None
+    mode: Literal["in_person", "online", "hybrid"]
+    stream_url: HttpsUrl | None = None
+    language: Literal["ko", "en", "ko-en"] = "ko"
+    provenance: Literal["sourced", "reconstructed"]
+    note: Localized | None = None
+
+
+class EventInfo(Strict):
+    id: Slug
+    name: Localized
+    short_name: Localized
+    timezone: str
+    days: Annotated[list[date], Field(min_length=1)]
+    url: HttpsUrl | None = None
+    organiser: Localized | None = None
+    sources: list[str] = []
+
+
+class Program(Strict):
+    event: EventInfo
+    tracks: Annotated[list[Track], Field(min_length=1)]
+    sessions: Annotated[list[SessionData], Field(min_length=1)]
+
+
+class EventDataError(Exception):
+    """A data file is unusable; the message is one sentence naming the file, the item and the field."""
+
+    def __init__(self, file: str, item: str | None, field_: str | None, problem: str) -> None:
+        where = ", ".join(part for part in (item, f"field '{field_}'" if field_ else None) if part)
+        super().__init__(f"{file}: {where + ': ' if where else ''}{problem}")
+        self.file, self.item, self.field, self.problem = file, item, field_, problem
+
+
+@dataclass(frozen=True)
+class EventData:
+    """The validated event: venues, tracks and sessions, with look-ups by id."""
+
+    venues: list[VenueFeature]
+    program: Program
+    version: str
+    venues_by_id: dict[str, VenueProperties] = field(default_factory=dict)
+    rooms_by_id: dict[str, tuple[str, Room]] = field(default_factory=dict)
+    tracks_by_id: dict[str, Track] = field(default_factory=dict)
+
+    @property
+    def event(self) -> EventInfo:
+        return self.program.event
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.program.event.timezone)
+
+    @property
+    def first_start(self) -> datetime:
+        """Return when the first day's program begins: the moment shown outside the event."""
+        first_day = self.program.event.days[0]
+        starts = [s.start for s in self.program.sessions if s.start.astimezone(self.tz).date() == first_day]
+        return min(starts) if starts else datetime.combine(first_day, datetime.min.time(), tzinfo=self.tz)
+
+
+def _read_json(path: Path) -> tuple[bytes, object]:
+    name = path.name
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise EventDataError(name, None, None, f"file not found at {path}") from None
+    try:
+        return raw, json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EventDataError(name, None, None, f"not valid JSON ({exc})") from None
+
+
+def _field_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _raise_first(name: str, raw: object, exc: ValidationError, collection: str, noun: str) -> None:
+    """Turn pydantic's first error into an EventDataError naming the item by its id."""
+    error = exc.errors()[0]
+    loc = tuple(part for part in error["loc"] if part not in ("Point", "Polygon"))
+    item = None
+    if len(loc) >= 2 and loc[0] == collection and isinstance(loc[1], int):
+        try:
+            entry = raw[collection][loc[1]]
+            ident = entry.get("id") or entry.get("properties", {}).get("id")
+        except (AttributeError, IndexError, KeyError, TypeError):
+            ident = None
+        item = f"{noun} '{ident}'" if ident else f"{noun} #{loc[1] + 1}"
+        loc = loc[2:]
+    message = error["msg"]
+    if error["type"] == "missing":
+        message = "is missing"
+    elif error["type"] == "extra_forbidden":
+        message = "is not a known field"
+    raise EventDataError(name, item, _field_path(loc) or None, message) from None
+
+
+def _unique(name: str, noun: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for ident in ids:
+        if ident in seen:
+            raise EventDataError(name, f"{noun} '{ident}'", "id", "is used twice")
+        seen.add(ident)
+
+
+def _check_venues(name: str, venues: list[VenueFeature]) -> None:
+    _unique(name, "feature", [f.properties.id for f in venues])
+    _unique(name, "room", [room.id for f in venues for room in f.properties.rooms])
+    known = {f.properties.id for f in venues}
+    for feature in venues:
+        props = feature.properties
+        if feature.id is not None and feature.id != props.id:
+            raise EventDataError(name, f"feature '{props.id}'", "id", "differs from properties.id")
+        for other in props.transit_hints:
+            if other not in known:
+                raise EventDataError(
+                    name, f"feature '{props.id}'", f"transit_hints.{other}", "names an unknown venue"
+                )
+
+
+def _check_program(name: str, program: Program, venues: dict[str, VenueProperties]) -> None:
+    try:
+        tz = ZoneInfo(program.event.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise EventDataError(
+            name, "event", "timezone", f"'{program.event.timezone}' is not a known time zone"
+        ) from None
+    _unique(name, "track", [t.id for t in program.tracks])
+    _unique(name, "session", [s.id for s in program.sessions])
+    tracks = {t.id for t in program.tracks}
+    days = set(program.event.days)
+    for s in program.sessions:
+        item = f"session '{s.id}'"
+        if s.track not in tracks:
+            raise EventDataError(name, item, "track", f"'{s.track}' is not listed in tracks")
+        if s.end <= s.start:
+            raise EventDataError(name, item, "end", "is not after start")
+        if s.start.astimezone(tz).date() not in days:
+            raise EventDataError(name, item, "start", "is not on one of the event's days")
+        if s.mode in ("online", "hybrid") and not s.stream_url:
+            raise EventDataError(name, item, "stream_url", f"is required for a {s.mode} session")
+        if s.mode == "online" and s.venue is None:
+            if s.room is not None:
+                raise EventDataError(name, item, "room", "is set but venue is not")
+            continue
+        if s.venue is None:
+            raise EventDataError(name, item, "venue", f"is required for a {s.mode} session")
+        if s.venue not in venues:
+            raise EventDataError(name, item, "venue", f"'{s.venue}' is not a venue in the venues file")
+        if s.room is None:
+            raise EventDataError(name, item, "room", "is required when venue is set")
+        if s.room not in {r.id for r in venues[s.venue].rooms}:
+            raise EventDataError(name, item, "room", f"'{s.room}' is not a room of venue '{s.venue}'")
+
+
+def load_event(venues_file: str | Path, program_file: str | Path) -> EventData:
+    """Read, validate and cross-check both files; raise EventDataError on the first problem."""
+    venues_path, program_path = Path(venues_file), Path(program_file)
+    venues_raw, venues_json = _read_json(venues_path)
+    program_raw, program_json = _read_json(program_path)
+    try:
+        collection = VenueCollection.model_validate(venues_json)
+    except ValidationError as exc:
+        _raise_first(venues_path.name, venues_json, exc, "features", "feature")
+    _check_venues(venues_path.name, collection.features)
+    venues_by_id = {f.properties.id: f.properties for f in collection.features}
+    try:
+        program = Program.model_validate(program_json)
+    except ValidationError as exc:
+        _raise_first(program_path.name, program_json, exc, "sessions", "session")
+    _check_program(program_path.name, program, venues_by_id)
+    version = hashlib.sha256(venues_raw + b"\0" + program_raw).hexdigest()[:16]
+    return EventData(
+        venues=collection.features,
+        program=program,
+        version=version,
+        venues_by_id=venues_by_id,
+        rooms_by_id={r.id: (v.id, r) for v in venues_by_id.values() for r in v.rooms},
+        tracks_by_id={t.id: t for t in program.tracks},
+    )
+
+
+def event_day(moment: datetime, tz: ZoneInfo) -> date:
+    """Return the calendar day of moment in the event's time zone."""
+    return moment.astimezone(tz).date()

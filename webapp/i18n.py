@@ -1,0 +1,33 @@
+"""The page language: Korean or English, from ?lang=, then a cookie, then Accept-Language."""
+
+from flask import Flask, Response, request
+from flask_babel import Babel
+
+LANGUAGES = ("ko", "en")
+COOKIE = "lang"
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    """Return the language to show this request in."""
+    for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
+        if candidate in LANGUAGES:
+            return candidate
+    return request.accept_languages.best_match(LANGUAGES) or "ko"
+
+
+def _remember_choice(response: Response) -> Response:
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES and request.cookies.get(COOKIE) != chosen:
+        response.set_cookie(COOKIE, chosen, max_age=365 * 86400, httponly=True, samesite="Lax")
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel and remember a language picked with ?lang=."""
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.extensions["event"].event.timezone)
+    babel.init_app(app, locale_selector=select_locale)
+    app.after_request(_remember_choice)

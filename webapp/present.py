@@ -1,0 +1,97 @@
+"""Turn models into what a page shows, in one language and the event's time zone."""
+
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+
+from webapp.eventdata import EventData
+from webapp.mapview import MapPin
+from webapp.models import Session, Venue
+
+
+def pick(text: dict | None, lang: str) -> str:
+    """Return a {"ko", "en"} text in lang ('' for None)."""
+    if not text:
+        return ""
+    return text["en"] if lang == "en" else text["ko"]
+
+
+def hhmm(moment: datetime, tz: ZoneInfo) -> str:
+    """Return the local time of day, e.g. 14:00."""
+    return moment.astimezone(tz).strftime("%H:%M")
+
+
+def session_view(s: Session, lang: str, event: EventData) -> dict:
+    """Return a session as the pages and the page script show it."""
+    tz = event.tz
+    track = event.tracks_by_id.get(s.track_id)
+    return {
+        "id": s.id,
+        "title": s.title(lang),
+        "start": s.start_at.astimezone(tz).isoformat(),
+        "end": s.end_at.astimezone(tz).isoformat(),
+        "time": f"{hhmm(s.start_at, tz)}–{hhmm(s.end_at, tz)}",
+        "venue_id": s.venue_id,
+        "venue": s.venue.short_name(lang) if s.venue else _("Online"),
+        "room_id": s.room_id,
+        "room": s.room.name(lang) if s.room else "",
+        "track": track.name.get(lang) if track else s.track_id,
+        "color": track.color if track else "#444444",
+        "mode": s.mode,
+        "status": s.status,
+        "status_reason": s.status_reason,
+        "stream_url": s.stream_url,
+        "reconstructed": s.provenance == "reconstructed",
+        "url": f"/sessions/{s.id}",
+    }
+
+
+def popup_html(venue: Venue, lang: str) -> str:
+    """Return the static part of a venue's map popup; now/next is filled in by the page script."""
+    props = venue.properties
+    parts = [
+        f'<div class="popup" data-venue="{escape(venue.id)}">',
+        f'<h3 class="popup__title"><a href="/venues/{escape(venue.id)}">{escape(venue.name(lang))}</a></h3>',
+        f'<p class="popup__address">{escape(pick(props["address"], lang))}</p>',
+    ]
+    if venue.position == "approximate":
+        note = pick(props.get("position_note"), lang)
+        label = _("Approximate location (within about %(m)d m).", m=round(venue.accuracy_m))
+        parts.append(f'<p class="popup__approx">{escape(label)} {escape(note)}</p>')
+    station = props.get("station")
+    if station:
+        text = _(
+            "Nearest station: %(name)s, about %(m)d m",
+            name=pick(station["name"], lang),
+            m=station["distance_m"],
+        )
+        parts.append(f'<p class="popup__station">{escape(text)}</p>')
+    parts.append(f'<div class="popup__nownext" data-now-next="{escape(venue.id)}"></div>')
+    rooms = "".join(
+        f'<li data-room="{escape(r.id)}">{escape(r.name(lang))} <span class="muted">{escape(r.floor)}</span></li>'
+        for r in venue.rooms
+    )
+    parts.append(
+        f'<details class="popup__rooms"><summary>{escape(_("Rooms"))} ({len(venue.rooms)})</summary>'
+    )
+    parts.append(f"<ul>{rooms}</ul></details></div>")
+    return "".join(parts)
+
+
+def venue_pins(venues: list[Venue], lang: str) -> list[MapPin]:
+    """Return the map pins for venues in lang."""
+    return [
+        MapPin(
+            id=v.id,
+            name=v.name(lang),
+            short_name=v.short_name(lang),
+            lat=v.lat,
+            lon=v.lon,
+            approximate=v.position == "approximate",
+            accuracy_m=v.accuracy_m,
+            popup_html=popup_html(v, lang),
+        )
+        for v in venues
+    ]
