@@ -4,12 +4,12 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 
-from webapp import api, assets, cli, errors, i18n, pages, templating
+from webapp import api, assets, auth, cli, errors, i18n, live, pages, staff, templating
 from webapp.assets import MissingAssetError, check_vendor_files
 from webapp.clock import parse_moment
 from webapp.config import ROOT, Config
 from webapp.eventdata import EventDataError, load_event
-from webapp.extensions import compress, db, migrate, socketio
+from webapp.extensions import compress, csrf, db, limiter, migrate, socketio
 
 
 class StartupError(click.ClickException):
@@ -55,6 +55,8 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     compress.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
     socketio.init_app(
@@ -70,6 +72,9 @@ def create_app(config: dict | None = None) -> Flask:
     assets.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    auth.init_app(app)
+    app.register_blueprint(staff.bp)
     errors.init_app(app)
+    live.init_app()
     cli.init_app(app)
     return app

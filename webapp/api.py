@@ -1,8 +1,12 @@
 """The JSON API under /api/."""
 
 from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user
 
+from webapp.auth import bearer_staff
+from webapp.changes import ChangeError, active_announcements, apply_change, changes_since, head_seq
 from webapp.errors import ApiError
+from webapp.extensions import csrf
 from webapp.program import get_session, list_sessions, list_venues, parse_filters
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -40,3 +44,45 @@ def session(session_id: str):
     if found is None:
         raise ApiError(404, "not_found", f"There is no session '{session_id}'.")
     return jsonify(found.to_dict(_event().tz))
+
+
+@bp.get("/changes")
+def changes():
+    """Return the changes after ?since=N (polling fallback for pages that cannot hold a socket)."""
+    since = request.args.get("since", "0")
+    if not since.isdigit():
+        raise ApiError(400, "bad_filter", "since must be a whole number, the last seq you have (0 for all).")
+    head = head_seq()
+    found = changes_since(int(since), 1000)
+    response = jsonify(
+        seq=head,
+        more=bool(found) and found[-1].seq < head,
+        changes=[c.to_dict() for c in found],
+        announcements=[a.to_dict() for a in active_announcements()],
+    )
+    response.set_etag(f"{head}-{since}")
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)
+
+
+@bp.post("/changes")
+@csrf.exempt  # a bearer token needs no CSRF token; a cookie session is checked below
+def post_change():
+    """Apply one staff change: move, retime, cancel, restore, room_status, stream_status, announce, retract, undo."""
+    staff = bearer_staff()
+    if staff is None:
+        if request.headers.get("Authorization"):
+            raise ApiError(401, "unauthorized", "That bearer token is not valid or was revoked.")
+        if not current_user.is_authenticated:
+            raise ApiError(401, "unauthorized", "Sign in as staff, or send Authorization: Bearer <token>.")
+        csrf.protect()
+        staff = current_user
+    data = request.get_json(silent=True)
+    try:
+        change = apply_change(data, by=staff.name)
+    except ChangeError as exc:
+        body = {"error": exc.error, "message": exc.message}
+        if exc.current is not None:
+            body["current"] = exc.current
+        return jsonify(body), exc.status
+    return jsonify(change.to_dict()), 201

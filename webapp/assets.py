@@ -17,6 +17,7 @@ bp = Blueprint("assets", __name__)
 VENDOR_FILES = {
     "leaflet.js": ("leaflet", "dist/leaflet.js"),
     "leaflet.css": ("leaflet", "dist/leaflet.css"),
+    "socket.io.esm.min.js": ("socket.io-client", "dist/socket.io.esm.min.js"),
 }
 COMPRESSIBLE = (
     "text/",

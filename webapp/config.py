@@ -44,6 +44,9 @@ class Config:
         self.TILES_URL = env("TILES_URL") or OSM_TILES
         self.TILES_ATTRIBUTION = env("TILES_ATTRIBUTION") or OSM_ATTRIBUTION
         self.NODE_MODULES = env("NODE_MODULES") or str(ROOT / "node_modules")
+        self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI") or "memory://"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", "0") == "1"

@@ -1,9 +1,13 @@
 """Flask extensions, created unbound here and bound to the app in create_app."""
 
 from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -15,3 +19,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 compress = Compress()
 socketio = SocketIO()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from webapp.changes import session_columns, staff_state
 from webapp.eventdata import EventData
 from webapp.extensions import db
 from webapp.models import EventMeta, Room, Session, Venue
@@ -97,9 +98,15 @@ def _session_rows(event: EventData) -> list[tuple[type, str, dict]]:
 
 
 def import_event(event: EventData) -> ImportResult:
-    """Bring the database in line with the data files in one transaction; keep staff-set state."""
+    """Bring the database in line with the data files in one transaction, keeping every staff change."""
     counts = {"added": 0, "changed": 0, "same": 0}
+    # Staff changes live in the change log, not in the files: lay them over the files' values.
+    staff = staff_state()
     for model, ident, values in _venue_rows(event) + _session_rows(event):
+        if model is Session and ("session", ident) in staff:
+            values.update(session_columns(staff["session", ident]))
+        elif model is Room and ("room", ident) in staff:
+            values.update(staff["room", ident])
         counts[_upsert(model, ident, values)] += 1
     db.session.flush()
     removed = 0

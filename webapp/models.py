@@ -4,6 +4,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -121,6 +122,8 @@ class Session(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default="scheduled")
     status_reason: Mapped[str | None] = mapped_column(sa.String(500))
     stream_status: Mapped[str] = mapped_column(sa.String(20), default="scheduled")
+    # Bumped by every staff change: a stale edit (older version) is refused with 409.
+    version: Mapped[int] = mapped_column(default=1)
     # Speakers, description and provenance note, as loaded.
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
 
@@ -151,6 +154,7 @@ class Session(db.Model):
             "status_reason": self.status_reason,
             "provenance": self.provenance,
             "note": self.details.get("note"),
+            "version": self.version,
         }
 
 
@@ -161,3 +165,102 @@ class EventMeta(db.Model):
 
     key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
     value: Mapped[Any] = mapped_column(sa.JSON)
+
+
+class Staff(UserMixin, db.Model):
+    """A staff member who may change the program; there is no default account."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+
+class ApiToken(db.Model):
+    """A personal bearer token for scripts; only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    staff: Mapped[Staff] = relationship()
+
+
+class Announcement(db.Model):
+    """A message from staff to everyone or to one venue, shown until it expires or is retracted."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text_ko: Mapped[str] = mapped_column(sa.String(500))
+    text_en: Mapped[str] = mapped_column(sa.String(500))
+    venue_id: Mapped[str | None] = mapped_column(sa.ForeignKey("venues.id"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    retracted: Mapped[bool] = mapped_column(default=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the announcement as the API and the socket payloads show it."""
+        return {
+            "id": self.id,
+            "text": localized(self.text_ko, self.text_en),
+            "venue": self.venue_id,
+            "expires_at": self.expires_at.isoformat(),
+            "retracted": self.retracted,
+        }
+
+
+class LogHead(db.Model):
+    """One row holding the last seq; writers lock it, so seq has no gaps even on PostgreSQL."""
+
+    __tablename__ = "log_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+
+
+class Change(db.Model):
+    """One staff change, append-only: what it touched, the state before and after, who and when."""
+
+    __tablename__ = "changes"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    session_id: Mapped[str | None] = mapped_column(sa.String(80), index=True)
+    venue_id: Mapped[str | None] = mapped_column(sa.String(80))
+    room_id: Mapped[str | None] = mapped_column(sa.String(80))
+    announcement_id: Mapped[int | None]
+    undoes: Mapped[int | None]
+    # The title of the session, the room's or the announcement's text, in ko/en: for toasts and the log.
+    subject: Mapped[dict[str, str]] = mapped_column(sa.JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    by: Mapped[str] = mapped_column(sa.String(80))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the change as published over Socket.IO and served by /api/changes."""
+        return {
+            "seq": self.seq,
+            "kind": self.kind,
+            "session": self.session_id,
+            "venue": self.venue_id,
+            "room": self.room_id,
+            "announcement": self.announcement_id,
+            "undoes": self.undoes,
+            "subject": self.subject,
+            "before": self.before,
+            "after": self.after,
+            "at": self.at.isoformat(),
+            "by": self.by,
+        }

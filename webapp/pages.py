@@ -84,7 +84,9 @@ def index():
         key or "online": {"now": _views(nn.now, lang), "next": _views(nn.next, lang)}
         for key, nn in groups.items()
     }
-    return render_template("index.html", map=venue_map(lang), venues=venues, state=state, clock=clock)
+    # The page script recomputes now/next from these when a change arrives (or the clock moves).
+    live = {"now": clock.now.isoformat(), "ticking": clock.source == "real", "sessions": _views(today, lang)}
+    return render_template("index.html", map=venue_map(lang), venues=venues, state=state, live=live, clock=clock)
 
 
 @bp.get("/schedule")

@@ -95,3 +95,40 @@ def venue_pins(venues: list[Venue], lang: str) -> list[MapPin]:
         )
         for v in venues
     ]
+
+
+def live_data(lang: str, event: EventData, venues: list[Venue], seq: int, announcements: list) -> dict:
+    """Return what the page script needs to apply live changes: seq, names, words, announcements."""
+    return {
+        "event": event.event.id,
+        "seq": seq,
+        "lang": lang,
+        "tz": event.event.timezone,
+        "venues": {v.id: v.short_name(lang) for v in venues},
+        "rooms": {r.id: {"name": r.name(lang), "venue": v.id} for v in venues for r in v.rooms},
+        "announcements": [a.to_dict() for a in announcements],
+        "labels": {
+            "move": _("%(title)s moved to %(place)s"),
+            "retime": _("%(title)s is now at %(time)s"),
+            "cancel": _("%(title)s is cancelled"),
+            "restore": _("%(title)s is back on"),
+            "room_full": _("%(title)s is full"),
+            "room_open": _("%(title)s has seats again"),
+            "stream_live": _("%(title)s is streaming live"),
+            "stream_ended": _("%(title)s stream has ended"),
+            "stream_scheduled": _("%(title)s stream is scheduled"),
+            "undo": _("Change undone: %(title)s"),
+            "announce": _("Announcement"),
+            "retract": _("Announcement withdrawn"),
+            "live": _("Live"),
+            "reconnecting": _("Reconnecting…"),
+            "offline": _("Offline"),
+            "starred": _("Starred"),
+            "online": _("Online"),
+            "now": _("Now"),
+            "next": _("Next"),
+            "nothing": _("Nothing on now."),
+            "cancelled": _("Cancelled"),
+            "dismiss": _("Dismiss"),
+        },
+    }

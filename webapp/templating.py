@@ -8,7 +8,11 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from webapp.assets import vendor_url
+from webapp.changes import active_announcements, head_seq
+from webapp.present import live_data
 from webapp.present import pick as pick_text
+from webapp.program import list_venues
 
 
 def url_with(**changes) -> str:
@@ -30,6 +34,12 @@ def mode_label(mode: str) -> str:
     return {"in_person": _("In person"), "online": _("Online"), "hybrid": _("Hybrid")}.get(mode, mode)
 
 
+def page_live_data() -> dict:
+    """Return the live-update data for the page being rendered."""
+    event = current_app.extensions["event"]
+    return live_data(get_locale().language, event, list_venues(), head_seq(), active_announcements())
+
+
 def _context() -> dict:
     event = current_app.extensions["event"]
     lang = get_locale().language
@@ -47,4 +57,10 @@ def _context() -> dict:
 def init_app(app: Flask) -> None:
     """Register the template helpers."""
     app.context_processor(_context)
-    app.jinja_env.globals.update(url_with=url_with, day_label=day_label, mode_label=mode_label)
+    app.jinja_env.globals.update(
+        url_with=url_with,
+        day_label=day_label,
+        mode_label=mode_label,
+        page_live_data=page_live_data,
+        vendor_url=vendor_url,
+    )

@@ -1,0 +1,142 @@
+// Live updates: one Socket.IO connection per page. Applies every staff change once, in seq order,
+// catches up after sleep or a lost network, and tells the person what changed (toast + aria-live).
+
+const data = JSON.parse(document.getElementById("live-data").textContent);
+const seqKey = `venue-live:${data.event}:seq`;
+const starKey = `venue-live:${data.event}:starred`;
+const labels = data.labels;
+const conn = document.getElementById("conn");
+const timeFormat = new Intl.DateTimeFormat("en-GB", { timeZone: data.tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+
+// The page was rendered at data.seq: that is what its content reflects.
+let lastSeq = data.seq;
+localStorage.setItem(seqKey, String(lastSeq));
+
+const fill = (template, values) => template.replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
+const hhmm = (iso) => timeFormat.format(new Date(iso));
+const starred = () => new Set(JSON.parse(localStorage.getItem(starKey) || "[]"));
+const place = (state) => {
+  if (!state.venue) return labels.online;
+  const room = data.rooms[state.room];
+  return room ? `${data.venues[state.venue]} · ${room.name}` : data.venues[state.venue];
+};
+
+function setConnection(state) {
+  conn.dataset.state = state;
+  conn.textContent = labels[state] ?? state;
+}
+
+/** Return the sentence a person reads for a change, in the page's language. */
+function describe(change) {
+  const title = change.subject?.[data.lang] ?? "";
+  const after = change.after ?? {};
+  switch (change.kind) {
+    case "move":
+      return fill(labels.move, { title, place: place(after) });
+    case "retime":
+      return fill(labels.retime, { title, time: `${hhmm(after.start)}–${hhmm(after.end)}` });
+    case "cancel":
+      return fill(labels.cancel, { title }) + (after.status_reason ? `: ${after.status_reason}` : "");
+    case "restore":
+      return fill(labels.restore, { title });
+    case "room_status":
+      return fill(after.status === "full" ? labels.room_full : labels.room_open, { title });
+    case "stream_status":
+      return fill(labels[`stream_${after.stream_status}`], { title });
+    case "announce":
+      return `${labels.announce}: ${title}`;
+    case "retract":
+      return `${labels.retract}: ${title}`;
+    default:
+      return fill(labels.undo, { title });
+  }
+}
+
+function toast(message, isStarred) {
+  const box = document.getElementById("toasts");
+  const item = document.createElement("div");
+  item.className = isStarred ? "toast toast--starred" : "toast";
+  item.textContent = isStarred ? `★ ${message}` : message;
+  box.append(item);
+  setTimeout(() => item.remove(), 6000);
+  // Screen readers hear it once, from one region.
+  document.getElementById("live-region").textContent = message;
+}
+
+function showAnnouncement(item) {
+  const list = document.getElementById("announcements");
+  list.querySelector(`[data-announcement="${item.id}"]`)?.remove();
+  if (item.retracted || new Date(item.expires_at) <= new Date()) return;
+  const li = document.createElement("li");
+  li.className = "announcement";
+  li.dataset.announcement = item.id;
+  li.textContent = item.text[data.lang];
+  if (item.venue) {
+    const where = document.createElement("span");
+    where.className = "muted";
+    where.textContent = ` (${data.venues[item.venue]})`;
+    li.append(where);
+  }
+  list.prepend(li);
+  setTimeout(() => li.remove(), new Date(item.expires_at) - new Date());
+}
+
+/** Update every row and fact on this page that shows the changed session. */
+function updateSession(id, state) {
+  for (const el of document.querySelectorAll(`[data-session="${CSS.escape(id)}"]`)) {
+    const cancelled = state.status === "cancelled";
+    el.classList.toggle("srow--cancelled", cancelled);
+    el.classList.toggle("is-cancelled", cancelled);
+    for (const where of el.querySelectorAll(".srow__where, [data-field=where]")) where.textContent = place(state);
+    for (const time of el.querySelectorAll(".srow__time, [data-field=time]")) time.textContent = `${hhmm(state.start)}–${hhmm(state.end)}`;
+    for (const status of el.querySelectorAll("[data-field=status]")) {
+      status.hidden = !cancelled;
+      status.textContent = cancelled ? `${labels.cancelled}${state.status_reason ? `: ${state.status_reason}` : ""}` : "";
+    }
+    el.classList.remove("is-updated");
+    void el.offsetWidth; // restart the highlight
+    el.classList.add("is-updated");
+  }
+}
+
+function apply(change) {
+  if (change.announcement !== null && change.after) showAnnouncement(change.after);
+  if (change.session && change.after) updateSession(change.session, change.after);
+  if (change.room && change.kind !== "move" && change.after?.status) {
+    for (const el of document.querySelectorAll(`[data-room-status="${CSS.escape(change.room)}"]`)) {
+      el.dataset.status = change.after.status;
+      el.hidden = change.after.status !== "full";
+    }
+  }
+  document.dispatchEvent(new CustomEvent("venue-live:change", { detail: change }));
+  toast(describe(change), Boolean(change.session && starred().has(change.session)));
+}
+
+async function connect() {
+  const { io } = await import(document.querySelector("script[data-socketio]").dataset.socketio);
+  const socket = io({ transports: ["websocket", "polling"], auth: (send) => send({ since: lastSeq }) });
+  socket.on("connect", () => setConnection("live"));
+  socket.on("disconnect", () => setConnection(navigator.onLine ? "reconnecting" : "offline"));
+  socket.io.on("reconnect_attempt", () => setConnection(navigator.onLine ? "reconnecting" : "offline"));
+  socket.on("change", (change) => {
+    if (change.seq <= lastSeq) return; // already applied
+    if (change.seq > lastSeq + 1) {
+      socket.emit("sync", { since: lastSeq }); // a gap: ask for everything after what we have, in order
+      return;
+    }
+    apply(change);
+    lastSeq = change.seq;
+    localStorage.setItem(seqKey, String(lastSeq));
+  });
+  socket.on("snapshot", (snapshot) => {
+    // Too far behind to replay: this page's content is stale, so load it again as it is now.
+    localStorage.setItem(seqKey, String(snapshot.seq));
+    location.reload();
+  });
+  window.addEventListener("offline", () => setConnection("offline"));
+  window.addEventListener("online", () => socket.connected || socket.connect());
+  window.venueLiveSocket = socket;
+}
+
+setConnection(navigator.onLine ? "reconnecting" : "offline");
+connect();

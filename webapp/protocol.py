@@ -1,0 +1,13 @@
+"""Socket.IO event names, in one place.
+
+Server -> client: CHANGE (one change, with its seq), SNAPSHOT (the whole changeable state, for a
+client too far behind), SYNCED (the seq the server is at, after a catch-up).
+Client -> server: SYNC ({since}: a client that saw a gap asks for what it missed).
+"""
+
+CHANGE = "change"
+SNAPSHOT = "snapshot"
+SYNCED = "synced"
+SYNC = "sync"
+# A client further behind than this gets a snapshot instead of a replay.
+REPLAY_LIMIT = 500
