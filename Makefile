@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export HOST PORT
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,14 +20,19 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
+# Korean interface text: the catalogue is compiled from webapp/translations/ko/LC_MESSAGES/messages.po.
+MO := webapp/translations/ko/LC_MESSAGES/messages.mo
+$(MO): webapp/translations/ko/LC_MESSAGES/messages.po $(VENV)/.runtime
+	$(BIN)/pybabel -q compile -d webapp/translations
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-run: $(VENV)/.runtime node_modules/.installed
+run: $(VENV)/.runtime node_modules/.installed $(MO)
 	$(BIN)/python serve.py
 
-test: $(VENV)/.dev node_modules/.installed
+test: $(VENV)/.dev node_modules/.installed $(MO)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
@@ -36,7 +41,12 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(VENV)/.dev node_modules/.installed
+# Refresh the catalogue after adding interface text; then translate the new entries in the .po file.
+messages: $(VENV)/.runtime
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o var/messages.pot .
+	$(BIN)/pybabel -q update -i var/messages.pot -d webapp/translations -l ko --no-fuzzy-matching
+
+bench: $(VENV)/.dev node_modules/.installed $(MO)
 	$(BIN)/python bench/page_weight.py
 
 clean:

@@ -16,6 +16,7 @@ import sys  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from webapp import StartupError, create_app  # noqa: E402
+from webapp.accounts import count_staff  # noqa: E402
 from webapp.extensions import socketio  # noqa: E402
 from webapp.importer import import_event, imported_version  # noqa: E402
 
@@ -40,6 +41,11 @@ def main() -> int:
         event = app.extensions["event"]
         if imported_version() != event.version:
             print(f"Imported the event: {import_event(event)}")
+        if count_staff() == 0:
+            print(
+                "No staff account yet. Create one (password from stdin, or generated and printed once):\n"
+                "  .venv/bin/flask --app webapp staff create NAME"
+            )
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5000"))
     limit = raise_open_file_limit()
     print(

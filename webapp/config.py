@@ -40,6 +40,8 @@ class Config:
         self.PROGRAM_FILE = env("PROGRAM_FILE") or str(ROOT / "program.json")
         self.EVENT_NOW = env("EVENT_NOW") or None
         self.SOCKETIO_MESSAGE_QUEUE = env("SOCKETIO_MESSAGE_QUEUE") or None
+        # Every process of one deployment must use the same channel on the message queue.
+        self.SOCKETIO_CHANNEL = env("SOCKETIO_CHANNEL") or "venue-live"
         self.SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE") or "threading"
         self.TILES_URL = env("TILES_URL") or OSM_TILES
         self.TILES_ATTRIBUTION = env("TILES_ATTRIBUTION") or OSM_ATTRIBUTION

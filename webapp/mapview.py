@@ -66,11 +66,12 @@ class HtmlPopup(MacroElement):
         {% endmacro %}"""
     )
 
-    def __init__(self, html: str, max_width: int = 320) -> None:
+    def __init__(self, html: str, max_width: int = 272) -> None:
         super().__init__()
         self._name = "HtmlPopup"
         self.html = html
-        self.options = {"maxWidth": max_width, "autoPanPadding": [16, 16]}
+        # Keep the popup clear of the zoom buttons at the top left.
+        self.options = {"maxWidth": max_width, "autoPanPaddingTopLeft": [48, 12], "autoPanPaddingBottomRight": [12, 12]}
 
 
 def pin_html(pin: MapPin) -> str:
@@ -120,7 +121,12 @@ def build_map(
         fmap.options["zoom"] = 15
     else:
         lats, lons = [p.lat for p in pins], [p.lon for p in pins]
-        fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(40, 40))
+        # Labels sit right of their dots: leave room for them on the right.
+        fmap.fit_bounds(
+            [[min(lats), min(lons)], [max(lats), max(lons)]],
+            padding_top_left=(30, 30),
+            padding_bottom_right=(170, 30),
+        )
     figure = fmap.get_root()
     figure.render()
     # folium's header is left out on purpose: it adds a viewport that forbids zooming.

@@ -57,7 +57,11 @@ def state_words() -> dict:
             "undo": _("Undo"),
         },
         "status": {"scheduled": _("scheduled"), "cancelled": _("cancelled")},
-        "stream": {"scheduled": _("stream scheduled"), "live": _("stream live"), "ended": _("stream off air")},
+        "stream": {
+            "scheduled": _("stream scheduled"),
+            "live": _("stream live"),
+            "ended": _("stream off air"),
+        },
         "room": {"open": _("open"), "full": _("full")},
         "online": _("Online"),
         "everyone": _("everyone"),
@@ -74,7 +78,6 @@ def console_labels() -> dict:
         "set_time": _("Set the time"),
         "undo": _("Undo change #{seq}"),
         "announce_to": _("To {who}, for {n} min"),
-        "shown_for": _("shown for {n} min"),
         "done": _("Done: change #{seq}."),
         "undone": _("Undone: change #{seq}."),
         "sending": _("Sending…"),
@@ -82,7 +85,6 @@ def console_labels() -> dict:
         "failed": _("The change was refused."),
         "offline": _("Could not reach the server; nothing was changed."),
         "choose_room": _("Choose a room first."),
-        "same_room": _("The session is already in that room."),
         "bad_delay": _("Enter a whole number of minutes from -240 to 1440, not 0."),
         "bad_time": _("Enter both a start and an end."),
         "no_text": _("Write the announcement in Korean or English."),
@@ -90,6 +92,7 @@ def console_labels() -> dict:
         "mark_open": _("Mark open"),
         "cancelled": _("Cancelled"),
         "no_changes": _("No changes yet."),
+        "to": _("to"),
     }
 
 
@@ -184,7 +187,9 @@ def wording(venues: list[Venue], lang: str, tz: ZoneInfo) -> Wording:
 # --- the console's data ---------------------------------------------------------------------
 
 
-def console_data(sessions: list[Session], venues: list[Venue], lang: str, tz: ZoneInfo, now: datetime) -> dict:
+def console_data(
+    sessions: list[Session], venues: list[Venue], lang: str, tz: ZoneInfo, now: datetime
+) -> dict:
     """Return the sessions, rooms and venues the console's script works on, names in lang."""
     return {
         "lang": lang,

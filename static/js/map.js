@@ -70,10 +70,28 @@ function nowNextList(group) {
   return list;
 }
 
+// Popup contents as elements, filled before they open, so Leaflet pans to the popup's real size.
+const popups = [];
+
+/** Give each marker's popup a DOM element built from folium's (server-escaped) HTML. */
+function preparePopups(markers) {
+  for (const marker of Object.values(markers)) {
+    const popup = marker.getPopup();
+    if (!popup) continue;
+    const element = document.createElement("div");
+    element.innerHTML = popup.getContent();
+    marker.setPopupContent(element);
+    popups.push(popup);
+  }
+}
+
 function render() {
-  for (const slot of document.querySelectorAll("[data-now-next]")) {
+  const slots = [...document.querySelectorAll("[data-now-next]")];
+  for (const popup of popups) slots.push(...popup.getContent().querySelectorAll("[data-now-next]"));
+  for (const slot of new Set(slots)) {
     slot.replaceChildren(nowNextList(nowNext(slot.dataset.nowNext)));
   }
+  for (const popup of popups) if (popup.isOpen()) popup.update();
 }
 
 const hhmm = new Intl.DateTimeFormat("en-GB", { timeZone: live.tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
@@ -98,7 +116,8 @@ function applyChange(change) {
 
 if (map && state) {
   const markers = indexMarkers(map);
-  map.on("popupopen", () => render());
+  preparePopups(markers);
+  render();
   for (const button of document.querySelectorAll(".show-on-map[data-venue]")) {
     button.addEventListener("click", () => {
       const marker = markers[button.dataset.venue];

@@ -1,0 +1,446 @@
+// Staff console: pick a session, say the change in words, confirm it, post it to /api/changes.
+// Every text from the data goes into the page with textContent, never as HTML.
+
+const data = JSON.parse(document.getElementById("staff-data").textContent);
+const { labels: L, words: W } = data;
+const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+const sessions = new Map(data.sessions.map((s) => [s.id, s]));
+const rooms = new Map(data.rooms.map((r) => [r.id, r]));
+const venues = new Map(data.venues.map((v) => [v.id, v]));
+const recentRows = new Map(data.recent.map((row) => [row.seq, row]));
+const byId = (id) => document.getElementById(id);
+const list = byId("session-list");
+const sheet = byId("confirm");
+let picked = null;
+let pending = null;
+let notifyTimer = null;
+
+/** Put values into a label: fill("Delay by {n} min", {n: 5}). */
+const fill = (text, values) => text.replace(/\{(\w+)\}/g, (whole, key) => String(values[key] ?? whole));
+
+// --- Words: the same names and times the server uses, in the page's language and the event's zone.
+
+const clockFormat = new Intl.DateTimeFormat(data.lang, {
+  timeZone: data.tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+});
+const dayFormat = new Intl.DateTimeFormat(data.lang, {
+  timeZone: data.tz, month: "short", day: "numeric", weekday: "short",
+});
+const partsFormat = new Intl.DateTimeFormat("en-CA", {
+  timeZone: data.tz, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+  minute: "2-digit", hourCycle: "h23", timeZoneName: "longOffset",
+});
+
+const title = (s) => (data.lang === "en" ? s.title.en : s.title.ko) || s.title.en;
+const hhmm = (iso) => clockFormat.format(new Date(iso));
+const when = (start, end) => `${dayFormat.format(new Date(start))} ${hhmm(start)}–${hhmm(end)}`;
+
+function place(venueId, roomId) {
+  if (!venueId) return W.online;
+  const venue = venues.get(venueId)?.name ?? venueId;
+  return roomId ? `${venue} ${rooms.get(roomId)?.name ?? roomId}` : venue;
+}
+
+function statusWords(s) {
+  const status = W.status[s.status] ?? s.status;
+  return s.status === "cancelled" && s.status_reason ? `${status}: ${s.status_reason}` : status;
+}
+
+const stateWords = (s) => [place(s.venue, s.room), when(s.start, s.end), statusWords(s), W.stream[s.stream_status]].join(" · ");
+
+/** Return a moment as a datetime-local value and its UTC offset in the event's time zone. */
+function local(moment) {
+  const p = Object.fromEntries(partsFormat.formatToParts(new Date(moment)).map((x) => [x.type, x.value]));
+  return { value: `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`, offset: p.timeZoneName.replace("GMT", "") || "+00:00" };
+}
+
+/** Turn a datetime-local value into ISO 8601 with the event's offset at that moment. */
+function withOffset(value, hint) {
+  const base = value.length === 16 ? `${value}:00` : value;
+  return `${base}${local(Date.parse(`${base}${hint}`)).offset}`;
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// --- The session list: filter, show state, pick.
+
+function fillRow(s) {
+  const li = list.querySelector(`li[data-session="${CSS.escape(s.id)}"]`);
+  if (!li) return;
+  li.querySelector(".pick__time").textContent = `${hhmm(s.start)}–${hhmm(s.end)}`;
+  li.querySelector(".pick__where").textContent = place(s.venue, s.room);
+  const tags = [];
+  if (s.status === "cancelled") tags.push(el("span", "tag tag--cancelled", L.cancelled));
+  if (s.stream_status !== "scheduled") tags.push(el("span", `tag tag--${s.stream_status}`, W.stream[s.stream_status]));
+  li.querySelector(".pick__tags").replaceChildren(...tags);
+}
+
+function filterList() {
+  const query = byId("session-search").value.trim().toLowerCase();
+  const venue = byId("session-venue").value;
+  const nowOnly = byId("session-now").checked;
+  const now = Date.parse(data.now);
+  let shown = 0;
+  for (const li of list.querySelectorAll("li[data-session]")) {
+    const s = sessions.get(li.dataset.session);
+    const match =
+      (!query || `${s.title.ko}\n${s.title.en}`.toLowerCase().includes(query)) &&
+      (!venue || s.venue === venue) &&
+      (!nowOnly || (Date.parse(s.start) <= now && now < Date.parse(s.end)));
+    li.hidden = !match;
+    if (match) shown += 1;
+  }
+  for (const group of list.querySelectorAll("[data-day]")) {
+    group.hidden = !group.querySelector("li[data-session]:not([hidden])");
+  }
+  byId("session-count").textContent = fill(L.count, { n: shown });
+}
+
+function pick(id) {
+  picked = id;
+  for (const li of list.querySelectorAll("li[data-session]")) {
+    li.querySelector(".pick").setAttribute("aria-pressed", String(li.dataset.session === id));
+  }
+  byId("panel").hidden = false;
+  renderPanel();
+  byId("panel").scrollIntoView({ behavior: "smooth", block: "start" });
+}
+
+function renderPanel() {
+  const s = sessions.get(picked);
+  if (!s) return;
+  byId("panel-title").textContent = title(s);
+  byId("panel-when").textContent = when(s.start, s.end);
+  byId("panel-where").textContent = place(s.venue, s.room);
+  byId("panel-state").textContent = `${statusWords(s)} · ${W.stream[s.stream_status]}`;
+  const move = byId("move-room");
+  for (const option of move.options) option.disabled = option.value !== "" && option.value === s.room;
+  move.value = "";
+  byId("retime-start").value = local(s.start).value;
+  byId("retime-end").value = local(s.end).value;
+  for (const button of document.querySelectorAll("[data-stream]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.stream === s.stream_status));
+  }
+  byId("stream-url").value = s.stream_url ?? "";
+  const cancelled = s.status === "cancelled";
+  byId("cancel-box").hidden = cancelled;
+  byId("restore-box").hidden = !cancelled;
+  byId("restore-reason").textContent = statusWords(s);
+  byId("cancel-reason").value = "";
+}
+
+/** Take a session's fresh state (from the API or a 409's `current`) and show it. */
+function merge(fresh) {
+  const s = sessions.get(fresh.id);
+  if (!s) return;
+  for (const key of Object.keys(s)) if (key in fresh) s[key] = fresh[key];
+  fillRow(s);
+  if (picked === s.id) renderPanel();
+}
+
+async function refreshSession(id) {
+  try {
+    const response = await fetch(`/api/sessions/${encodeURIComponent(id)}`, { headers: { Accept: "application/json" } });
+    if (response.ok) merge(await response.json());
+  } catch {
+    // The list keeps what it had; a stale version only means the next change is answered with 409.
+  }
+}
+
+// --- Rooms and the recent-changes list.
+
+function renderRoom(room) {
+  const li = byId("rooms").querySelector(`[data-room="${CSS.escape(room.id)}"]`);
+  const pill = li.querySelector("[data-room-pill]");
+  pill.textContent = W.room[room.status];
+  pill.className = `pill pill--${room.status}`;
+  li.querySelector("[data-room-toggle]").textContent = room.status === "full" ? L.mark_open : L.mark_full;
+}
+
+function changeItem(row) {
+  const li = el("li", "change");
+  li.dataset.seq = row.seq;
+  const what = el("p", "change__what");
+  what.append(el("span", "change__seq", `#${row.seq}`), " ", el("strong", "change__kind", row.what), " · ", el("span", "change__subject", row.subject));
+  const arrow = el("span", "diff__arrow", "→");
+  arrow.setAttribute("aria-label", L.to);
+  const diff = el("p", "diff");
+  diff.append(el("span", "diff__before", row.before), " ", arrow, " ", el("span", "diff__after", row.after));
+  const time = el("time", "", row.at_label);
+  time.dateTime = row.at;
+  const undo = el("button", "button button--quiet change__undo", W.kinds.undo);
+  undo.type = "button";
+  undo.dataset.undo = row.seq;
+  const meta = el("p", "change__meta");
+  meta.append(el("span", "change__by", row.by), " · ", time, " ", undo);
+  li.append(what, diff, meta);
+  return li;
+}
+
+async function loadRecent() {
+  try {
+    const response = await fetch("/staff/changes.json", { headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    const { changes } = await response.json();
+    recentRows.clear();
+    for (const row of changes) recentRows.set(row.seq, row);
+    const items = changes.map(changeItem);
+    byId("recent-list").replaceChildren(...(items.length ? items : [el("li", "muted", L.no_changes)]));
+  } catch {
+    // Signed out or offline: the next poll tries again.
+  }
+}
+
+// --- Confirm, send, report.
+
+function notify(message, detail = "", tone = "ok") {
+  const box = byId("notify");
+  byId("notify-message").textContent = message;
+  byId("notify-detail").textContent = detail;
+  byId("notify-detail").hidden = !detail;
+  box.dataset.tone = tone;
+  box.hidden = false;
+  clearTimeout(notifyTimer);
+  if (tone === "ok") notifyTimer = setTimeout(() => { box.hidden = true; }, 5000);
+}
+
+/** Show the change in words; it is sent only when the user confirms. */
+function ask(request) {
+  if (sheet.open) return; // a second tap while the sheet is up
+  pending = request;
+  byId("confirm-title").textContent = request.heading;
+  byId("confirm-subject").textContent = request.subject;
+  byId("confirm-before").textContent = request.before;
+  byId("confirm-after").textContent = request.after;
+  sheet.returnValue = ""; // closing with Escape keeps the last value
+  sheet.showModal();
+  byId("confirm-go").focus();
+}
+
+/** Ask about a change to the picked session, carrying the version the page has of it. */
+function askSession(heading, before, after, change) {
+  const s = sessions.get(picked);
+  ask({ heading, subject: title(s), before, after, payload: { ...change, session: s.id, expected_version: s.version } });
+}
+
+async function applied(change) {
+  if (change.session) {
+    await refreshSession(change.session);
+  } else if (change.room && change.announcement === null && change.after?.status) {
+    const room = rooms.get(change.room);
+    if (room) {
+      room.status = change.after.status;
+      renderRoom(room);
+    }
+  }
+  await loadRecent();
+}
+
+async function send({ payload, onDone }) {
+  notify(L.sending, "", "busy");
+  let response;
+  try {
+    response = await fetch("/api/changes", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken },
+      body: JSON.stringify(payload),
+    });
+  } catch {
+    notify(L.offline, "", "bad");
+    return;
+  }
+  const body = await response.json().catch(() => ({}));
+  if (response.ok) {
+    const undo = payload.kind === "undo";
+    notify(fill(undo ? L.undone : L.done, { seq: undo ? payload.seq : body.seq }));
+    onDone?.();
+    await applied(body);
+    return;
+  }
+  let detail = "";
+  if (response.status === 409) {
+    if (body.current) {
+      merge(body.current);
+      if (sessions.has(body.current.id)) detail = `${L.now_is} ${stateWords(sessions.get(body.current.id))}`;
+    } else if (payload.session) {
+      await refreshSession(payload.session);
+    }
+    await loadRecent();
+  }
+  notify(body.message ?? L.failed, detail, "bad");
+}
+
+sheet.addEventListener("close", () => {
+  const request = pending;
+  pending = null;
+  if (request && sheet.returnValue === "confirm") send(request);
+});
+
+// --- The actions.
+
+function askDelay(minutes) {
+  if (!Number.isInteger(minutes) || minutes === 0 || minutes < -240 || minutes > 1440) {
+    notify(L.bad_delay, "", "bad");
+    return;
+  }
+  const s = sessions.get(picked);
+  const shift = (iso) => new Date(Date.parse(iso) + minutes * 60000).toISOString();
+  askSession(fill(L.delay, { n: minutes }), when(s.start, s.end), when(shift(s.start), shift(s.end)), {
+    kind: "retime",
+    delay_minutes: minutes,
+  });
+}
+
+function askRetime() {
+  const s = sessions.get(picked);
+  const [startValue, endValue] = [byId("retime-start").value, byId("retime-end").value];
+  if (!startValue || !endValue) {
+    notify(L.bad_time, "", "bad");
+    return;
+  }
+  const hint = local(s.start).offset;
+  const [start, end] = [withOffset(startValue, hint), withOffset(endValue, hint)];
+  askSession(L.set_time, when(s.start, s.end), when(start, end), { kind: "retime", start, end });
+}
+
+function askMove() {
+  const s = sessions.get(picked);
+  const room = rooms.get(byId("move-room").value);
+  if (!room) {
+    notify(L.choose_room, "", "bad");
+    return;
+  }
+  askSession(W.kinds.move, place(s.venue, s.room), place(room.venue, room.id), { kind: "move", room: room.id });
+}
+
+function askCancel() {
+  const s = sessions.get(picked);
+  const reason = byId("cancel-reason").value.trim();
+  const after = statusWords({ status: "cancelled", status_reason: reason });
+  askSession(W.kinds.cancel, statusWords(s), after, reason ? { kind: "cancel", reason } : { kind: "cancel" });
+}
+
+function askRestore() {
+  const s = sessions.get(picked);
+  askSession(W.kinds.restore, statusWords(s), W.status.scheduled, { kind: "restore" });
+}
+
+function askStream(status) {
+  const s = sessions.get(picked);
+  const url = byId("stream-url").value.trim();
+  const change = { kind: "stream_status", status };
+  let [before, after] = [W.stream[s.stream_status], W.stream[status]];
+  if (url && url !== s.stream_url) {
+    change.stream_url = url;
+    before += ` · ${s.stream_url ?? W.none}`;
+    after += ` · ${url}`;
+  }
+  askSession(W.kinds.stream_status, before, after, change);
+}
+
+const ACTIONS = {
+  delay: () => askDelay(Number(byId("delay-minutes").value)),
+  retime: askRetime,
+  move: askMove,
+  cancel: askCancel,
+  restore: askRestore,
+};
+
+byId("panel").addEventListener("click", (event) => {
+  const button = event.target.closest("button");
+  if (!button || !picked) return;
+  if (button.dataset.delay) askDelay(Number(button.dataset.delay));
+  else if (button.dataset.stream) askStream(button.dataset.stream);
+  else if (button.dataset.action) ACTIONS[button.dataset.action]?.();
+});
+
+byId("panel-back").addEventListener("click", () => {
+  byId("picker").scrollIntoView({ behavior: "smooth", block: "start" });
+});
+
+byId("rooms").addEventListener("click", (event) => {
+  const button = event.target.closest("[data-room-toggle]");
+  if (!button) return;
+  const room = rooms.get(button.closest("[data-room]").dataset.room);
+  const status = room.status === "full" ? "open" : "full";
+  ask({
+    heading: W.kinds.room_status,
+    subject: place(room.venue, room.id),
+    before: W.room[room.status],
+    after: W.room[status],
+    payload: { kind: "room_status", room: room.id, status },
+  });
+});
+
+byId("announce-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const [ko, en] = [form.elements.ko.value.trim(), form.elements.en.value.trim()];
+  if (!ko && !en) {
+    notify(L.no_text, "", "bad");
+    return;
+  }
+  const minutes = Number(form.elements.minutes.value);
+  const venue = form.elements.venue.value || null;
+  const text = Object.fromEntries(Object.entries({ ko, en }).filter(([, value]) => value));
+  ask({
+    heading: W.kinds.announce,
+    subject: [ko, en].filter(Boolean).join(" / "),
+    before: W.none,
+    after: fill(L.announce_to, { who: venue ? venues.get(venue).name : W.everyone, n: minutes }),
+    payload: { kind: "announce", text, venue, expires_in_minutes: minutes },
+    onDone: () => form.reset(),
+  });
+});
+
+byId("recent-list").addEventListener("click", (event) => {
+  const button = event.target.closest("[data-undo]");
+  const row = button && recentRows.get(Number(button.dataset.undo));
+  if (!row) return;
+  ask({
+    heading: fill(L.undo, { seq: row.seq }),
+    subject: `${row.what} · ${row.subject}`,
+    before: row.after,
+    after: row.before,
+    payload: { kind: "undo", seq: row.seq },
+  });
+});
+
+list.addEventListener("click", (event) => {
+  const li = event.target.closest("li[data-session]");
+  if (li) pick(li.dataset.session);
+});
+for (const id of ["session-search", "session-venue", "session-now"]) {
+  byId(id).addEventListener(id === "session-search" ? "input" : "change", () => {
+    filterList();
+    list.scrollTop = 0;
+  });
+}
+byId("notify-close").addEventListener("click", () => { byId("notify").hidden = true; });
+
+/** Keep the list and the room pills current with everyone's changes, from the page's live connection. */
+document.addEventListener("venue-live:change", ({ detail: change }) => {
+  const room = change.room && change.session === null && change.announcement === null && rooms.get(change.room);
+  if (room && change.after?.status) {
+    room.status = change.after.status;
+    renderRoom(room);
+  }
+  // Sessions keep the version the page has: a stale one is answered with 409 and the current state.
+  if (!sheet.open) loadRecent();
+});
+
+for (const s of sessions.values()) fillRow(s);
+filterList();
+// Start the list at what is on now: the first session that has not ended at the page's clock.
+const firstLive = data.sessions.find((s) => Date.parse(s.end) > Date.parse(data.now));
+const firstRow = firstLive && list.querySelector(`li[data-session="${CSS.escape(firstLive.id)}"]`);
+if (firstRow) list.scrollTop = firstRow.offsetTop - list.querySelector(".picker__day").offsetHeight;
+// A fallback for when the live connection is down.
+setInterval(() => {
+  if (!document.hidden && !sheet.open) loadRecent();
+}, 60000);

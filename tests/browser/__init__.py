@@ -1,0 +1,1 @@
+"""Browser tests of Venue Live (Chromium through Playwright); see conftest.py."""

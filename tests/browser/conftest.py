@@ -1,0 +1,350 @@
+"""Browser tests: the real app (serve.py) in a subprocess, driven by Debian's Chromium through Playwright.
+
+Product rule: a browser test fails on any console error or uncaught page error. Every page opened through
+`browser_session` (and so `page`) is watched; after the test body, `pytest_runtest_call` below turns what
+was recorded into a test failure, and a failed test leaves a screenshot under var/test-artifacts/.
+
+There is no internet here: the map's tile host is routed to a 1x1 PNG, so tiles never leave the machine.
+"""
+
+import os
+import re
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS_DIR = ROOT / "var" / "test-artifacts"
+SCREENSHOTS_DIR = ROOT / "var" / "screenshots"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+EVENT_NOW = "2023-11-29T10:30:00+09:00"
+# The app's default TILES_URL (webapp/config.py OSM_TILES); the server is started without TILES_URL.
+TILE_HOST = "tile.openstreetmap.org"
+TILE_PATTERN = re.compile(rf"^https?://{re.escape(TILE_HOST)}/")
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+SERVER_START_TIMEOUT = 30.0
+
+
+def one_pixel_png(rgb: tuple[int, int, int] = (232, 238, 243)) -> bytes:
+    """Return a valid 1x1 PNG of one colour (the map's background grey, so screenshots stay calm)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
+    pixels = zlib.compress(b"\x00" + bytes(rgb))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+TILE_PNG = one_pixel_png()
+
+
+def is_tile_url(url: str) -> bool:
+    """Tell whether url is a map tile."""
+    return bool(TILE_PATTERN.match(url))
+
+
+def is_tile_console_message(message: ConsoleMessage) -> bool:
+    """Tell whether a console message was caused by a tile URL (e.g. 'Failed to load resource')."""
+    return is_tile_url(message.location.get("url") or "") or TILE_HOST in message.text
+
+
+# --- The app -------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers_http(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except urllib.error.HTTPError as exc:  # any HTTP answer means the server is up
+        exc.close()
+        return True
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start serve.py on a free port with a fresh SQLite database; yield its base URL."""
+    workdir = tmp_path_factory.mktemp("live-server")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"TILES_URL", "TILES_ATTRIBUTION", "ACCESS_LOG"}}
+    env.update(
+        DATABASE_URL=f"sqlite:///{workdir / 'venue-live.db'}",
+        EVENT_NOW=EVENT_NOW,
+        HOST="127.0.0.1",
+        PORT=str(port),
+        SECRET_KEY="browser-tests-only-secret",
+        PYTHONUNBUFFERED="1",
+    )
+    log_path = workdir / "server.log"
+    base_url = f"http://127.0.0.1:{port}"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "serve.py"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not _answers_http(base_url + "/"):
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"serve.py exited with code {proc.returncode} before answering HTTP.\n"
+                    f"--- server output ---\n{log_path.read_text()[-6000:]}",
+                    pytrace=False,
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"serve.py did not answer {base_url}/ within {SERVER_START_TIMEOUT:.0f} s.\n"
+                    f"--- server output ---\n{log_path.read_text()[-6000:]}",
+                    pytrace=False,
+                )
+            time.sleep(0.2)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+# --- The browser ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Launch Debian's Chromium; skip without it, except in CI (REQUIRE_SERVICES=1), where that fails."""
+    if not Path(CHROMIUM).is_file():
+        reason = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run browser tests"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(f"REQUIRE_SERVICES=1 and {reason}", pytrace=False)
+        pytest.skip(reason)
+    playwright = sync_playwright().start()
+    try:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+    finally:
+        playwright.stop()
+
+
+@dataclass
+class PageLog:
+    """What one page did: every request and WebSocket URL, failed requests, console and page errors."""
+
+    requests: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    allowed_console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def hosts(self) -> set[str]:
+        """Return the host of every network request (data: and blob: URLs have none and are left out)."""
+        return {host for url in self.requests if (host := urlsplit(url).hostname)}
+
+    def problems(self) -> list[str]:
+        """Return the console errors and page errors that fail a test."""
+        return [f"console error: {m}" for m in self.console_errors] + [
+            f"page error: {e}" for e in self.page_errors
+        ]
+
+
+class BrowserSession:
+    """The pages one test opens, each in its own context (no shared cookies), all watched for errors."""
+
+    def __init__(self, browser: Browser) -> None:
+        self._browser = browser
+        self._contexts: list[BrowserContext] = []
+        self._logs: dict[int, PageLog] = {}
+        self.pages: list[Page] = []
+
+    def new_page(
+        self,
+        *,
+        viewport: dict[str, int] | None = None,
+        tiles: str = "png",
+        allow_console: Callable[[ConsoleMessage], bool] | None = None,
+        locale: str = "en-US",
+    ) -> Page:
+        """Open a page; tiles="png" answers tile requests with a 1x1 PNG, tiles="abort" fails them."""
+        context = self._browser.new_context(viewport=viewport or PHONE, locale=locale)
+        self._contexts.append(context)
+        if tiles == "png":
+            context.route(
+                TILE_PATTERN, lambda route: route.fulfill(status=200, content_type="image/png", body=TILE_PNG)
+            )
+        elif tiles == "abort":
+            context.route(TILE_PATTERN, lambda route: route.abort("failed"))
+        else:
+            raise ValueError(f"tiles must be 'png' or 'abort', not {tiles!r}")
+        page = context.new_page()
+        log = PageLog()
+
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type != "error":
+                return
+            where = message.location.get("url") or ""
+            text = f"{message.text} ({where})" if where else message.text
+            if allow_console is not None and allow_console(message):
+                log.allowed_console_errors.append(text)
+            else:
+                log.console_errors.append(text)
+
+        def on_request_failed(request: Request) -> None:
+            log.failed_requests.append(request.url)
+
+        page.on("request", lambda request: log.requests.append(request.url))
+        page.on("websocket", lambda socket: log.requests.append(socket.url))  # not a "request" event
+        page.on("requestfailed", on_request_failed)
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: log.page_errors.append(error.stack or error.message))
+        self._logs[id(page)] = log
+        self.pages.append(page)
+        return page
+
+    def log(self, page: Page) -> PageLog:
+        """Return what page recorded."""
+        return self._logs[id(page)]
+
+    def problems(self) -> list[str]:
+        """Return every console error and page error of every page, after letting pending events arrive."""
+        for page in self.pages:
+            if not page.is_closed():
+                page.wait_for_timeout(50)
+        found = []
+        for n, page in enumerate(self.pages):
+            found.extend(f"[page {n}: {page.url}] {p}" for p in self.log(page).problems())
+        return found
+
+    def save_failure_artifacts(self, name: str) -> list[Path]:
+        """Save a screenshot of every open page, and what each page logged, under var/test-artifacts/."""
+        ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+        saved = []
+        for n, page in enumerate(self.pages):
+            notes, picture = ARTIFACTS_DIR / f"{name}-{n}.txt", ARTIFACTS_DIR / f"{name}-{n}.png"
+            log = self.log(page)
+            lines = [
+                f"url: {page.url}",
+                *log.problems(),
+                *(f"allowed: {m}" for m in log.allowed_console_errors),
+            ]
+            notes.write_text("\n".join(lines) + "\n")
+            if not page.is_closed():
+                try:
+                    page.screenshot(path=str(picture), full_page=True)
+                    saved.append(picture)
+                except Exception as exc:  # a screenshot must never hide the real failure
+                    with notes.open("a") as handle:
+                        handle.write(f"screenshot failed: {exc}\n")
+        return saved
+
+    def close(self) -> None:
+        """Close every context this test opened."""
+        for context in self._contexts:
+            context.close()
+
+
+_SESSION_KEY = pytest.StashKey[BrowserSession]()
+_REPORTS_KEY = pytest.StashKey[dict]()
+
+
+@pytest.fixture
+def browser_session(browser: Browser, request: pytest.FixtureRequest) -> Iterator[BrowserSession]:
+    """Pages for one test; a failed test leaves screenshots under var/test-artifacts/."""
+    session = BrowserSession(browser)
+    request.node.stash[_SESSION_KEY] = session
+    try:
+        yield session
+    finally:
+        reports = request.node.stash.get(_REPORTS_KEY, {})
+        if any(report.failed for report in reports.values()):
+            session.save_failure_artifacts(re.sub(r"[^A-Za-z0-9_-]+", "_", request.node.nodeid).strip("_"))
+        session.close()
+
+
+@pytest.fixture
+def page(browser_session: BrowserSession) -> Page:
+    """A phone-sized page (390x844, en-US) whose tile requests get a 1x1 PNG."""
+    return browser_session.new_page()
+
+
+@pytest.fixture
+def page_log(browser_session: BrowserSession, page: Page) -> PageLog:
+    """What `page` recorded: requests (URLs and hosts), console errors, page errors."""
+    return browser_session.log(page)
+
+
+@pytest.fixture
+def tile_host() -> str:
+    """The host the map loads its tiles from (the app's default TILES_URL)."""
+    return TILE_HOST
+
+
+@pytest.fixture
+def tile_error_filter() -> Callable[[ConsoleMessage], bool]:
+    """A console allow-list for tests that make tiles fail on purpose: messages caused by tile URLs."""
+    return is_tile_console_message
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    """Where kept screenshots go: var/screenshots/ (created)."""
+    SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS_DIR
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """Fail a browser test that passed its own checks when a page logged a console or page error."""
+    result = yield
+    session = item.stash.get(_SESSION_KEY, None)
+    if session is not None:
+        problems = session.problems()
+        if problems:
+            pytest.fail("The browser reported errors:\n" + "\n".join(problems), pytrace=False)
+    return result
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Keep each phase's final report on the item (an expected failure, xfail, is not 'failed')."""
+    report = yield
+    item.stash.setdefault(_REPORTS_KEY, {})[report.when] = report
+    return report

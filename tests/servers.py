@@ -1,0 +1,79 @@
+"""Run the real server (serve.py) in a subprocess for tests that need one: browser, scale-out."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    """Return a TCP port nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def answers_http(url: str) -> bool:
+    """Tell whether anything answers HTTP at url."""
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except urllib.error.HTTPError as exc:  # any HTTP answer means the server is up
+        exc.close()
+        return True
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
+
+
+def run_flask(args: list[str], env: dict[str, str], stdin: str = "") -> str:
+    """Run `flask --app webapp ARGS` with env; return its output, raising on failure."""
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "webapp", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+@contextmanager
+def running_server(workdir: Path, **env: str) -> Iterator[str]:
+    """Start serve.py with env on a free port; yield its base URL; stop it (showing its log on failure)."""
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items() if k not in {"TILES_URL", "TILES_ATTRIBUTION", "ACCESS_LOG"}}
+    full_env.update(HOST="127.0.0.1", PORT=str(port), SECRET_KEY="tests-only-secret", PYTHONUNBUFFERED="1", **env)
+    log_path = workdir / f"server-{port}.log"
+    base_url = f"http://127.0.0.1:{port}"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "serve.py"], cwd=ROOT, env=full_env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not answers_http(base_url + "/api/venues"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"serve.py did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -1,0 +1,58 @@
+"""Several processes behind one address: a change posted to one reaches clients of another, via Redis."""
+
+import json
+import time
+import urllib.request
+import uuid
+
+import pytest
+import redis
+import socketio as python_socketio
+
+from tests.conftest import require_service
+from tests.servers import run_flask, running_server
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def redis_url():
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        require_service("Redis at 127.0.0.1:6379 is unreachable")
+    return REDIS_URL
+
+
+def post_change(base_url: str, token: str, data: dict) -> dict:
+    request = urllib.request.Request(
+        f"{base_url}/api/changes",
+        data=json.dumps(data).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def test_a_change_posted_to_one_process_reaches_clients_of_another(tmp_path, redis_url):
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}",
+        "SOCKETIO_MESSAGE_QUEUE": redis_url,
+        "SOCKETIO_CHANNEL": f"venue-live-test-{uuid.uuid4().hex[:8]}",
+    }
+    run_flask(["db", "upgrade"], env)
+    run_flask(["staff", "create", "alice"], env, stdin="a long enough password\n")
+    token = run_flask(["staff", "token", "alice"], env).strip()
+    with running_server(tmp_path, **env) as first, running_server(tmp_path, **env) as second:
+        received = []
+        client = python_socketio.Client()
+        client.on("change", received.append)
+        client.connect(first, transports=["websocket"], auth={"since": 0}, wait_timeout=10)
+        try:
+            sent = post_change(second, token, {"kind": "room_status", "room": "hip-future-hall", "status": "full"})
+            deadline = time.monotonic() + 5
+            while not received and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            client.disconnect()
+    assert received == [sent]
