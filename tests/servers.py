@@ -55,13 +55,22 @@ def run_flask(args: list[str], env: dict[str, str], stdin: str = "") -> str:
 def running_server(workdir: Path, **env: str) -> Iterator[str]:
     """Start serve.py with env on a free port; yield its base URL; stop it (showing its log on failure)."""
     port = free_port()
-    full_env = {k: v for k, v in os.environ.items() if k not in {"TILES_URL", "TILES_ATTRIBUTION", "ACCESS_LOG"}}
-    full_env.update(HOST="127.0.0.1", PORT=str(port), SECRET_KEY="tests-only-secret", PYTHONUNBUFFERED="1", **env)
+    full_env = {
+        k: v for k, v in os.environ.items() if k not in {"TILES_URL", "TILES_ATTRIBUTION", "ACCESS_LOG"}
+    }
+    full_env.update(
+        HOST="127.0.0.1", PORT=str(port), SECRET_KEY="tests-only-secret", PYTHONUNBUFFERED="1", **env
+    )
     log_path = workdir / f"server-{port}.log"
     base_url = f"http://127.0.0.1:{port}"
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "serve.py"], cwd=ROOT, env=full_env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+            [sys.executable, "serve.py"],
+            cwd=ROOT,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
         )
     try:
         deadline = time.monotonic() + START_TIMEOUT

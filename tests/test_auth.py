@@ -25,7 +25,7 @@ def csrf_from(page: str) -> str:
 
 
 def login(client, name=None, password=PASSWORD):
-    token = csrf_from(client.get("/login").get_data(as_text=True))
+    token = csrf_from(client.get("/login?lang=en").get_data(as_text=True))
     return client.post("/login", data={"name": name, "password": password, "csrf_token": token}), token
 
 

@@ -49,7 +49,9 @@ def test_a_change_posted_to_one_process_reaches_clients_of_another(tmp_path, red
         client.on("change", received.append)
         client.connect(first, transports=["websocket"], auth={"since": 0}, wait_timeout=10)
         try:
-            sent = post_change(second, token, {"kind": "room_status", "room": "hip-future-hall", "status": "full"})
+            sent = post_change(
+                second, token, {"kind": "room_status", "room": "hip-future-hall", "status": "full"}
+            )
             deadline = time.monotonic() + 5
             while not received and time.monotonic() < deadline:
                 time.sleep(0.05)

@@ -71,7 +71,11 @@ class HtmlPopup(MacroElement):
         self._name = "HtmlPopup"
         self.html = html
         # Keep the popup clear of the zoom buttons at the top left.
-        self.options = {"maxWidth": max_width, "autoPanPaddingTopLeft": [48, 12], "autoPanPaddingBottomRight": [12, 12]}
+        self.options = {
+            "maxWidth": max_width,
+            "autoPanPaddingTopLeft": [48, 12],
+            "autoPanPaddingBottomRight": [12, 12],
+        }
 
 
 def pin_html(pin: MapPin) -> str:

@@ -86,7 +86,9 @@ def index():
     }
     # The page script recomputes now/next from these when a change arrives (or the clock moves).
     live = {"now": clock.now.isoformat(), "ticking": clock.source == "real", "sessions": _views(today, lang)}
-    return render_template("index.html", map=venue_map(lang), venues=venues, state=state, live=live, clock=clock)
+    return render_template(
+        "index.html", map=venue_map(lang), venues=venues, state=state, live=live, clock=clock
+    )
 
 
 @bp.get("/schedule")

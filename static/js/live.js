@@ -133,8 +133,16 @@ async function connect() {
     localStorage.setItem(seqKey, String(snapshot.seq));
     location.reload();
   });
-  window.addEventListener("offline", () => setConnection("offline"));
-  window.addEventListener("online", () => socket.connected || socket.connect());
+  // The browser knows before the socket does: close it at once rather than wait for a ping timeout,
+  // and reconnect (sending lastSeq, so the server replays what was missed) when the network is back.
+  window.addEventListener("offline", () => {
+    socket.disconnect();
+    setConnection("offline");
+  });
+  window.addEventListener("online", () => {
+    setConnection("reconnecting");
+    socket.connect();
+  });
   window.venueLiveSocket = socket;
 }
 

@@ -9,13 +9,7 @@ There is no internet here: the map's tile host is routed to a 1x1 PNG, so tiles 
 
 import os
 import re
-import socket
 import struct
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +18,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, sync_playwright
+
+from tests.servers import run_flask, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = ROOT / "var" / "test-artifacts"
@@ -45,7 +41,6 @@ TILE_HOST = "tile.openstreetmap.org"
 TILE_PATTERN = re.compile(rf"^https?://{re.escape(TILE_HOST)}/")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
-SERVER_START_TIMEOUT = 30.0
 
 
 def one_pixel_png(rgb: tuple[int, int, int] = (232, 238, 243)) -> bytes:
@@ -75,72 +70,25 @@ def is_tile_console_message(message: ConsoleMessage) -> bool:
 # --- The app -------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+STAFF_NAME, STAFF_PASSWORD = "alice", "browser-tests-password"
 
 
-def _answers_http(url: str) -> bool:
+def start_event_server(workdir: Path, **env: str):
+    """Return a running serve.py (a context manager yielding its URL) on a fresh database with one staff account."""
+    env = {"DATABASE_URL": f"sqlite:///{workdir / 'venue-live.db'}", "EVENT_NOW": EVENT_NOW, **env}
     try:
-        with urllib.request.urlopen(url, timeout=2):
-            return True
-    except urllib.error.HTTPError as exc:  # any HTTP answer means the server is up
-        exc.close()
-        return True
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return False
+        run_flask(["db", "upgrade"], env)
+        run_flask(["staff", "create", STAFF_NAME], env, stdin=STAFF_PASSWORD + "\n")
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    return running_server(workdir, **env)
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start serve.py on a free port with a fresh SQLite database; yield its base URL."""
-    workdir = tmp_path_factory.mktemp("live-server")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"TILES_URL", "TILES_ATTRIBUTION", "ACCESS_LOG"}}
-    env.update(
-        DATABASE_URL=f"sqlite:///{workdir / 'venue-live.db'}",
-        EVENT_NOW=EVENT_NOW,
-        HOST="127.0.0.1",
-        PORT=str(port),
-        SECRET_KEY="browser-tests-only-secret",
-        PYTHONUNBUFFERED="1",
-    )
-    log_path = workdir / "server.log"
-    base_url = f"http://127.0.0.1:{port}"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "serve.py"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _answers_http(base_url + "/"):
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"serve.py exited with code {proc.returncode} before answering HTTP.\n"
-                    f"--- server output ---\n{log_path.read_text()[-6000:]}",
-                    pytrace=False,
-                )
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"serve.py did not answer {base_url}/ within {SERVER_START_TIMEOUT:.0f} s.\n"
-                    f"--- server output ---\n{log_path.read_text()[-6000:]}",
-                    pytrace=False,
-                )
-            time.sleep(0.2)
+    with start_event_server(tmp_path_factory.mktemp("live-server")) as base_url:
         yield base_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 # --- The browser ---------------------------------------------------------------------------------------

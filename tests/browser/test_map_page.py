@@ -6,7 +6,6 @@ The server runs with EVENT_NOW=2023-11-29T10:30+09:00: day 1, while the exhibiti
 import struct
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Locator, Page, expect
 
 VENUES = {"gravity-pangyo", "healthcare-innovation-park", "kins-tower", "training-center"}
@@ -213,12 +212,6 @@ def test_korean_page_lists_the_korean_venue_name(page: Page, live_server: str) -
     expect(page.locator("article.venue-card[data-venue=gravity-pangyo] h2")).to_contain_text("그래비티")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: there is no Korean message catalogue (no translations/ for Flask-Babel), so a "
-    "?lang=ko page keeps English interface text ('Now and next', 'Map', 'Now') under <html lang=ko>. "
-    "Remove this mark once fixed.",
-)
 def test_korean_page_interface_text_is_korean(page: Page, live_server: str) -> None:
     open_map(page, live_server, lang="ko")
     heading = page.locator("#nownext-title").text_content()

@@ -1,0 +1,135 @@
+"""A staff member changes the program on a phone; every open attendee page shows it, and catches up after offline."""
+
+import json
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import STAFF_NAME, STAFF_PASSWORD, start_event_server
+from tests.servers import run_flask
+
+# 29 Nov 15:10: the dental-industry session is on at the Training Center (15:00-17:00).
+LIVE_NOW = "2023-11-29T15:10:00+09:00"
+DENTAL = "dentistry-industry"
+DENTAL_TITLE = "dental-device companies"
+# Applied changes, in the order the page applied them.
+RECORD_APPLIED = """
+window.appliedSeqs = [];
+document.addEventListener("venue-live:change", (event) => window.appliedSeqs.push(event.detail.seq));
+"""
+
+
+@pytest.fixture(scope="module")
+def event_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A server of its own (these tests change the program); yield its URL and a staff bearer token."""
+    workdir = tmp_path_factory.mktemp("live-changes")
+    env = {"DATABASE_URL": f"sqlite:///{workdir / 'venue-live.db'}"}
+    with start_event_server(workdir, EVENT_NOW=LIVE_NOW) as base_url:
+        yield base_url, run_flask(["staff", "token", STAFF_NAME], env).strip()
+
+
+def post_change(base_url: str, token: str, data: dict) -> dict:
+    request = urllib.request.Request(
+        f"{base_url}/api/changes",
+        data=json.dumps(data).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def open_live(page: Page, url: str) -> Page:
+    page.add_init_script(RECORD_APPLIED)
+    page.goto(url)
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    return page
+
+
+def sign_in(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/login?lang=en")
+    page.get_by_label("Name").fill(STAFF_NAME)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{base_url}/staff/")
+
+
+def test_staff_move_shows_on_the_attendee_map_list_popup_and_schedule(browser_session, event_server) -> None:
+    base_url, _ = event_server
+    attendee = open_live(browser_session.new_page(), f"{base_url}/?lang=en")
+    schedule = open_live(browser_session.new_page(), f"{base_url}/schedule?lang=en&day=2023-11-29")
+    expect(attendee.locator("#venue-training-center")).to_contain_text(DENTAL_TITLE)
+
+    staff = browser_session.new_page()
+    sign_in(staff, base_url)
+    staff.locator("#session-search").fill(DENTAL_TITLE)
+    staff.locator(f'#session-list li[data-session="{DENTAL}"] button.pick').click()
+    staff.locator("#move-room").select_option("kins-7f-meeting-room")
+    staff.locator('[data-action="move"]').click()
+    expect(staff.locator("#confirm-before")).to_contain_text("Training Center")
+    expect(staff.locator("#confirm-after")).to_contain_text("KINS Tower")
+    staff.locator("#confirm-go").click()
+
+    toast = attendee.locator(".toast").last
+    expect(toast).to_contain_text("moved to KINS Tower · 7F Meeting Room")
+    expect(attendee.locator("#live-region")).to_contain_text("moved to KINS Tower")
+    expect(attendee.locator("#venue-kins-tower [data-now-next]")).to_contain_text(DENTAL_TITLE)
+    expect(attendee.locator("#venue-training-center [data-now-next]")).not_to_contain_text(DENTAL_TITLE)
+    attendee.locator('.venue-pin[data-venue="kins-tower"]').click()
+    expect(attendee.locator(".leaflet-popup")).to_contain_text(DENTAL_TITLE)
+    row = schedule.locator(f'li.srow[data-session="{DENTAL}"]')
+    expect(row.locator(".srow__where")).to_have_text("KINS Tower · 7F Meeting Room")
+    expect(staff.locator("#recent-list")).to_contain_text(DENTAL_TITLE)
+    attendee.wait_for_timeout(600)  # let the popup finish panning into view
+    attendee.screenshot(path="var/screenshots/live-change-phone.png")
+
+
+def test_a_page_that_was_offline_gets_every_change_it_missed_in_order(browser_session, event_server) -> None:
+    base_url, token = event_server
+    page = open_live(browser_session.new_page(), f"{base_url}/schedule?lang=en&day=2023-12-01")
+    page.context.set_offline(True)
+    expect(page.locator("#conn")).to_have_attribute("data-state", "offline")
+    made = [
+        post_change(base_url, token, {"kind": "cancel", "session": "ivd-panel", "reason": "Speaker ill"}),
+        post_change(
+            base_url, token, {"kind": "retime", "session": "testing-to-approval", "delay_minutes": 15}
+        ),
+        post_change(
+            base_url, token, {"kind": "move", "session": "kosmi-closing-panel", "room": "hip-seminar-room-a"}
+        ),
+    ]
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.appliedSeqs") == []  # nothing reached the page while it was offline
+
+    page.context.set_offline(False)
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    page.wait_for_function("window.appliedSeqs.length === 3")
+    assert page.evaluate("window.appliedSeqs") == [change["seq"] for change in made]
+    expect(page.locator('li.srow[data-session="ivd-panel"] [data-field="status"]')).to_have_text(
+        "Cancelled: Speaker ill"
+    )
+    expect(page.locator('li.srow[data-session="testing-to-approval"] .srow__time')).to_have_text(
+        "15:15–16:15"
+    )
+    expect(page.locator('li.srow[data-session="kosmi-closing-panel"] .srow__where')).to_contain_text(
+        "Seminar Room A"
+    )
+
+
+def test_announcement_shows_as_a_banner_until_retracted(browser_session, event_server) -> None:
+    base_url, token = event_server
+    page = open_live(browser_session.new_page(), f"{base_url}/?lang=en")
+    made = post_change(
+        base_url,
+        token,
+        {
+            "kind": "announce",
+            "text": {"ko": "<b>셔틀</b>", "en": "<b>Shuttle</b> at 15:30"},
+            "expires_in_minutes": 30,
+        },
+    )
+    banner = page.locator(f'#announcements [data-announcement="{made["announcement"]}"]')
+    expect(banner).to_have_text("<b>Shuttle</b> at 15:30")  # shown as text, never run as HTML
+    post_change(base_url, token, {"kind": "retract", "announcement": made["announcement"]})
+    expect(banner).to_have_count(0)
