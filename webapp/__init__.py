@@ -4,7 +4,22 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 
-from webapp import api, assets, auth, cli, errors, i18n, live, pages, staff, templating
+from webapp import (
+    api,
+    api_docs,
+    assets,
+    auth,
+    cli,
+    errors,
+    export_views,
+    i18n,
+    live,
+    pages,
+    rooms,
+    staff,
+    templating,
+    travel_views,
+)
 from webapp.assets import MissingAssetError, check_vendor_files
 from webapp.clock import parse_moment
 from webapp.config import ROOT, Config
@@ -75,6 +90,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     auth.init_app(app)
     app.register_blueprint(staff.bp)
+    for module in (export_views, rooms, travel_views, api_docs):
+        app.register_blueprint(module.bp)
     errors.init_app(app)
     live.init_app()
     cli.init_app(app)

@@ -1,0 +1,1 @@
+"""Travel between venues: distances (geopy), honest walking times, transit hints, directions links."""

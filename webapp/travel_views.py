@@ -1,0 +1,5 @@
+"""HTTP routes for travel and the personal agenda."""
+
+from flask import Blueprint
+
+bp = Blueprint("travel", __name__)
