@@ -17,6 +17,7 @@ from flask_migrate import upgrade  # noqa: E402
 
 from webapp import StartupError, create_app  # noqa: E402
 from webapp.accounts import count_staff  # noqa: E402
+from webapp.eventdata import EventDataError  # noqa: E402
 from webapp.extensions import socketio  # noqa: E402
 from webapp.importer import import_event, imported_version  # noqa: E402
 
@@ -33,8 +34,10 @@ def main() -> int:
     """Migrate the database, import the event if its files changed, and serve."""
     try:
         app = create_app({"SOCKETIO_ASYNC_MODE": "gevent"})
-    except StartupError as exc:
-        print(f"Venue Live cannot start: {exc.message}", file=sys.stderr)
+        # The app loads without a venue's coordinates (so `venues geocode` can run), but cannot serve it.
+        app.extensions["event"].check_placed()
+    except (StartupError, EventDataError) as exc:
+        print(f"Venue Live cannot start: {exc}", file=sys.stderr)
         return 2
     with app.app_context():
         upgrade()

@@ -158,3 +158,23 @@ def test_a_file_that_is_not_json_names_the_file(event_files):
 def test_a_missing_file_names_the_file(tmp_path):
     with pytest.raises(EventDataError, match=r"^venues\.geojson: file not found"):
         load_event(tmp_path / "venues.geojson", ROOT / "program.json")
+
+
+def test_a_venue_without_coordinates_loads_and_is_listed_as_unplaced(event_files):
+    venues_path, program_path = event_files(
+        edit_venues=lambda v: feature(v, "kins-tower").update(geometry=None)
+    )
+    event = load_event(venues_path, program_path)
+    assert [f.properties.id for f in event.unplaced] == ["kins-tower"]
+    with pytest.raises(EventDataError) as caught:
+        event.check_placed()
+    assert str(caught.value) == (
+        "venues.geojson: feature 'kins-tower', field 'geometry': has no coordinates; "
+        "run `flask --app webapp venues geocode` to look them up"
+    )
+
+
+def test_every_embedded_venue_is_placed():
+    event = load_event(ROOT / "venues.geojson", ROOT / "program.json")
+    assert event.unplaced == []
+    event.check_placed()

@@ -11,6 +11,8 @@ from webapp.program import get_session, list_sessions, list_venues, parse_filter
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+MAX_SEQ = 2**31 - 1  # the change log's seq is a 32-bit integer column
+
 
 def _event():
     return current_app.extensions["event"]
@@ -50,8 +52,10 @@ def session(session_id: str):
 def changes():
     """Return the changes after ?since=N (polling fallback for pages that cannot hold a socket)."""
     since = request.args.get("since", "0")
-    if not since.isdigit():
-        raise ApiError(400, "bad_filter", "since must be a whole number, the last seq you have (0 for all).")
+    if not (since.isascii() and since.isdigit()) or int(since) > MAX_SEQ:
+        raise ApiError(
+            400, "bad_filter", f"since must be a whole number from 0 to {MAX_SEQ}, the last seq you have."
+        )
     head = head_seq()
     found = changes_since(int(since), 1000)
     response = jsonify(

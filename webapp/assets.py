@@ -103,6 +103,20 @@ def vendor(name: str):
     return asset_response(Path(current_app.config["NODE_MODULES"]) / package / path, YEAR)
 
 
+@bp.get("/sw.js")
+def service_worker():
+    """Send the service worker from the root, so it may serve every page of the app."""
+    response = asset_response(Path(current_app.static_folder) / "sw.js", 0)
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """Send the web app manifest."""
+    return asset_response(Path(current_app.static_folder) / "manifest.webmanifest", 86400)
+
+
 def static_file(filename: str):
     """Send a file from static/."""
     path = safe_join(current_app.static_folder, filename) or abort(404)

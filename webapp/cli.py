@@ -1,23 +1,55 @@
-"""Command-line tools: import the event; create staff accounts and their bearer tokens."""
+"""Command-line tools: import the event; geocode venues; create staff accounts and their bearer tokens."""
 
 import secrets
 import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
+from webapp import geocode
 from webapp.accounts import AccountError, create_staff, issue_token, revoke_tokens
+from webapp.eventdata import EventDataError
 from webapp.importer import import_event
 
 staff_cli = AppGroup("staff", help="Staff accounts and bearer tokens.")
+venues_cli = AppGroup("venues", help="The venues file: look up missing coordinates.")
 
 
 @click.command("import-event")
+@with_appcontext
 def import_event_command() -> None:
     """Import venues.geojson and program.json into the database (safe to run again)."""
-    result = import_event(current_app.extensions["event"])
-    click.echo(f"Imported {current_app.extensions['event'].event.short_name.en}: {result}")
+    event = current_app.extensions["event"]
+    try:
+        event.check_placed()
+    except EventDataError as exc:
+        raise click.ClickException(str(exc)) from None
+    result = import_event(event)
+    click.echo(f"Imported {event.event.short_name.en}: {result}")
+
+
+@venues_cli.command("geocode")
+@click.option("--refresh-approximate", is_flag=True, help="Also look up venues marked approximate.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def venues_geocode(refresh_approximate: bool, dry_run: bool) -> None:
+    """Fill in missing venue coordinates from their addresses with Nominatim (1 request/s)."""
+    path = current_app.config["VENUES_FILE"]
+    try:
+        results = geocode.geocode_venues(
+            path, geocode.make_nominatim(), refresh_approximate=refresh_approximate, dry_run=dry_run
+        )
+    except geocode.GeocoderUnreachable as exc:
+        raise click.ClickException(f"Could not reach the geocoder ({exc}); nothing was changed.") from None
+    for result in results:
+        click.echo(str(result))
+    found = sum(r.outcome == "found" for r in results)
+    if not found:
+        click.echo("Nothing to change.")
+    elif dry_run:
+        click.echo(f"Dry run: {found} venue(s) found, {path} not written.")
+    else:
+        click.echo(f"Wrote {found} venue(s) to {path}.")
 
 
 @staff_cli.command("create")
@@ -60,3 +92,4 @@ def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(import_event_command)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(venues_cli)

@@ -20,9 +20,14 @@ def parse_moment(text: str, tz: ZoneInfo) -> datetime:
     """Parse an ISO 8601 time; one without an offset is read in the event's time zone."""
     try:
         moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"'{text}' is not an ISO 8601 time such as 2023-11-30T14:00+09:00") from None
-    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
+        # Outside these years time zones have odd historical offsets, and the edges overflow.
+        if not 1970 <= moment.year <= 2100:
+            raise ValueError
+        return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
+    except (ValueError, OverflowError):
+        raise ValueError(
+            f"'{text}' is not an ISO 8601 time between 1970 and 2100, such as 2023-11-30T14:00+09:00"
+        ) from None
 
 
 def resolve_clock(

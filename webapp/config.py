@@ -55,6 +55,10 @@ class Config:
         self.COMPRESS_ALGORITHM = ["br", "gzip"]
         # Files are served pre-compressed by webapp.assets; Flask-Compress handles pages and JSON only.
         self.COMPRESS_STREAMS = False
+        self.COMPRESS_MIMETYPES = [
+            "text/html", "text/css", "text/plain", "text/csv", "text/calendar", "application/json",
+            "application/geo+json", "application/xml", "application/vnd.c3voc.schedule+xml", "image/svg+xml",
+        ]  # fmt: skip
         self.COMPRESS_MIN_SIZE = 500
         self.SEND_FILE_MAX_AGE_DEFAULT = 3600
         self.JSON_SORT_KEYS = False

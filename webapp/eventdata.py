@@ -75,6 +75,15 @@ class Station(Strict):
     coordinates: LonLat
 
 
+class Geocoded(Strict):
+    """Where a venue's coordinates came from when a geocoder supplied them."""
+
+    by: Text
+    query: Text
+    at: date
+    match: str | None = None
+
+
 class VenueProperties(Strict):
     id: Slug
     name: Localized
@@ -88,6 +97,8 @@ class VenueProperties(Strict):
     transit_hints: dict[Slug, Localized] = {}
     rooms: Annotated[list[Room], Field(min_length=1)]
     sources: list[str] = []
+    # Provenance for whoever edits the file; kept out of dumps so the database and API stay as they were.
+    geocoded: Annotated[Geocoded | None, Field(exclude=True)] = None
 
 
 class Point(Strict):
@@ -103,12 +114,15 @@ class Polygon(Strict):
 class VenueFeature(Strict):
     type: Literal["Feature"]
     id: Slug | None = None
-    geometry: Annotated[Point | Polygon, Field(discriminator="type")]
+    # null (RFC 7946 allows it) until `flask --app webapp venues geocode` looks the address up.
+    geometry: Annotated[Point | Polygon, Field(discriminator="type")] | None
     properties: VenueProperties
 
     @property
     def lon_lat(self) -> tuple[float, float]:
         """Return the point to pin: the Point, or the mean of the footprint's outer ring."""
+        if self.geometry is None:
+            raise ValueError(f"venue '{self.properties.id}' has no coordinates")
         if isinstance(self.geometry, Point):
             return self.geometry.coordinates
         ring = self.geometry.coordinates[0][:-1]
@@ -184,6 +198,7 @@ class EventData:
     venues_by_id: dict[str, VenueProperties] = field(default_factory=dict)
     rooms_by_id: dict[str, tuple[str, Room]] = field(default_factory=dict)
     tracks_by_id: dict[str, Track] = field(default_factory=dict)
+    venues_file: str = "venues.geojson"
 
     @property
     def event(self) -> EventInfo:
@@ -199,6 +214,21 @@ class EventData:
         first_day = self.program.event.days[0]
         starts = [s.start for s in self.program.sessions if s.start.astimezone(self.tz).date() == first_day]
         return min(starts) if starts else datetime.combine(first_day, datetime.min.time(), tzinfo=self.tz)
+
+    @property
+    def unplaced(self) -> list[VenueFeature]:
+        """Return the venues whose geometry is null: they cannot be drawn or imported yet."""
+        return [f for f in self.venues if f.geometry is None]
+
+    def check_placed(self) -> None:
+        """Raise EventDataError for the first venue without coordinates (the map cannot show it)."""
+        if unplaced := self.unplaced:
+            raise EventDataError(
+                self.venues_file,
+                f"feature '{unplaced[0].properties.id}'",
+                "geometry",
+                "has no coordinates; run `flask --app webapp venues geocode` to look them up",
+            )
 
 
 def _read_json(path: Path) -> tuple[bytes, object]:
@@ -323,6 +353,7 @@ def load_event(venues_file: str | Path, program_file: str | Path) -> EventData:
         venues_by_id=venues_by_id,
         rooms_by_id={r.id: (v.id, r) for v in venues_by_id.values() for r in v.rooms},
         tracks_by_id={t.id: t for t in program.tracks},
+        venues_file=venues_path.name,
     )
 
 

@@ -2,13 +2,20 @@
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
 from webapp.assets import vendor_url
 from webapp.clock import EventClock, parse_moment, resolve_clock
 from webapp.mapview import MapParts, build_map
-from webapp.present import session_view, venue_pins
+from webapp.present import (
+    directions_html,
+    locate_data,
+    method_text,
+    session_view,
+    travel_rows,
+    venue_pins,
+)
 from webapp.program import (
     get_session,
     get_venue,
@@ -71,10 +78,24 @@ def _views(sessions, lang):
     return [session_view(s, lang, event) for s in sessions]
 
 
+def scrubbed_moment(args, days) -> str | None:
+    """Return ?at= for the time scrubber's ?day=&time= (the form works without script), or None."""
+    day, time = args.get("day"), args.get("time")
+    if not day or not time:
+        return None
+    if day not in {d.isoformat() for d in days}:
+        abort(400, description=f"day must be one of the event's days (got '{day[:20]}')")
+    return f"{day}T{time}"
+
+
 @bp.get("/")
 def index():
     """Show the map of the venues and what is on now and next at each."""
-    event, lang, clock = _event(), _lang(), page_clock()
+    event = _event()
+    at = scrubbed_moment(request.args, event.event.days)
+    if at is not None:
+        return redirect(url_for("pages.index", at=at))
+    lang, clock = _lang(), page_clock()
     venues = list_venues()
     today = list_sessions(event.tz, day=clock.now.date())
     groups = now_next_by_key(
@@ -85,7 +106,12 @@ def index():
         for key, nn in groups.items()
     }
     # The page script recomputes now/next from these when a change arrives (or the clock moves).
-    live = {"now": clock.now.isoformat(), "ticking": clock.source == "real", "sessions": _views(today, lang)}
+    live = {
+        "now": clock.now.isoformat(),
+        "ticking": clock.source == "real",
+        "sessions": _views(today, lang),
+        "locate": locate_data(venues, lang),
+    }
     return render_template(
         "index.html", map=venue_map(lang), venues=venues, state=state, live=live, clock=clock
     )
@@ -114,7 +140,12 @@ def session(session_id: str):
     lang = _lang()
     small_map = venue_map(lang, focus=found.venue_id) if found.venue_id else None
     return render_template(
-        "session.html", s=found, view=session_view(found, lang, _event()), map=small_map, clock=page_clock()
+        "session.html",
+        s=found,
+        view=session_view(found, lang, _event()),
+        map=small_map,
+        clock=page_clock(),
+        directions=directions_html(found.venue, lang) if found.venue else None,
     )
 
 
@@ -137,5 +168,12 @@ def venue(venue_id: str):
             }
         )
     return render_template(
-        "venue.html", venue=found, rooms=rooms, map=venue_map(lang, focus=venue_id), clock=clock
+        "venue.html",
+        venue=found,
+        rooms=rooms,
+        map=venue_map(lang, focus=venue_id),
+        clock=clock,
+        directions=directions_html(found, lang),
+        travel=travel_rows(found, list_venues(), lang),
+        travel_method=method_text(),
     )

@@ -1,6 +1,6 @@
 """Helpers every template can use: language, localized text, dates, and links that keep the query."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 from babel.dates import format_skeleton
@@ -34,6 +34,11 @@ def mode_label(mode: str) -> str:
     return {"in_person": _("In person"), "online": _("Online"), "hybrid": _("Hybrid")}.get(mode, mode)
 
 
+def rendered_at() -> str:
+    """Return the wall-clock time this page is rendered (shown when it is later read from the cache)."""
+    return datetime.now(UTC).isoformat()
+
+
 def page_live_data() -> dict:
     """Return the live-update data for the page being rendered."""
     event = current_app.extensions["event"]
@@ -63,4 +68,5 @@ def init_app(app: Flask) -> None:
         mode_label=mode_label,
         page_live_data=page_live_data,
         vendor_url=vendor_url,
+        rendered_at=rendered_at,
     )

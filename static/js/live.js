@@ -102,7 +102,7 @@ function updateSession(id, state) {
 function apply(change) {
   if (change.announcement !== null && change.after) showAnnouncement(change.after);
   if (change.session && change.after) updateSession(change.session, change.after);
-  if (change.room && change.kind !== "move" && change.after?.status) {
+  if (!change.session && change.room && ["open", "full"].includes(change.after?.status)) {
     for (const el of document.querySelectorAll(`[data-room-status="${CSS.escape(change.room)}"]`)) {
       el.dataset.status = change.after.status;
       el.hidden = change.after.status !== "full";
@@ -114,7 +114,8 @@ function apply(change) {
 
 async function connect() {
   const { io } = await import(document.querySelector("script[data-socketio]").dataset.socketio);
-  const socket = io({ transports: ["websocket", "polling"], auth: (send) => send({ since: lastSeq }) });
+  // Not while offline (a page opened from the cache): it connects when the network is back.
+  const socket = io({ transports: ["websocket", "polling"], auth: (send) => send({ since: lastSeq }), autoConnect: navigator.onLine });
   socket.on("connect", () => setConnection("live"));
   socket.on("disconnect", () => setConnection(navigator.onLine ? "reconnecting" : "offline"));
   socket.io.on("reconnect_attempt", () => setConnection(navigator.onLine ? "reconnecting" : "offline"));

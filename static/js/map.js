@@ -25,14 +25,18 @@ function now() {
   return state.ticking ? base + (Date.now() - loadedAt) : base;
 }
 
+// The calendar day of a time in the event's time zone (a change's times come in UTC).
+const dayFormat = new Intl.DateTimeFormat("en-CA", { timeZone: live.tz, year: "numeric", month: "2-digit", day: "2-digit" });
+const localDay = (iso) => dayFormat.format(new Date(iso));
+
 /** Return {now: [...], next: [...]} for one venue ("online" for sessions with no venue). */
 function nowNext(venueId) {
   const t = now();
-  const day = state.now.slice(0, 10);
+  const day = localDay(state.now);
   const here = state.sessions.filter((s) => (s.venue_id ?? "online") === venueId);
   const running = here.filter((s) => new Date(s.start).getTime() <= t && t < new Date(s.end).getTime());
   const upcoming = here
-    .filter((s) => new Date(s.start).getTime() > t && s.start.slice(0, 10) === day)
+    .filter((s) => new Date(s.start).getTime() > t && localDay(s.start) === day)
     .sort((a, b) => a.start.localeCompare(b.start) || a.id.localeCompare(b.id));
   return { now: running, next: upcoming.slice(0, 2) };
 }
@@ -114,6 +118,72 @@ function applyChange(change) {
   render();
 }
 
+// --- Locate me -----------------------------------------------------------------------------------
+
+const fill = (template, values) => template.replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
+const distanceLabel = (m) => (m < 1000 ? `${Math.round(m / 10) * 10} m` : `${(m / 1000).toFixed(1)} km`);
+
+/** Return the walk for a straight line, with the server's method (webapp/travel.py): rounded up. */
+function walkingMinutes(straightM, method) {
+  const metresPerMinute = (method.speed_kmh * 1000) / 60;
+  return Math.ceil((straightM * method.detour_factor) / metresPerMinute - 1e-9);
+}
+
+/** Wire the locate button: a marker where the visitor is, the nearest venue, how far and how long. */
+function setUpLocate(button, locate, markers) {
+  const status = document.getElementById("locate-status");
+  const words = locate.labels;
+  let you = null;
+  button.addEventListener("click", () => {
+    status.textContent = words.finding;
+    map.locate({ setView: false, enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  });
+  map.on("locationfound", (event) => {
+    const here = event.latlng;
+    // map.distance is a great-circle distance: within a few metres of geopy's geodesic at this scale.
+    const nearest = locate.venues
+      .map((v) => ({ ...v, metres: map.distance(here, [v.lat, v.lon]) }))
+      .sort((a, b) => a.metres - b.metres)[0];
+    if (you) you.remove();
+    you = L.layerGroup([
+      L.circle(here, { radius: event.accuracy, weight: 1, color: "#0b5cad", fillOpacity: 0.08, interactive: false }),
+      L.circleMarker(here, { radius: 8, weight: 3, color: "#ffffff", fillColor: "#d1242f", fillOpacity: 1, className: "you-are-here" })
+        .bindTooltip(words.you),
+    ]).addTo(map);
+    const line = fill(words.found, {
+      venue: nearest.name,
+      distance: distanceLabel(nearest.metres),
+      minutes: walkingMinutes(nearest.metres, locate.method),
+    });
+    const text = document.createElement("p");
+    text.className = "locate__result";
+    text.dataset.nearest = nearest.id;
+    text.textContent = line;
+    const links = document.createElement("p");
+    links.className = "directions";
+    const label = document.createElement("span");
+    label.className = "directions__label";
+    label.textContent = words.directions;
+    links.append(label, " ");
+    for (const link of nearest.directions) {
+      const a = document.createElement("a");
+      a.href = link.url;
+      a.target = "_blank";
+      a.rel = "noopener";
+      a.dataset.app = link.app;
+      a.textContent = link.label;
+      links.append(a, " ");
+    }
+    status.replaceChildren(text, links);
+    map.fitBounds(L.latLngBounds([here, [nearest.lat, nearest.lon]]), { padding: [40, 40], maxZoom: 16 });
+    for (const [id, marker] of Object.entries(markers)) marker.getElement()?.classList.toggle("is-nearest", id === nearest.id);
+  });
+  // Denied or no fix: say so plainly; the map and the lists keep working.
+  map.on("locationerror", (event) => {
+    status.textContent = event.code === 1 ? words.denied : words.unavailable;
+  });
+}
+
 if (map && state) {
   const markers = indexMarkers(map);
   preparePopups(markers);
@@ -129,5 +199,7 @@ if (map && state) {
   }
   document.addEventListener("venue-live:change", (event) => applyChange(event.detail));
   if (state.ticking) setInterval(render, 60_000);
+  const locateButton = document.getElementById("locate-me");
+  if (locateButton && state.locate) setUpLocate(locateButton, state.locate, markers);
   window.venueLive = { map, markers, state };
 }

@@ -151,7 +151,7 @@ class BrowserSession:
         allow_console: Callable[[ConsoleMessage], bool] | None = None,
         locale: str = "en-US",
     ) -> Page:
-        """Open a page; tiles="png" answers tile requests with a 1x1 PNG, tiles="abort" fails them."""
+        """Open a page; tiles="png" answers tile requests with a 1x1 PNG, "abort" fails them, "none" routes nothing."""
         context = self._browser.new_context(viewport=viewport or PHONE, locale=locale)
         self._contexts.append(context)
         if tiles == "png":
@@ -160,8 +160,8 @@ class BrowserSession:
             )
         elif tiles == "abort":
             context.route(TILE_PATTERN, lambda route: route.abort("failed"))
-        else:
-            raise ValueError(f"tiles must be 'png' or 'abort', not {tiles!r}")
+        elif tiles != "none":  # "none": no routing at all (Chromium bypasses service workers when routing)
+            raise ValueError(f"tiles must be 'png', 'abort' or 'none', not {tiles!r}")
         page = context.new_page()
         log = PageLog()
 

@@ -1,0 +1,98 @@
+// Venue Live service worker: the app shell, the assets, the program and the venues stay available
+// with no network. Pages and API answers: network first (a flaky roaming network gets 3 s), then the
+// cached copy. Our static files: the cached copy at once, refreshed in the background. Other origins
+// (map tiles) and Socket.IO are left alone; live changes missed offline come back through the log.
+
+const CACHE = "venue-live-v2";
+const NETWORK_TIMEOUT_MS = 3000;
+
+self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((names) => Promise.all(names.filter((n) => n.startsWith("venue-live-") && n !== CACHE).map((n) => caches.delete(n))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+const sameOrigin = (url) => new URL(url, self.location.origin).origin === self.location.origin;
+
+/** Return the same-origin scripts and stylesheets an HTML page loads. */
+function assetsOf(html) {
+  const found = [...html.matchAll(/<(?:script|link)\b[^>]*?(?:src|href)="(\/(?:static|vendor)\/[^"]+)"/g)];
+  return found.map((match) => match[1].replaceAll("&amp;", "&"));
+}
+
+/** Fetch url into the cache; for a page, return the assets it loads so they are cached too. */
+async function store(cache, url) {
+  const response = await fetch(url, { credentials: "same-origin" });
+  if (!response.ok) return [];
+  await cache.put(url, response.clone());
+  return (response.headers.get("Content-Type") ?? "").startsWith("text/html") ? assetsOf(await response.text()) : [];
+}
+
+/** Cache what a page says it needs: itself, its assets, and the other pages a visitor opens next. */
+self.addEventListener("message", (event) => {
+  if (event.data?.type !== "cache-urls") return;
+  const urls = event.data.urls.filter(sameOrigin);
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      const pages = await Promise.allSettled(urls.map((url) => store(cache, url)));
+      const assets = new Set(pages.flatMap((p) => (p.status === "fulfilled" ? p.value : [])));
+      await Promise.allSettled([...assets].filter((url) => !urls.includes(url)).map((url) => store(cache, url)));
+      event.source?.postMessage({ type: "cached", count: urls.length + assets.size });
+    })(),
+  );
+});
+
+function withTimeout(promise, ms) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("timeout")), ms);
+    promise.then(
+      (value) => { clearTimeout(timer); resolve(value); },
+      (error) => { clearTimeout(timer); reject(error); },
+    );
+  });
+}
+
+async function networkFirst(request) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
+    if (response.ok) cache.put(request, response.clone());
+    return response;
+  } catch (error) {
+    // Pages vary by language and cookie; offline, the copy we have beats none.
+    const cached = (await cache.match(request, { ignoreVary: true })) ?? (await cache.match(request, { ignoreVary: true, ignoreSearch: true }));
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+async function staleWhileRevalidate(request, event) {
+  const cache = await caches.open(CACHE);
+  const cached = await cache.match(request);
+  const refresh = fetch(request).then((response) => {
+    if (response.ok) cache.put(request, response.clone());
+    return response;
+  });
+  if (cached) {
+    event.waitUntil(refresh.catch(() => undefined));
+    return cached;
+  }
+  return refresh;
+}
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/socket.io/") || url.pathname.startsWith("/staff") || url.pathname === "/login") return;
+  if (url.pathname.startsWith("/static/") || url.pathname.startsWith("/vendor/")) {
+    event.respondWith(staleWhileRevalidate(request, event));
+  } else {
+    event.respondWith(networkFirst(request));
+  }
+});

@@ -1,0 +1,52 @@
+"""Every page passes axe-core with no serious or critical violation, in Korean and English, on a phone."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import ROOT, STAFF_NAME, STAFF_PASSWORD
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+PAGES = [
+    "/",
+    "/schedule",
+    "/agenda",
+    "/venues/gravity-pangyo",
+    "/venues/training-center",
+    "/sessions/keynote-ohno-machado",
+    "/live",
+    "/rooms/kins-7f-auditorium",
+    "/api/docs",
+    "/login",
+]
+
+
+def serious_violations(page: Page) -> list[str]:
+    """Run axe-core on the page; return the serious and critical violations, one line each."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['impact']}: {v['id']} ({v['help']}) at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+@pytest.mark.parametrize("path", PAGES)
+def test_page_has_no_serious_accessibility_violations(browser_session, live_server, path, lang) -> None:
+    page = browser_session.new_page()
+    page.goto(f"{live_server}{path}{'&' if '?' in path else '?'}lang={lang}")
+    expect(page.locator("main")).to_be_visible()
+    assert serious_violations(page) == []
+
+
+def test_staff_console_has_no_serious_accessibility_violations(browser_session, live_server) -> None:
+    page = browser_session.new_page()
+    page.goto(f"{live_server}/login?lang=en")
+    page.get_by_label("Name").fill(STAFF_NAME)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{live_server}/staff/")
+    assert serious_violations(page) == []
+    page.goto(f"{live_server}/staff/log")
+    assert serious_violations(page) == []

@@ -1,0 +1,61 @@
+"""After one visit the app works with no network, says so, and catches up on every change when back."""
+
+import base64
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import STAFF_NAME, TILE_PNG, start_event_server
+from tests.browser.test_live_changes import RECORD_APPLIED, post_change
+from tests.servers import run_flask
+
+
+@pytest.fixture(scope="module")
+def event_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A server of its own (the test changes the program); yield its URL and a staff bearer token."""
+    workdir = tmp_path_factory.mktemp("offline")
+    # Tiles as a data: URL: no request to route, so Chromium keeps the service worker in the path.
+    tiles = "data:image/png;base64," + base64.b64encode(TILE_PNG).decode()
+    with start_event_server(workdir, TILES_URL=tiles) as base_url:
+        yield (
+            base_url,
+            run_flask(
+                ["staff", "token", STAFF_NAME], {"DATABASE_URL": f"sqlite:///{workdir / 'venue-live.db'}"}
+            ).strip(),
+        )
+
+
+def first_visit(page: Page, url: str) -> None:
+    page.add_init_script(RECORD_APPLIED)
+    page.goto(url)
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    expect(page.locator("html")).to_have_attribute("data-offline-ready", "1")
+
+
+def test_map_and_schedule_open_offline_and_catch_up_when_back(browser_session, event_server) -> None:
+    base_url, token = event_server
+    page = browser_session.new_page(tiles="none")
+    first_visit(page, f"{base_url}/?lang=en")
+
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator(".venue-pin")).to_have_count(4)
+    expect(page.locator("#offline-notice")).to_be_visible()
+    expect(page.locator("#offline-notice")).to_contain_text("Offline: showing the program as of")
+    expect(page.locator("#conn")).to_have_attribute("data-state", "offline")
+
+    page.goto(f"{base_url}/schedule?lang=en")
+    expect(page.locator("li.srow")).not_to_have_count(0)
+    expect(page.locator("#offline-notice")).to_be_visible()
+    made = post_change(
+        base_url, token, {"kind": "cancel", "session": "opening-ceremony", "reason": "Weather"}
+    )
+
+    page.context.set_offline(False)
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    expect(page.locator("#offline-notice")).to_be_hidden()
+    page.wait_for_function(f"window.appliedSeqs.includes({made['seq']})")
+    expect(page.locator('li.srow[data-session="opening-ceremony"] [data-field="status"]')).to_have_text(
+        "Cancelled: Weather"
+    )
