@@ -1,5 +1,6 @@
 """Run the real server (serve.py) in a subprocess for tests that need one: browser, scale-out."""
 
+import json
 import os
 import socket
 import subprocess
@@ -86,3 +87,14 @@ def running_server(workdir: Path, **env: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def post_change(base_url: str, token: str, data: dict) -> dict:
+    """POST one staff change to a running server with a bearer token; return the change it made."""
+    request = urllib.request.Request(
+        f"{base_url}/api/changes",
+        data=json.dumps(data).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)

@@ -1,8 +1,6 @@
 """Several processes behind one address: a change posted to one reaches clients of another, via Redis."""
 
-import json
 import time
-import urllib.request
 import uuid
 
 import pytest
@@ -10,7 +8,7 @@ import redis
 import socketio as python_socketio
 
 from tests.conftest import require_service
-from tests.servers import run_flask, running_server
+from tests.servers import post_change, run_flask, running_server
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -22,16 +20,6 @@ def redis_url():
     except redis.exceptions.ConnectionError:
         require_service("Redis at 127.0.0.1:6379 is unreachable")
     return REDIS_URL
-
-
-def post_change(base_url: str, token: str, data: dict) -> dict:
-    request = urllib.request.Request(
-        f"{base_url}/api/changes",
-        data=json.dumps(data).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
 
 
 def test_a_change_posted_to_one_process_reaches_clients_of_another(tmp_path, redis_url):

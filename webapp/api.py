@@ -1,21 +1,18 @@
 """The JSON API under /api/."""
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from webapp.auth import bearer_staff
 from webapp.changes import ChangeError, active_announcements, apply_change, changes_since, head_seq
+from webapp.context import api_filters, current_event
 from webapp.errors import ApiError
 from webapp.extensions import csrf
-from webapp.program import get_session, list_sessions, list_venues, parse_filters
+from webapp.program import get_session, list_sessions, list_venues
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 MAX_SEQ = 2**31 - 1  # the change log's seq is a 32-bit integer column
-
-
-def _event():
-    return current_app.extensions["event"]
 
 
 @bp.get("/venues")
@@ -30,11 +27,8 @@ def venues():
 @bp.get("/sessions")
 def sessions():
     """Return the sessions, filtered by day, venue, room and track."""
-    event = _event()
-    try:
-        filters = parse_filters(request.args, event)
-    except ValueError as exc:
-        raise ApiError(400, "bad_filter", str(exc)) from None
+    event = current_event()
+    filters = api_filters(request.args)
     found = list_sessions(event.tz, **filters)
     return jsonify(count=len(found), sessions=[s.to_dict(event.tz) for s in found])
 
@@ -45,7 +39,7 @@ def session(session_id: str):
     found = get_session(session_id)
     if found is None:
         raise ApiError(404, "not_found", f"There is no session '{session_id}'.")
-    return jsonify(found.to_dict(_event().tz))
+    return jsonify(found.to_dict(current_event().tz))
 
 
 @bp.get("/changes")

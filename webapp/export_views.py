@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask import Blueprint, Response, current_app, request
 
+from webapp.context import api_filters, current_event
 from webapp.errors import ApiError
 from webapp.exports import (
     build_schedule,
@@ -16,13 +17,9 @@ from webapp.exports import (
     sessions_to_ics,
 )
 from webapp.i18n import LANGUAGES
-from webapp.program import get_room, get_venue, list_sessions, parse_filters
+from webapp.program import get_room, get_venue, list_sessions
 
 bp = Blueprint("exports", __name__)
-
-
-def _event():
-    return current_app.extensions["event"]
 
 
 def _lang(default: str | None) -> str | None:
@@ -32,7 +29,7 @@ def _lang(default: str | None) -> str | None:
 
 def _validators() -> tuple[str, datetime]:
     """Return the program's version and last change, read before the data so they never run ahead of it."""
-    event = _event()
+    event = current_event()
     return export_version(event), last_modified(event)
 
 
@@ -54,7 +51,7 @@ def _send(body: bytes | str, mimetype: str, validators: tuple[str, datetime], fi
 @bp.get("/schedule.ics")
 def schedule_ics():
     """Return the program as an iCalendar file: the whole event, or one ?venue= or ?room=."""
-    event, lang = _event(), _lang(None)
+    event, lang = current_event(), _lang(None)
     venue = room = None
     if request.args.get("venue"):
         venue = get_venue(request.args["venue"])
@@ -75,7 +72,7 @@ def schedule_ics():
 
 
 def _schedule() -> tuple[dict, tuple[str, datetime]]:
-    event, validators = _event(), _validators()
+    event, validators = current_event(), _validators()
     schedule = build_schedule(list_sessions(event.tz), event, request.url_root, validators[0], _lang("ko"))
     return schedule, validators
 
@@ -97,11 +94,8 @@ def schedule_json_export():
 @bp.get("/api/sessions.geojson")
 def sessions_geojson_export():
     """Return the sessions as GeoJSON points at their venues, filtered by day, venue, room and track."""
-    event = _event()
-    try:
-        filters = parse_filters(request.args, event)
-    except ValueError as exc:
-        raise ApiError(400, "bad_filter", str(exc)) from None
+    event = current_event()
+    filters = api_filters(request.args)
     validators = _validators()
     body = current_app.json.dumps(sessions_geojson(list_sessions(event.tz, **filters), event.tz))
     return _send(body, "application/geo+json", validators)

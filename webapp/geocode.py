@@ -61,7 +61,7 @@ class GeocodeResult:
         tried = " / ".join(f"'{q}'" for q in self.queries)
         if self.outcome == "not found":
             return f"{self.venue}: not found (tried {tried})"
-        lon, lat = self.lon_lat or (0.0, 0.0)
+        lon, lat = self.lon_lat  # set on every found result
         return (
             f"{self.venue}: found {lon:.7f}, {lat:.7f} ({self.position}, within {self.accuracy_m:g} m) "
             f"for {self.queries[-1]!r}"
@@ -139,18 +139,20 @@ def _place(feature: dict[str, Any], location: Location, asked: list[str], by: st
 def write_json_atomically(path: Path, data: Any) -> None:
     """Replace path with data as indented UTF-8 JSON; readers see the old file or the new, never half."""
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
+    temporary = None
     try:
-        with handle:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        ) as handle:
+            temporary = Path(handle.name)
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(handle.name, path.stat().st_mode & 0o7777)
-        os.replace(handle.name, path)
+        temporary.chmod(path.stat().st_mode & 0o7777)
+        os.replace(temporary, path)
     except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
         raise
 
 

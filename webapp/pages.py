@@ -3,10 +3,10 @@
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
 
 from webapp.assets import vendor_url
 from webapp.clock import EventClock, parse_moment, resolve_clock
+from webapp.context import current_event, page_lang
 from webapp.mapview import MapParts, build_map
 from webapp.present import (
     directions_html,
@@ -29,17 +29,9 @@ from webapp.program import (
 bp = Blueprint("pages", __name__)
 
 
-def _event():
-    return current_app.extensions["event"]
-
-
-def _lang() -> str:
-    return get_locale().language
-
-
 def page_clock() -> EventClock:
     """Return 'now' for this page: ?at=, else EVENT_NOW, else the wall clock."""
-    event = _event()
+    event = current_event()
     requested = None
     if request.args.get("at"):
         try:
@@ -58,7 +50,7 @@ def page_clock() -> EventClock:
 
 def venue_map(lang: str, focus: str | None = None) -> MapParts:
     """Return the folium map for lang, built once per data version."""
-    event = _event()
+    event = current_event()
     cache = current_app.extensions.setdefault("map_cache", {})
     key = (event.version, lang, focus)
     if key not in cache:
@@ -74,7 +66,7 @@ def venue_map(lang: str, focus: str | None = None) -> MapParts:
 
 
 def _views(sessions, lang):
-    event = _event()
+    event = current_event()
     return [session_view(s, lang, event) for s in sessions]
 
 
@@ -91,11 +83,11 @@ def scrubbed_moment(args, days) -> str | None:
 @bp.get("/")
 def index():
     """Show the map of the venues and what is on now and next at each."""
-    event = _event()
+    event = current_event()
     at = scrubbed_moment(request.args, event.event.days)
     if at is not None:
         return redirect(url_for("pages.index", at=at))
-    lang, clock = _lang(), page_clock()
+    lang, clock = page_lang(), page_clock()
     venues = list_venues()
     today = list_sessions(event.tz, day=clock.now.date())
     groups = now_next_by_key(
@@ -120,7 +112,7 @@ def index():
 @bp.get("/schedule")
 def schedule():
     """Show one day of the program, filtered by venue and track."""
-    event, lang, clock = _event(), _lang(), page_clock()
+    event, lang, clock = current_event(), page_lang(), page_clock()
     try:
         filters = parse_filters(request.args, event)
     except ValueError as exc:
@@ -137,12 +129,12 @@ def schedule():
 def session(session_id: str):
     """Show one session: when, where on a small map, who, how to watch."""
     found = get_session(session_id) or abort(404, description="There is no such session.")
-    lang = _lang()
+    lang = page_lang()
     small_map = venue_map(lang, focus=found.venue_id) if found.venue_id else None
     return render_template(
         "session.html",
         s=found,
-        view=session_view(found, lang, _event()),
+        view=session_view(found, lang, current_event()),
         map=small_map,
         clock=page_clock(),
         directions=directions_html(found.venue, lang) if found.venue else None,
@@ -153,7 +145,7 @@ def session(session_id: str):
 def venue(venue_id: str):
     """Show a venue, its rooms, and what is on in each room now, next and on each day."""
     found = get_venue(venue_id) or abort(404, description="There is no such venue.")
-    event, lang, clock = _event(), _lang(), page_clock()
+    event, lang, clock = current_event(), page_lang(), page_clock()
     sessions = list_sessions(event.tz, venue_id=venue_id)
     rooms = []
     for room in found.rooms:

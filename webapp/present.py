@@ -45,6 +45,7 @@ def session_view(s: Session, lang: str, event: EventData) -> dict:
         "status": s.status,
         "status_reason": s.status_reason,
         "stream_url": s.stream_url,
+        "stream_status": s.stream_status,
         "reconstructed": s.provenance == "reconstructed",
         "url": f"/sessions/{s.id}",
     }

@@ -6,13 +6,14 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import segno
-from flask import Blueprint, abort, current_app, render_template, request
-from flask_babel import force_locale, get_locale
+from flask import Blueprint, abort, render_template, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from markupsafe import Markup
 
+from webapp.context import current_event, page_lang
 from webapp.eventdata import EventData
 from webapp.models import Room, Session, Venue
 from webapp.pages import page_clock
@@ -142,15 +143,11 @@ def screen_labels() -> dict[str, str]:
 # --- routes ---------------------------------------------------------------------------------------
 
 
-def _event() -> EventData:
-    return current_app.extensions["event"]
-
-
 @bp.get("/rooms/<room_id>")
 def room(room_id: str):
     """Show what is on in one room now and next, in large type, kept current live."""
     found: Room = get_room(room_id) or abort(404, description=_("There is no such room."))
-    event, lang, clock = _event(), get_locale().language, page_clock()
+    event, lang, clock = current_event(), page_lang(), page_clock()
     in_room = list_sessions(event.tz, room_id=room_id)
     nn = now_and_next(in_room, clock.now, event.tz)
     state = {
@@ -177,7 +174,7 @@ def room(room_id: str):
 @bp.get("/live")
 def live():
     """Show what is streaming now and next across venues, with a way to watch each."""
-    event, lang, clock = _event(), get_locale().language, page_clock()
+    event, lang, clock = current_event(), page_lang(), page_clock()
     groups = stream_groups(list_sessions(event.tz), clock.now, event.tz)
     views = {
         name: [screen_view(s, lang, event) for s in getattr(groups, name)]

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from babel.dates import format_skeleton
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file, url_for
-from flask_babel import get_locale
+from flask import Blueprint, abort, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from webapp.changes import KINDS, head_seq, recent_changes
+from webapp.context import current_event, page_lang
 from webapp.eventdata import EventData
 from webapp.extensions import db
 from webapp.models import Change, Session, Venue
@@ -275,14 +275,6 @@ def changes_csv(changes: Iterable[Change], tz: ZoneInfo) -> bytes:
 # --- routes ---------------------------------------------------------------------------------
 
 
-def _event() -> EventData:
-    return current_app.extensions["event"]
-
-
-def _lang() -> str:
-    return get_locale().language
-
-
 def _log_filter() -> LogFilter:
     try:
         return parse_log_filter(request.args)
@@ -294,7 +286,7 @@ def _log_filter() -> LogFilter:
 @login_required
 def console():
     """Show the console: pick a session and change it, rooms, announcements, recent changes."""
-    event, lang, clock = _event(), _lang(), page_clock()
+    event, lang, clock = current_event(), page_lang(), page_clock()
     venues, sessions = list_venues(), list_sessions(event.tz)
     words = wording(venues, lang, event.tz)
     data = console_data(sessions, venues, lang, event.tz, clock.now)
@@ -316,8 +308,8 @@ def console():
 @login_required
 def recent():
     """Return the latest changes in words, for the console's list."""
-    event = _event()
-    words = wording(list_venues(), _lang(), event.tz)
+    event = current_event()
+    words = wording(list_venues(), page_lang(), event.tz)
     response = jsonify(seq=head_seq(), changes=[words.row(c) for c in recent_changes(RECENT)])
     response.cache_control.no_store = True
     return response
@@ -327,7 +319,7 @@ def recent():
 @login_required
 def log():
     """Show the whole change log, newest first, filtered and 50 to a page."""
-    event, lang = _event(), _lang()
+    event, lang = current_event(), page_lang()
     log_filter = _log_filter()
     page = db.paginate(
         log_query(log_filter), page=max(request.args.get("page", 1, type=int), 1), per_page=PER_PAGE,
@@ -350,7 +342,7 @@ def log():
 @login_required
 def log_csv():
     """Send the filtered change log as a CSV file."""
-    body = changes_csv(db.session.scalars(log_query(_log_filter())), _event().tz)
+    body = changes_csv(db.session.scalars(log_query(_log_filter())), current_event().tz)
     return send_file(
         io.BytesIO(body), mimetype="text/csv", as_attachment=True, download_name=CSV_NAME, max_age=0
     )

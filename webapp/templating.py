@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from webapp.assets import vendor_url
 from webapp.changes import active_announcements, head_seq
+from webapp.context import page_lang
 from webapp.present import live_data
 from webapp.present import pick as pick_text
 from webapp.program import list_venues
@@ -42,12 +43,12 @@ def rendered_at() -> str:
 def page_live_data() -> dict:
     """Return the live-update data for the page being rendered."""
     event = current_app.extensions["event"]
-    return live_data(get_locale().language, event, list_venues(), head_seq(), active_announcements())
+    return live_data(page_lang(), event, list_venues(), head_seq(), active_announcements())
 
 
 def _context() -> dict:
     event = current_app.extensions["event"]
-    lang = get_locale().language
+    lang = page_lang()
     sample = datetime.combine(event.event.days[0], datetime.min.time(), tzinfo=event.tz)
     offset = sample.utcoffset().total_seconds() / 3600
     return {

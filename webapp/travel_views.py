@@ -2,10 +2,10 @@
 
 import re
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
-from flask_babel import get_locale
+from flask import Blueprint, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 
+from webapp.context import current_event, page_lang
 from webapp.errors import ApiError
 from webapp.exports import calendar_name, sessions_to_ics
 from webapp.pages import page_clock
@@ -18,10 +18,6 @@ bp = Blueprint("travel", __name__)
 
 MAX_IDS = 100
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-def _event():
-    return current_app.extensions["event"]
 
 
 def _venue_arg(name: str):
@@ -68,7 +64,7 @@ def api_travel():
 def api_agenda():
     """Return the plan for the starred sessions in ?ids=: order, transfers, warnings, when to leave."""
     ids, position = parse_ids(request.args.get("ids")), _position()
-    event = _event()
+    event = current_event()
     found = [s for s in (get_session(i) for i in ids) if s is not None]
     plan = plan_agenda(found, list_venues(), tz=event.tz, now=page_clock().now, position=position)
     plan["sessions"] = {s.id: s.to_dict(event.tz) for s in found}
@@ -79,18 +75,18 @@ def api_agenda():
 @bp.get("/agenda")
 def agenda():
     """Show the visitor's starred sessions (kept in their browser) as a plan for the day."""
-    event, clock = _event(), page_clock()
+    event, clock = current_event(), page_clock()
     days = {d.isoformat(): day_label(d) for d in event.event.days}
     # The API is asked for the same moment only when the visitor picked one (?at=).
     at = clock.now if clock.source == "requested" else None
-    data = agenda_page_data(get_locale().language, event, list_venues(), at, days)
+    data = agenda_page_data(page_lang(), event, list_venues(), at, days)
     return render_template("agenda.html", agenda=data, clock=clock, travel_method=method_text())
 
 
 @bp.get("/agenda.ics")
 def agenda_ics():
     """Return the starred sessions in ?ids= as an iCalendar file, with venue, room and address."""
-    event, lang = _event(), get_locale().language
+    event, lang = current_event(), page_lang()
     ids = parse_ids(request.args.get("ids"))
     found = sorted((s for s in (get_session(i) for i in ids) if s is not None), key=lambda s: s.start_at)
     if not found:

@@ -89,6 +89,10 @@ function updateSession(id, state) {
     el.classList.toggle("is-cancelled", cancelled);
     for (const where of el.querySelectorAll(".srow__where, [data-field=where]")) where.textContent = place(state);
     for (const time of el.querySelectorAll(".srow__time, [data-field=time]")) time.textContent = `${hhmm(state.start)}–${hhmm(state.end)}`;
+    for (const badge of el.querySelectorAll("[data-field=stream]")) badge.hidden = state.stream_status !== "live";
+    for (const link of el.querySelectorAll("a[data-field=stream-link]")) {
+      if (state.stream_url?.startsWith("https://")) link.href = state.stream_url;
+    }
     for (const status of el.querySelectorAll("[data-field=status]")) {
       status.hidden = !cancelled;
       status.textContent = cancelled ? `${labels.cancelled}${state.status_reason ? `: ${state.status_reason}` : ""}` : "";

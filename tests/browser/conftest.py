@@ -12,12 +12,21 @@ import re
 import struct
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Request,
+    expect,
+    sync_playwright,
+)
 
 from tests.servers import run_flask, running_server
 
@@ -82,6 +91,31 @@ def start_event_server(workdir: Path, **env: str):
     except RuntimeError as exc:
         pytest.fail(str(exc), pytrace=False)
     return running_server(workdir, **env)
+
+
+@contextmanager
+def own_server(workdir: Path, **env: str) -> Iterator[tuple[str, str]]:
+    """Run a server of a test module's own (its tests change the program); yield its URL and a bearer token."""
+    with start_event_server(workdir, **env) as base_url:
+        token = run_flask(
+            ["staff", "token", STAFF_NAME], {"DATABASE_URL": f"sqlite:///{workdir / 'venue-live.db'}"}
+        )
+        yield base_url, token.strip()
+
+
+# Applied changes, in the order the page applied them.
+RECORD_APPLIED = """
+window.appliedSeqs = [];
+document.addEventListener("venue-live:change", (event) => window.appliedSeqs.push(event.detail.seq));
+"""
+
+
+def open_live(page: Page, url: str) -> Page:
+    """Open url, recording the changes the page applies, and wait until it is live."""
+    page.add_init_script(RECORD_APPLIED)
+    page.goto(url)
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    return page
 
 
 @pytest.fixture(scope="session")

@@ -1,50 +1,23 @@
 """A staff member changes the program on a phone; every open attendee page shows it, and catches up after offline."""
 
-import json
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import STAFF_NAME, STAFF_PASSWORD, start_event_server
-from tests.servers import run_flask
+from tests.browser.conftest import STAFF_NAME, STAFF_PASSWORD, open_live, own_server
+from tests.servers import post_change
 
 # 29 Nov 15:10: the dental-industry session is on at the Training Center (15:00-17:00).
 LIVE_NOW = "2023-11-29T15:10:00+09:00"
 DENTAL = "dentistry-industry"
 DENTAL_TITLE = "dental-device companies"
-# Applied changes, in the order the page applied them.
-RECORD_APPLIED = """
-window.appliedSeqs = [];
-document.addEventListener("venue-live:change", (event) => window.appliedSeqs.push(event.detail.seq));
-"""
 
 
 @pytest.fixture(scope="module")
 def event_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """A server of its own (these tests change the program); yield its URL and a staff bearer token."""
-    workdir = tmp_path_factory.mktemp("live-changes")
-    env = {"DATABASE_URL": f"sqlite:///{workdir / 'venue-live.db'}"}
-    with start_event_server(workdir, EVENT_NOW=LIVE_NOW) as base_url:
-        yield base_url, run_flask(["staff", "token", STAFF_NAME], env).strip()
-
-
-def post_change(base_url: str, token: str, data: dict) -> dict:
-    request = urllib.request.Request(
-        f"{base_url}/api/changes",
-        data=json.dumps(data).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
-
-
-def open_live(page: Page, url: str) -> Page:
-    page.add_init_script(RECORD_APPLIED)
-    page.goto(url)
-    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
-    return page
+    with own_server(tmp_path_factory.mktemp("live-changes"), EVENT_NOW=LIVE_NOW) as server:
+        yield server
 
 
 def sign_in(page: Page, base_url: str) -> None:
@@ -133,3 +106,20 @@ def test_announcement_shows_as_a_banner_until_retracted(browser_session, event_s
     expect(banner).to_have_text("<b>Shuttle</b> at 15:30")  # shown as text, never run as HTML
     post_change(base_url, token, {"kind": "retract", "announcement": made["announcement"]})
     expect(banner).to_have_count(0)
+
+
+def test_going_live_shows_on_the_schedule_and_session_page(browser_session, event_server) -> None:
+    base_url, token = event_server
+    schedule = open_live(browser_session.new_page(), f"{base_url}/schedule?lang=en&day=2023-12-01")
+    session = open_live(browser_session.new_page(), f"{base_url}/sessions/keynote-ohno-machado?lang=en")
+    badge = '[data-session="keynote-ohno-machado"] [data-field="stream"]'
+    expect(schedule.locator(badge)).to_be_hidden()
+    url = "https://stream.example.com/sbic2023/keynote-ohno-machado-room-2"
+    post_change(
+        base_url,
+        token,
+        {"kind": "stream_status", "session": "keynote-ohno-machado", "status": "live", "stream_url": url},
+    )
+    expect(schedule.locator(badge)).to_be_visible()
+    expect(session.locator(badge)).to_be_visible()
+    expect(session.locator('a[data-field="stream-link"]')).to_have_attribute("href", url)

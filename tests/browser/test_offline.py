@@ -6,30 +6,24 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import STAFF_NAME, TILE_PNG, start_event_server
-from tests.browser.test_live_changes import RECORD_APPLIED, post_change
-from tests.servers import run_flask
+from tests.browser.conftest import (
+    TILE_PNG,
+    open_live,
+    own_server,
+)
+from tests.servers import post_change
 
 
 @pytest.fixture(scope="module")
 def event_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """A server of its own (the test changes the program); yield its URL and a staff bearer token."""
-    workdir = tmp_path_factory.mktemp("offline")
     # Tiles as a data: URL: no request to route, so Chromium keeps the service worker in the path.
     tiles = "data:image/png;base64," + base64.b64encode(TILE_PNG).decode()
-    with start_event_server(workdir, TILES_URL=tiles) as base_url:
-        yield (
-            base_url,
-            run_flask(
-                ["staff", "token", STAFF_NAME], {"DATABASE_URL": f"sqlite:///{workdir / 'venue-live.db'}"}
-            ).strip(),
-        )
+    with own_server(tmp_path_factory.mktemp("offline"), TILES_URL=tiles) as server:
+        yield server
 
 
 def first_visit(page: Page, url: str) -> None:
-    page.add_init_script(RECORD_APPLIED)
-    page.goto(url)
-    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    open_live(page, url)
     expect(page.locator("html")).to_have_attribute("data-offline-ready", "1")
 
 

@@ -1,15 +1,13 @@
 """A room screen and /live keep themselves current as staff change rooms and streams; players load on click."""
 
-import json
 import re
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Route, expect
 
-from tests.browser.conftest import STAFF_NAME, start_event_server
-from tests.servers import run_flask
+from tests.browser.conftest import open_live, own_server
+from tests.servers import post_change
 
 # 29 Nov 10:30 (the browser tests' clock): the medical-data platform session is on in the KINS auditorium.
 AUDITORIUM = "kins-7f-auditorium"
@@ -23,27 +21,8 @@ PLAYER_HTML = "<!doctype html><title>player</title><body style='color:#fff'><p>a
 
 @pytest.fixture(scope="module")
 def event_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """A server of its own (these tests change the program); yield its URL and a staff bearer token."""
-    workdir = tmp_path_factory.mktemp("rooms-live")
-    env = {"DATABASE_URL": f"sqlite:///{workdir / 'venue-live.db'}"}
-    with start_event_server(workdir) as base_url:
-        yield base_url, run_flask(["staff", "token", STAFF_NAME], env).strip()
-
-
-def post_change(base_url: str, token: str, data: dict) -> dict:
-    request = urllib.request.Request(
-        f"{base_url}/api/changes",
-        data=json.dumps(data).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
-
-
-def open_live(page: Page, url: str) -> Page:
-    page.goto(url)
-    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
-    return page
+    with own_server(tmp_path_factory.mktemp("rooms-live")) as server:
+        yield server
 
 
 def test_room_screen_shows_the_room_full_and_a_session_moving_away(browser_session, event_server) -> None:
