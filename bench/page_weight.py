@@ -21,18 +21,11 @@ import contextlib
 import gzip
 import io
 import json
-import os
 import re
-import socket
-import struct
 import subprocess
 import sys
 import tarfile
 import tempfile
-import time
-import urllib.error
-import urllib.request
-import zlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,16 +34,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+sys.path.insert(0, str(ROOT))  # the app starter is shared with the tests
+
+from tests.servers import CHROMIUM, CHROMIUM_ARGS, TILE_PNG, running_server  # noqa: E402
+
 PHONE = {"width": 390, "height": 844}
 EVENT_NOW = "2023-11-29T10:30:00+09:00"
 BUDGET_BYTES = 100 * 1024
@@ -77,24 +64,6 @@ def kib(n: int | float) -> str:
     return f"{n / 1024:.1f}"
 
 
-def one_pixel_png() -> bytes:
-    """Return a valid 1x1 grey PNG, the stand-in for every map tile."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00\xe8\xee\xf3"))
-        + chunk(b"IEND", b"")
-    )
-
-
-TILE_PNG = one_pixel_png()
-
-
 def print_table(headers: list[str], rows: list[list], right: set[int] | None = None) -> None:
     """Print rows as a plain fixed-width table; columns in right are right-aligned."""
     right = right or set()
@@ -115,70 +84,16 @@ def print_table(headers: list[str], rows: list[list], right: set[int] | None = N
 # --- The app --------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _answers_http(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2):
-            return True
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        return True
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return False
-
-
 @contextlib.contextmanager
-def running_app(timeout: float = 30.0) -> Iterator[str]:
+def running_app() -> Iterator[str]:
     """Start serve.py on a free port with a fresh SQLite database; yield its base URL, then stop it."""
-    with tempfile.TemporaryDirectory(prefix="venue-live-bench-") as tmp:
-        workdir = Path(tmp)
-        port = _free_port()
-        env = {
-            k: v for k, v in os.environ.items() if k not in {"TILES_URL", "TILES_ATTRIBUTION", "ACCESS_LOG"}
-        }
-        env.update(
-            DATABASE_URL=f"sqlite:///{workdir / 'venue-live.db'}",
-            EVENT_NOW=EVENT_NOW,
-            HOST="127.0.0.1",
-            PORT=str(port),
-            SECRET_KEY="page-weight-bench-only",
-            PYTHONUNBUFFERED="1",
-        )
-        log_path = workdir / "server.log"
-        with log_path.open("w") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "serve.py"],
-                cwd=ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        base_url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="venue-live-bench-") as tmp, contextlib.ExitStack() as stack:
+        env = {"DATABASE_URL": f"sqlite:///{Path(tmp) / 'venue-live.db'}", "EVENT_NOW": EVENT_NOW}
         try:
-            deadline = time.monotonic() + timeout
-            while not _answers_http(base_url + "/"):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    why = (
-                        f"exited with code {proc.returncode}" if proc.poll() is not None else "did not answer"
-                    )
-                    raise CannotMeasureError(
-                        f"serve.py {why} within {timeout:.0f} s:\n{log_path.read_text()[-6000:]}"
-                    )
-                time.sleep(0.2)
-            yield base_url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+            base_url = stack.enter_context(running_server(Path(tmp), **env))
+        except RuntimeError as exc:
+            raise CannotMeasureError(str(exc)) from None
+        yield base_url
 
 
 # --- Measuring a page through the DevTools protocol -------------------------------------------------------

@@ -1,19 +1,46 @@
-"""Run the real server (serve.py) in a subprocess for tests that need one: browser, scale-out."""
+"""Run the real server (serve.py) and Chromium the same way in tests and benches."""
 
 import json
 import os
 import socket
+import struct
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 30.0
+# Debian's Chromium, started so that it makes no request of its own on this closed network.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def one_pixel_png(rgb: tuple[int, int, int] = (232, 238, 243)) -> bytes:
+    """Return a valid 1x1 PNG of one colour (the map's background grey, so screenshots stay calm)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
+    pixels = zlib.compress(b"\x00" + bytes(rgb))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+TILE_PNG = one_pixel_png()
 
 
 def free_port() -> int:

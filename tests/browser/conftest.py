@@ -9,8 +9,6 @@ There is no internet here: the map's tile host is routed to a 1x1 PNG, so tiles 
 
 import os
 import re
-import struct
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,42 +26,18 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.servers import run_flask, running_server
+from tests.servers import CHROMIUM, CHROMIUM_ARGS, TILE_PNG, run_flask, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = ROOT / "var" / "test-artifacts"
 SCREENSHOTS_DIR = ROOT / "var" / "screenshots"
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 EVENT_NOW = "2023-11-29T10:30:00+09:00"
 # The app's default TILES_URL (webapp/config.py OSM_TILES); the server is started without TILES_URL.
 TILE_HOST = "tile.openstreetmap.org"
 TILE_PATTERN = re.compile(rf"^https?://{re.escape(TILE_HOST)}/")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
-
-
-def one_pixel_png(rgb: tuple[int, int, int] = (232, 238, 243)) -> bytes:
-    """Return a valid 1x1 PNG of one colour (the map's background grey, so screenshots stay calm)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
-    pixels = zlib.compress(b"\x00" + bytes(rgb))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-
-
-TILE_PNG = one_pixel_png()
 
 
 def is_tile_url(url: str) -> bool:
