@@ -12,6 +12,7 @@ from webapp import (
     cli,
     errors,
     export_views,
+    headers,
     i18n,
     live,
     pages,
@@ -93,6 +94,7 @@ def create_app(config: dict | None = None) -> Flask:
     for module in (export_views, rooms, travel_views, api_docs):
         app.register_blueprint(module.bp)
     errors.init_app(app)
+    headers.init_app(app)
     live.init_app()
     cli.init_app(app)
     return app
