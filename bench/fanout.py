@@ -15,6 +15,14 @@ POST until every client had every change (or --grace ran out), the server's open
 memory, and problems in its log. A markdown table closes the output. Exit status: 0 when every client
 connected and got every change, 1 otherwise, 2 when it cannot run, 3 when --max-seconds stopped it.
 
+With --client node the load is made by Node instead: bench/fanout-client.mjs runs the clients with the
+project's own socket.io-client (node_modules/socket.io-client, websocket only, auth {since}, one engine.io
+connection each, permessage-deflate not offered unless --node-deflate, like the Python clients) in
+--workers Node processes, each started as `bash -c 'ulimit -Sn <hard>; exec node ...'` (Node cannot raise
+its own open-file limit) and driven over stdin/stdout with JSON lines. They report the same connected and
+results messages as the Python workers, receive times from Date.now(), so the latency, loss, duplicate and
+order figures and the table come from the same code whichever client made the load.
+
 With --node-peer the same load also runs against bench/node-peer.mjs, a plain Node socket.io 4 server
 (no database) that rebroadcasts what is POSTed; socket.io is installed outside the project with
 `npm install --prefix /tmp/vl-peer socket.io@4` when it is not there already.
@@ -24,6 +32,7 @@ Every wait is bounded, and --max-seconds stops the whole run (servers and worker
 
 Run from the repository root (python-socketio's asyncio client needs aiohttp in .venv):
     .venv/bin/python bench/fanout.py --clients 500 2000 5000 --changes 20 --workers 4 [--node-peer]
+    .venv/bin/python bench/fanout.py --client node --clients 500 2000 5000 --changes 20 --workers 4 --node-peer
 """
 
 import argparse
@@ -33,6 +42,7 @@ import json
 import math
 import multiprocessing
 import os
+import queue
 import resource
 import shutil
 import signal
@@ -49,6 +59,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 NODE_PEER = ROOT / "bench" / "node-peer.mjs"
+NODE_CLIENT = ROOT / "bench" / "fanout-client.mjs"
+NODE_CLIENT_LIB = ROOT / "node_modules" / "socket.io-client" / "package.json"
 ROOM = "kins-7f-auditorium"
 STAFF_NAME = "bench"
 STAFF_PASSWORD = "bench-password-123456"
@@ -57,7 +69,7 @@ HTTP_TIMEOUT = 15.0
 LOG_PROBLEMS = ("Traceback", "Error", "ERROR", "WARNING", "Exception", "Too many open files")
 
 _children: list[subprocess.Popen] = []  # servers and CLI runs this process started
-_workers: list = []  # multiprocessing.Process objects this process started
+_workers: list = []  # multiprocessing.Process and NodeWorker objects this process started
 _workdirs: list[Path] = []  # temporary directories this process made
 
 
@@ -252,6 +264,130 @@ async def _worker(index: int, conn, url: str, count: int, since: int, opts: dict
             )
     with contextlib.suppress(Exception):
         await asyncio.wait_for(session.close(), 5)
+
+
+# --- the load generator with Node: fanout-client.mjs behind the interface of a Pipe and a Process ------
+
+_EOF = object()
+
+
+class NodeWorker:
+    """One bench/fanout-client.mjs process, usable both as a worker's Pipe end (poll, recv, send) and as its
+    Process (pid, is_alive, join, terminate, kill), so measure() drives it like a Python worker."""
+
+    def __init__(self, index: int, url: str, count: int, since: int, opts: dict, log_path: Path) -> None:
+        config = {"worker": index, "url": url, "count": count, "since": since, **opts}
+        self.name = f"fanout-node-{index}"
+        self.log_path = log_path
+        self.stray: list[str] = []  # stdout lines that were not JSON
+        self._queue: queue.Queue = queue.Queue()
+        self._pending = None
+        with open(log_path, "wb") as log:
+            # Node has no setrlimit: raise the soft open-file limit in the shell, then become node (same pid).
+            self.proc = subprocess.Popen(
+                [
+                    "bash",
+                    "-c",
+                    'ulimit -Sn "$(ulimit -Hn)" 2>/dev/null; exec node "$0" "$1"',
+                    str(NODE_CLIENT),
+                    json.dumps(config),
+                ],
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+            )
+        self.pid = self.proc.pid
+        self._reader = threading.Thread(target=self._read, name=f"{self.name}-reader", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        try:
+            for raw in self.proc.stdout:
+                line = raw.decode(errors="replace").strip()
+                if not line:
+                    continue
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    self.stray.append(line[:200])
+                    continue
+                if isinstance(message, dict):
+                    self._queue.put(message)
+        except (OSError, ValueError):
+            pass
+        finally:
+            self._queue.put(_EOF)
+
+    # the Pipe side
+    def poll(self, timeout: float = 0.0) -> bool:
+        if self._pending is None:
+            try:
+                self._pending = self._queue.get(timeout=timeout) if timeout > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                return False
+        return True
+
+    def recv(self):
+        if self._pending is None:
+            self._pending = self._queue.get()
+        message = self._pending
+        if message is _EOF:
+            raise EOFError(f"{self.name} closed its output")
+        self._pending = None
+        return message
+
+    def send(self, message: dict) -> None:
+        if self.proc.stdin is None or self.proc.stdin.closed:
+            raise OSError(f"{self.name}: its input is closed")
+        self.proc.stdin.write((json.dumps(message) + "\n").encode())
+        self.proc.stdin.flush()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            if self.proc.stdin:
+                self.proc.stdin.close()
+
+    # the Process side
+    def is_alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def join(self, timeout: float | None = None) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout)
+        if self.proc.poll() is not None:
+            self.close()
+            self._reader.join(2)
+
+    def terminate(self) -> None:
+        with contextlib.suppress(OSError):
+            self.proc.terminate()
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.proc.kill()
+
+    def problems(self) -> list[str]:
+        """What went wrong in this process: its exit status, its stderr and stray output."""
+        notes = []
+        if self.proc.returncode not in (0, None):
+            notes.append(f"{self.name} exited with status {self.proc.returncode}")
+        with contextlib.suppress(OSError):
+            text = self.log_path.read_text(errors="replace").strip()
+            if text:
+                notes.append(f"{self.name} stderr: {text[-600:]}")
+        if self.stray:
+            notes.append(f"{self.name} printed {len(self.stray)} non-JSON line(s), e.g. {self.stray[0]}")
+        return notes
+
+
+def node_client_ready() -> str | None:
+    """Return why the Node clients cannot run, or None if they can."""
+    if shutil.which("node") is None or shutil.which("bash") is None:
+        return "node or bash not found"
+    if not NODE_CLIENT_LIB.exists():
+        return f"{NODE_CLIENT_LIB.parent} is missing: run `npm ci` in the repository (make test does)"
+    return None
 
 
 # --- servers -----------------------------------------------------------------------------------------
@@ -563,6 +699,19 @@ def measure(target: str, n: int, args, template: dict | None) -> tuple[Result, d
             "teardown_timeout": 30,
         }
         for index, count in enumerate(shares):
+            if args.client == "node":
+                node = NodeWorker(
+                    index,
+                    server.base,
+                    count,
+                    since,
+                    {**opts, "deflate": args.node_deflate},
+                    workdir / f"client-{index}.log",
+                )
+                procs.append(node)
+                _workers.append(node)
+                conns[index] = node
+                continue
             parent, child = ctx.Pipe()
             proc = ctx.Process(
                 target=worker_main,
@@ -589,6 +738,17 @@ def measure(target: str, n: int, args, template: dict | None) -> tuple[Result, d
             starts.append(message["start"])
             ends.append(message["end"])
         missing = len(shares) - sum(1 for m in connected.values() if m)
+        clients_seen = {m["client"] for m in connected.values() if m and m.get("client")}
+        if clients_seen:
+            result.notes.append(f"clients: {', '.join(sorted(clients_seen))}")
+        _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        low = [
+            m["nofile_soft"]
+            for m in connected.values()
+            if m and m.get("nofile_soft") not in (None, str(hard))
+        ]
+        if low:
+            result.notes.append(f"Node client open-file limit {low[0]}, not {hard}: the ulimit did not take")
         if missing:
             result.notes.append(f"{missing} worker(s) never reported their connections")
         durations.sort()
@@ -721,6 +881,8 @@ def measure(target: str, n: int, args, template: dict | None) -> tuple[Result, d
             if proc.is_alive():
                 proc.kill()
                 proc.join(5)
+            if isinstance(proc, NodeWorker):
+                result.notes += proc.problems()
         if server:
             if server.proc.poll() is not None:
                 result.notes.append(
@@ -816,6 +978,17 @@ def main() -> int:
     parser.add_argument("--changes", type=int, default=20, help="changes posted per N (K)")
     parser.add_argument("--interval", type=float, default=0.3, help="seconds between changes")
     parser.add_argument("--workers", type=int, default=4, help="client processes")
+    parser.add_argument(
+        "--client",
+        choices=("python", "node"),
+        default="python",
+        help="load generator: python-socketio AsyncClients, or socket.io-client under Node (fanout-client.mjs)",
+    )
+    parser.add_argument(
+        "--node-deflate",
+        action="store_true",
+        help="with --client node: offer permessage-deflate as browsers do (off by default, like the Python clients)",
+    )
     parser.add_argument("--connect-concurrency", type=int, default=16, help="connects in flight per worker")
     parser.add_argument("--connect-timeout", type=float, default=60.0, help="seconds for one client")
     parser.add_argument("--connect-phase-timeout", type=float, default=240.0, help="seconds to connect all")
@@ -830,15 +1003,21 @@ def main() -> int:
     if args.changes < 1 or args.workers < 1 or any(n < 1 for n in args.clients):
         parser.error("--changes, --workers and every --clients value must be at least 1")
 
-    try:
-        import aiohttp  # noqa: F401
-        import socketio  # noqa: F401
-    except ImportError as exc:
-        print(
-            f"cannot import {exc.name}: run `.venv/bin/pip install 'python-socketio[asyncio_client]' aiohttp`",
-            file=sys.stderr,
-        )
-        return 2
+    if args.client == "node":
+        why = node_client_ready()
+        if why:
+            print(f"--client node cannot run: {why}", file=sys.stderr)
+            return 2
+    else:
+        try:
+            import aiohttp  # noqa: F401
+            import socketio  # noqa: F401
+        except ImportError as exc:
+            print(
+                f"cannot import {exc.name}: run `.venv/bin/pip install 'python-socketio[asyncio_client]' aiohttp`",
+                file=sys.stderr,
+            )
+            return 2
 
     soft, hard = raise_nofile()
     started = time.monotonic()
@@ -865,7 +1044,8 @@ def main() -> int:
     timer.start()
 
     print(
-        f"fan-out: N={args.clients}, K={args.changes} every {args.interval} s, {args.workers} worker processes; "
+        f"fan-out: N={args.clients}, K={args.changes} every {args.interval} s, {args.workers} {args.client} "
+        f"client processes; "
         f"{os.cpu_count()} CPUs shared by the server and the load generator; open-file limit {soft}/{hard}",
         flush=True,
     )
@@ -902,7 +1082,7 @@ def main() -> int:
     print()
     print(
         f"Fan-out of {args.changes} changes, {args.interval * 1000:.0f} ms apart; latency = client receive time "
-        f"minus the time just before the POST. Server and {args.workers} client processes share "
+        f"minus the time just before the POST. Server and {args.workers} {args.client} client processes share "
         f"{os.cpu_count()} CPUs (open-file limit {soft}/{hard}).",
     )
     print()
