@@ -433,13 +433,21 @@ def start_venue(workdir: Path) -> Server:
     run_cli(["db", "upgrade"], env)
     run_cli(["staff", "create", STAFF_NAME], env, stdin=STAFF_PASSWORD + "\n")
     token = run_cli(["staff", "token", STAFF_NAME], env).strip().splitlines()[-1].strip()
-    port = free_port()
-    env.update(PORT=str(port), HOST="127.0.0.1")
+    env.update(PORT=str(free_port()), HOST="127.0.0.1")
+    return spawn_server(
+        "venue", [str(VENV_BIN / "python"), "serve.py"], ROOT, env, workdir, token, "Venue Live:"
+    )
+
+
+def spawn_server(
+    name: str, command: list[str], cwd: Path, env: dict, workdir: Path, token: str | None, ready: str
+) -> Server:
+    """Start one server under test, its output in workdir/server.log; return it once it prints ready."""
     log_path = workdir / "server.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [str(VENV_BIN / "python"), "serve.py"],
-            cwd=ROOT,
+            command,
+            cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -447,8 +455,8 @@ def start_venue(workdir: Path) -> Server:
             start_new_session=True,
         )
     _children.append(proc)
-    server = Server("venue", proc, port, log_path, token, workdir)
-    wait_ready(server, "Venue Live:")
+    server = Server(name, proc, int(env["PORT"]), log_path, token, workdir)
+    wait_ready(server, ready)
     return server
 
 
@@ -474,23 +482,8 @@ def node_peer_ready(peer_dir: Path) -> str | None:
 
 
 def start_node(workdir: Path, peer_dir: Path) -> Server:
-    port = free_port()
-    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", SOCKETIO_PEER_DIR=str(peer_dir))
-    log_path = workdir / "server.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            ["node", str(NODE_PEER)],
-            cwd=workdir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    _children.append(proc)
-    server = Server("node", proc, port, log_path, None, workdir)
-    wait_ready(server, "node-peer:")
-    return server
+    env = dict(os.environ, PORT=str(free_port()), HOST="127.0.0.1", SOCKETIO_PEER_DIR=str(peer_dir))
+    return spawn_server("node", ["node", str(NODE_PEER)], workdir, env, workdir, None, "node-peer:")
 
 
 def wait_ready(server: Server, marker: str) -> None:
