@@ -26,6 +26,8 @@ def sign_in(page: Page, base_url: str) -> None:
     page.get_by_label("Password").fill(STAFF_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{base_url}/staff/")
+    # The URL changes before the console's script runs; it is ready once it has counted the sessions.
+    expect(page.locator("#session-count")).not_to_be_empty()
 
 
 def test_staff_move_shows_on_the_attendee_map_list_popup_and_schedule(browser_session, event_server) -> None:
