@@ -355,8 +355,3 @@ def load_event(venues_file: str | Path, program_file: str | Path) -> EventData:
         tracks_by_id={t.id: t for t in program.tracks},
         venues_file=venues_path.name,
     )
-
-
-def event_day(moment: datetime, tz: ZoneInfo) -> date:
-    """Return the calendar day of moment in the event's time zone."""
-    return moment.astimezone(tz).date()

@@ -153,15 +153,6 @@ def distance_label(metres: float) -> str:
     return f"{metres / 1000:.1f} km"
 
 
-def walking_text(leg: dict) -> str:
-    """Return e.g. 'about 32 min on foot, 1.8 km straight line'."""
-    return _(
-        "about %(minutes)s min on foot, %(distance)s straight line",
-        minutes=leg["walking_minutes"],
-        distance=distance_label(leg["distance_m"]),
-    )
-
-
 def method_text() -> str:
     """Return how walking times are estimated, in words."""
     return _(

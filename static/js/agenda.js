@@ -3,18 +3,17 @@
 // it again whenever the stars change, a live change touches a starred session, or the visitor shares
 // their position, and shows it. Text from the data is inserted as text, never as HTML.
 
+import { hhmm, live, timeRange } from "./event-time.js";
+
 import { starredIds, syncButtons } from "./star.js";
 
 const data = JSON.parse(document.getElementById("agenda-data").textContent);
-const live = JSON.parse(document.getElementById("live-data").textContent);
 const labels = data.labels;
 const daysNode = document.getElementById("agenda-days");
 const statusNode = document.getElementById("agenda-status");
 const nextNode = document.getElementById("agenda-next");
-const timeFormat = new Intl.DateTimeFormat("en-GB", { timeZone: live.tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 
 const fill = (template, values) => template.replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
-const hhmm = (iso) => timeFormat.format(new Date(iso));
 const distance = (m) => (m < 1000 ? `${Math.round(m / 10) * 10} m` : `${(m / 1000).toFixed(1)} km`);
 const venueName = (id) => data.venues[id]?.name ?? live.venues[id] ?? id;
 const pick = (text) => (text ? text[live.lang] ?? text.ko : "");
@@ -94,7 +93,7 @@ function sessionItem(s) {
   const cancelled = s.status === "cancelled";
   const li = el("li", `agenda__item${cancelled ? " is-cancelled" : ""}${changed.has(s.id) ? " is-changed" : ""}`);
   li.dataset.agendaSession = s.id;
-  li.append(el("span", "agenda__time", `${hhmm(s.start)}–${hhmm(s.end)}`));
+  li.append(el("span", "agenda__time", timeRange(s.start, s.end)));
   const body = el("span", "agenda__body");
   const link = el("a", "agenda__title", pick(s.title));
   link.href = `/sessions/${encodeURIComponent(s.id)}`;

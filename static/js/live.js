@@ -1,24 +1,23 @@
 // Live updates: one Socket.IO connection per page. Applies every staff change once, in seq order,
 // catches up after sleep or a lost network, and tells the person what changed (toast + aria-live).
 
-const data = JSON.parse(document.getElementById("live-data").textContent);
-const seqKey = `venue-live:${data.event}:seq`;
-const starKey = `venue-live:${data.event}:starred`;
-const labels = data.labels;
-const conn = document.getElementById("conn");
-const timeFormat = new Intl.DateTimeFormat("en-GB", { timeZone: data.tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+import { live, timeRange } from "./event-time.js";
 
-// The page was rendered at data.seq: that is what its content reflects.
-let lastSeq = data.seq;
+const seqKey = `venue-live:${live.event}:seq`;
+const starKey = `venue-live:${live.event}:starred`;
+const labels = live.labels;
+const conn = document.getElementById("conn");
+
+// The page was rendered at live.seq: that is what its content reflects.
+let lastSeq = live.seq;
 localStorage.setItem(seqKey, String(lastSeq));
 
 const fill = (template, values) => template.replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
-const hhmm = (iso) => timeFormat.format(new Date(iso));
 const starred = () => new Set(JSON.parse(localStorage.getItem(starKey) || "[]"));
 const place = (state) => {
   if (!state.venue) return labels.online;
-  const room = data.rooms[state.room];
-  return room ? `${data.venues[state.venue]} · ${room.name}` : data.venues[state.venue];
+  const room = live.rooms[state.room];
+  return room ? `${live.venues[state.venue]} · ${room.name}` : live.venues[state.venue];
 };
 
 function setConnection(state) {
@@ -28,13 +27,13 @@ function setConnection(state) {
 
 /** Return the sentence a person reads for a change, in the page's language. */
 function describe(change) {
-  const title = change.subject?.[data.lang] ?? "";
+  const title = change.subject?.[live.lang] ?? "";
   const after = change.after ?? {};
   switch (change.kind) {
     case "move":
       return fill(labels.move, { title, place: place(after) });
     case "retime":
-      return fill(labels.retime, { title, time: `${hhmm(after.start)}–${hhmm(after.end)}` });
+      return fill(labels.retime, { title, time: timeRange(after.start, after.end) });
     case "cancel":
       return fill(labels.cancel, { title }) + (after.status_reason ? `: ${after.status_reason}` : "");
     case "restore":
@@ -70,11 +69,11 @@ function showAnnouncement(item) {
   const li = document.createElement("li");
   li.className = "announcement";
   li.dataset.announcement = item.id;
-  li.textContent = item.text[data.lang];
+  li.textContent = item.text[live.lang];
   if (item.venue) {
     const where = document.createElement("span");
     where.className = "muted";
-    where.textContent = ` (${data.venues[item.venue]})`;
+    where.textContent = ` (${live.venues[item.venue]})`;
     li.append(where);
   }
   list.prepend(li);
@@ -88,7 +87,7 @@ function updateSession(id, state) {
     el.classList.toggle("srow--cancelled", cancelled);
     el.classList.toggle("is-cancelled", cancelled);
     for (const where of el.querySelectorAll(".srow__where, [data-field=where]")) where.textContent = place(state);
-    for (const time of el.querySelectorAll(".srow__time, [data-field=time]")) time.textContent = `${hhmm(state.start)}–${hhmm(state.end)}`;
+    for (const time of el.querySelectorAll(".srow__time, [data-field=time]")) time.textContent = timeRange(state.start, state.end);
     for (const badge of el.querySelectorAll("[data-field=stream]")) badge.hidden = state.stream_status !== "live";
     for (const link of el.querySelectorAll("a[data-field=stream-link]")) {
       if (state.stream_url?.startsWith("https://")) link.href = state.stream_url;

@@ -1,11 +1,12 @@
 // Find the folium map on this page by the name folium gave it, index its venue markers, and keep
 // every venue's now/next (in its popup and in the list) current as live changes arrive.
 
+import { live, localDay, timeRange } from "./event-time.js";
+
 const frame = document.querySelector("[data-map-name]");
 const map = frame && window[frame.dataset.mapName];
 const stateNode = document.getElementById("venue-state");
 const state = stateNode ? JSON.parse(stateNode.textContent) : null;
-const live = JSON.parse(document.getElementById("live-data")?.textContent ?? "{}");
 const labels = live.labels ?? {};
 const loadedAt = Date.now();
 
@@ -24,10 +25,6 @@ function now() {
   const base = new Date(state.now).getTime();
   return state.ticking ? base + (Date.now() - loadedAt) : base;
 }
-
-// The calendar day of a time in the event's time zone (a change's times come in UTC).
-const dayFormat = new Intl.DateTimeFormat("en-CA", { timeZone: live.tz, year: "numeric", month: "2-digit", day: "2-digit" });
-const localDay = (iso) => dayFormat.format(new Date(iso));
 
 /** Return {now: [...], next: [...]} for one venue ("online" for sessions with no venue). */
 function nowNext(venueId) {
@@ -98,7 +95,6 @@ function render() {
   for (const popup of popups) if (popup.isOpen()) popup.update();
 }
 
-const hhmm = new Intl.DateTimeFormat("en-GB", { timeZone: live.tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 
 /** Apply a staff change to the sessions this page knows. */
 function applyChange(change) {
@@ -112,7 +108,7 @@ function applyChange(change) {
     room: after.room ? live.rooms[after.room].name : "",
     start: after.start,
     end: after.end,
-    time: `${hhmm.format(new Date(after.start))}–${hhmm.format(new Date(after.end))}`,
+    time: timeRange(after.start, after.end),
     status: after.status,
   });
   render();

@@ -1,13 +1,11 @@
 // The room screen: keeps this room's sessions, recomputes "now" and "next" when staff change one
 // (or move one in or out) and as time passes, and shows whether the room is full.
 
+import { hhmm, live, localDay, timeRange } from "./event-time.js";
+
 const state = JSON.parse(document.getElementById("room-state").textContent);
-const live = JSON.parse(document.getElementById("live-data")?.textContent ?? "{}");
 const labels = state.labels;
 const loadedAt = Date.now();
-const tz = live.tz;
-const hhmm = new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-const localDay = new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" });
 
 /** Return the page's "now" in ms: fixed for ?at= and EVENT_NOW, moving with the wall clock otherwise. */
 function now() {
@@ -19,10 +17,10 @@ const startMs = (s) => new Date(s.start).getTime();
 
 /** Return {now, next} for this room at t, as the server's now_and_next does. */
 function nowNext(t) {
-  const today = localDay.format(t);
+  const today = localDay(t);
   const running = state.sessions.filter((s) => startMs(s) <= t && t < new Date(s.end).getTime());
   const upcoming = state.sessions
-    .filter((s) => startMs(s) > t && localDay.format(startMs(s)) === today)
+    .filter((s) => startMs(s) > t && localDay(startMs(s)) === today)
     .sort((a, b) => startMs(a) - startMs(b) || a.id.localeCompare(b.id));
   return { now: running, next: upcoming.slice(0, 2) };
 }
@@ -60,7 +58,7 @@ function render() {
   renderList("now", groups.now);
   renderList("next", groups.next);
   const clock = document.getElementById("room-clock");
-  clock.textContent = hhmm.format(t);
+  clock.textContent = hhmm(t);
   clock.dateTime = new Date(t).toISOString();
 }
 
@@ -87,7 +85,7 @@ function applyChange(change) {
         title: s.title ?? change.subject?.[live.lang] ?? "",
         start: after.start,
         end: after.end,
-        time: `${hhmm.format(new Date(after.start))}–${hhmm.format(new Date(after.end))}`,
+        time: timeRange(after.start, after.end),
         status: after.status,
         status_reason: after.status_reason,
         stream_status: after.stream_status,

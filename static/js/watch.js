@@ -1,11 +1,11 @@
 // /live: keeps every watchable session in the right group (live now, on now, next) as staff change
 // its stream or its time and as time passes; embeds a YouTube player only when the person asks.
 
+import { live, localDay } from "./event-time.js";
+
 const state = JSON.parse(document.getElementById("watch-state").textContent);
-const live = JSON.parse(document.getElementById("live-data")?.textContent ?? "{}");
 const labels = state.labels;
 const loadedAt = Date.now();
-const localDay = new Intl.DateTimeFormat("en-CA", { timeZone: live.tz, year: "numeric", month: "2-digit", day: "2-digit" });
 const YOUTUBE_ID = /^[A-Za-z0-9_-]{11}$/;
 const YOUTUBE_HOSTS = new Set(["youtube.com", "www.youtube.com", "m.youtube.com"]);
 const GROUPS = ["live", "on_now", "next"];
@@ -39,12 +39,12 @@ const byStart = (a, b) => startMs(a) - startMs(b) || a.id.localeCompare(b.id);
 
 /** Return {live, on_now, next, rest}: the same split as the server's stream_groups. */
 function groups(t) {
-  const today = localDay.format(t);
+  const today = localDay(t);
   const result = { live: [], on_now: [], next: [], rest: [] };
   for (const s of [...state.sessions].sort(byStart)) {
     if (s.stream_status === "live") result.live.push(s);
     else if (startMs(s) <= t && t < new Date(s.end).getTime()) result.on_now.push(s);
-    else if (startMs(s) > t && localDay.format(startMs(s)) === today) result.next.push(s);
+    else if (startMs(s) > t && localDay(startMs(s)) === today) result.next.push(s);
     else result.rest.push(s);
   }
   result.rest.push(...result.next.splice(state.next_limit));

@@ -1,0 +1,16 @@
+// The page's live data and times in the event's own time zone, for every page script.
+// Changes carry their times in UTC; days and clock times must be read in the event's zone.
+
+export const live = JSON.parse(document.getElementById("live-data")?.textContent ?? "{}");
+
+const timeFormat = new Intl.DateTimeFormat("en-GB", { timeZone: live.tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+const dayFormat = new Intl.DateTimeFormat("en-CA", { timeZone: live.tz, year: "numeric", month: "2-digit", day: "2-digit" });
+
+/** Return the event-zone clock time (e.g. 14:05) of an ISO string, a Date or epoch milliseconds. */
+export const hhmm = (moment) => timeFormat.format(new Date(moment));
+
+/** Return the event-zone calendar day (YYYY-MM-DD) of an ISO string, a Date or epoch milliseconds. */
+export const localDay = (moment) => dayFormat.format(new Date(moment));
+
+/** Return a time range such as 14:00–15:30. */
+export const timeRange = (start, end) => `${hhmm(start)}–${hhmm(end)}`;
