@@ -17,10 +17,10 @@ import sys  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from webapp import StartupError, create_app  # noqa: E402
-from webapp.accounts import count_staff  # noqa: E402
-from webapp.eventdata import EventDataError  # noqa: E402
 from webapp.extensions import socketio  # noqa: E402
-from webapp.importer import import_event, imported_version  # noqa: E402
+from webapp.program.eventdata import EventDataError  # noqa: E402
+from webapp.program.importer import import_event, imported_version  # noqa: E402
+from webapp.staff.accounts import count_staff  # noqa: E402
 
 
 def raise_open_file_limit() -> int:

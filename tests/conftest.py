@@ -18,7 +18,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 
 from webapp import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
-from webapp.importer import import_event  # noqa: E402
+from webapp.program.importer import import_event  # noqa: E402
 
 
 def require_service(reason: str) -> None:

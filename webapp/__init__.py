@@ -4,28 +4,21 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 
-from webapp import (
-    api,
-    api_docs,
-    assets,
-    auth,
-    cli,
-    errors,
-    export_views,
-    headers,
-    i18n,
-    live,
-    pages,
-    rooms,
-    staff,
-    templating,
-    travel_views,
-)
-from webapp.assets import MissingAssetError, check_vendor_files
-from webapp.clock import parse_moment
+from webapp import cli
+from webapp.api import docs as api_docs_views
+from webapp.api import routes as api_routes
 from webapp.config import ROOT, Config
-from webapp.eventdata import EventDataError, load_event
+from webapp.exports import views as export_views
 from webapp.extensions import compress, csrf, db, limiter, migrate, socketio
+from webapp.live import handlers as live_handlers
+from webapp.program import pages, rooms
+from webapp.program.eventdata import EventDataError, load_event
+from webapp.staff import auth
+from webapp.staff import console as staff_console
+from webapp.travel import views as travel_views
+from webapp.web import assets, errors, headers, i18n, templating
+from webapp.web.assets import MissingAssetError, check_vendor_files
+from webapp.web.clock import parse_moment
 
 
 class StartupError(click.ClickException):
@@ -90,13 +83,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     assets.init_app(app)
     app.register_blueprint(pages.bp)
-    app.register_blueprint(api.bp)
+    app.register_blueprint(api_routes.bp)
     auth.init_app(app)
-    app.register_blueprint(staff.bp)
-    for module in (export_views, rooms, travel_views, api_docs):
+    app.register_blueprint(staff_console.bp)
+    for module in (export_views, rooms, travel_views, api_docs_views):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     headers.init_app(app)
-    live.init_app()
+    live_handlers.init_app()
     cli.init_app(app)
     return app

@@ -7,10 +7,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from webapp import geocode
-from webapp.accounts import AccountError, create_staff, issue_token, revoke_tokens
-from webapp.eventdata import EventDataError
-from webapp.importer import import_event
+from webapp.program import geocode
+from webapp.program.eventdata import EventDataError
+from webapp.program.importer import import_event
+from webapp.staff.accounts import AccountError, create_staff, issue_token, revoke_tokens
 
 staff_cli = AppGroup("staff", help="Staff accounts and bearer tokens.")
 venues_cli = AppGroup("venues", help="The venues file: look up missing coordinates.")

@@ -53,7 +53,7 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", "0") == "1"
         self.COMPRESS_ALGORITHM = ["br", "gzip"]
-        # Files are served pre-compressed by webapp.assets; Flask-Compress handles pages and JSON only.
+        # Files are served pre-compressed by webapp.web.assets; Flask-Compress handles pages and JSON only.
         self.COMPRESS_STREAMS = False
         self.COMPRESS_MIMETYPES = [
             "text/html", "text/css", "text/plain", "text/csv", "text/calendar", "application/json",

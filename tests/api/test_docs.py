@@ -1,0 +1,187 @@
+"""The OpenAPI description: valid, lists every route, the docs page shows it, the API answers as it says."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from webapp.api.docs import openapi_path
+from webapp.staff.accounts import create_staff, issue_token
+
+# The WSGI transport hands back the bytes as sent: ask for them uncompressed (Flask-Compress).
+PLAIN = {"Accept-Encoding": "identity"}
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Bounded and derandomized: the same cases on every run, so CI is deterministic.
+FUZZ = settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.fixture
+def spec(client):
+    return client.get("/api/openapi.json").get_json()
+
+
+@pytest.fixture
+def api_schema(app, spec):
+    """The spec loaded by schemathesis, calling the app over WSGI."""
+    loaded = schemathesis.openapi.from_dict(spec)
+    loaded.app = app
+    return loaded
+
+
+@pytest.fixture
+def token(app):
+    """A bearer token for a staff member."""
+    with app.app_context():
+        create_staff("alice", "correct horse battery staple")
+        return issue_token("alice")
+
+
+def api_routes(app) -> dict[str, set[str]]:
+    """Return {OpenAPI path: methods} for every /api/ route the app answers."""
+    routes: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint != "static" and rule.rule.startswith("/api/"):
+            methods = {m.lower() for m in rule.methods - {"HEAD", "OPTIONS"}}
+            routes.setdefault(openapi_path(rule.rule), set()).update(methods)
+    return routes
+
+
+def test_flask_rules_become_openapi_paths():
+    assert openapi_path("/api/sessions/<session_id>") == "/api/sessions/{session_id}"
+    assert openapi_path("/api/a/<int:seq>/<path:rest>") == "/api/a/{seq}/{rest}"
+
+
+def test_spec_is_valid_openapi_3_1(spec):
+    assert spec["openapi"].startswith("3.1")
+    validate(spec, cls=OpenAPIV31SpecValidator)
+    assert spec["servers"] == [{"url": "/"}]
+
+
+def test_spec_lists_every_api_route_with_its_methods_and_nothing_else(app, spec):
+    documented = {path: set(item) for path, item in spec["paths"].items()}
+    assert documented == api_routes(app)
+
+
+def test_spec_is_json_with_an_etag_and_answers_304(client):
+    first = client.get("/api/openapi.json")
+    assert first.status_code == 200 and first.mimetype == "application/json"
+    assert first.headers["ETag"] and first.cache_control.public and first.cache_control.max_age
+    again = client.get("/api/openapi.json", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_post_change_is_secured_and_takes_every_kind(spec):
+    operation = spec["paths"]["/api/changes"]["post"]
+    assert operation["security"] == [{"bearerAuth": []}, {"cookieSession": [], "csrfToken": []}]
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["bearerAuth"] == {**schemes["bearerAuth"], "type": "http", "scheme": "bearer"}
+    assert schemes["csrfToken"]["name"] == "X-CSRFToken" and schemes["csrfToken"]["in"] == "header"
+    assert set(operation["responses"]) == {"201", "400", "401", "404", "409"}
+    mapping = spec["components"]["schemas"]["NewChange"]["discriminator"]["mapping"]
+    assert set(mapping) == {
+        "move", "retime", "cancel", "restore", "room_status", "stream_status", "announce", "retract", "undo"
+    }  # fmt: skip
+
+
+def test_docs_page_lists_every_operation_with_an_example(client, spec):
+    response = client.get("/api/docs?lang=en")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            assert f'id="{operation["operationId"]}"' in page
+            assert f"{method.upper()} {path}" in page
+            for parameter in operation.get("parameters", []):
+                assert f"<code>{parameter['name']}</code>" in page
+    assert "curl &#39;http://localhost/api/sessions/opening-ceremony&#39;" in page
+    assert "Authorization: Bearer $TOKEN" in page
+    assert 'id="schema-NewChange"' in page and 'id="schema-Session"' in page
+    assert "cdn" not in page.lower()
+
+
+def test_get_endpoints_answer_as_the_spec_says(api_schema):
+    """Fuzz every GET operation: no 5xx, documented status, content type and body shape."""
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    gets = [op for op in operations if op.method.upper() == "GET"]
+    assert len(gets) == len(operations) - 1  # all but POST /api/changes
+
+    for operation in gets:
+
+        @FUZZ
+        @given(case=operation.as_strategy())
+        def answers_as_documented(case):
+            response = case.call(headers=PLAIN)
+            case.validate_response(response, checks=CHECKS, headers=PLAIN)
+
+        answers_as_documented()
+
+
+def test_every_documented_example_answers_200_as_the_spec_says(api_schema):
+    """The docs page's example values are real ids: each GET with all of them answers 200, as documented."""
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        if operation.method.upper() != "GET":
+            continue
+        values = {"path": {}, "query": {}}
+        for parameter in operation.definition.raw.get("parameters", []):
+            values[parameter["in"]][parameter["name"]] = parameter["example"]
+        case = operation.Case(path_parameters=values["path"], query=values["query"], headers=dict(PLAIN))
+        response = case.call()
+        assert response.status_code == 200, (operation.label, response.text)
+        case.validate_response(response, checks=CHECKS, headers=PLAIN)
+
+
+def _call(api_schema, body, headers=None):
+    case = api_schema["/api/changes"]["POST"].Case(body=body, headers={**PLAIN, **(headers or {})})
+    response = case.call()
+    case.validate_response(response, checks=CHECKS)
+    return response
+
+
+def test_post_change_answers_as_the_spec_says(api_schema, token):
+    bearer = {"Authorization": f"Bearer {token}"}
+    move = {"kind": "move", "session": "dentistry-industry", "room": "kins-7f-auditorium"}
+    assert _call(api_schema, move).status_code == 401
+    assert _call(api_schema, move, {"Authorization": "Bearer wrong"}).status_code == 401
+    created = _call(api_schema, {**move, "expected_version": 1}, bearer)
+    assert created.status_code == 201 and created.json()["kind"] == "move"
+    stale = _call(api_schema, {**move, "kind": "cancel", "expected_version": 1}, bearer)
+    assert stale.status_code == 409 and stale.json()["current"]["version"] == 2
+    assert _call(api_schema, {**move, "session": "nope"}, bearer).status_code == 404
+    room_open = {"kind": "room_status", "room": "kins-7f-auditorium", "status": "open"}
+    assert _call(api_schema, room_open, bearer).status_code == 400  # already open: no change
+
+
+@pytest.mark.parametrize(
+    ("body", "valid"),
+    [
+        ({"kind": "move", "session": "dentistry-industry", "room": "kins-7f-auditorium"}, True),
+        ({"kind": "retime", "session": "opening-ceremony", "delay_minutes": 15}, True),
+        ({"kind": "retime", "session": "opening-ceremony", "start": "2023-11-29T16:30:00+09:00"}, False),
+        (
+            {"kind": "announce", "text": {"en": "Lunch is served"}, "venue": None, "expires_in_minutes": 60},
+            True,
+        ),
+        ({"kind": "announce", "text": {}, "expires_in_minutes": 60}, False),
+        ({"kind": "room_status", "room": "kins-7f-auditorium", "status": "closed"}, False),
+        ({"kind": "undo", "seq": 3}, True),
+        ({"kind": "teleport", "session": "opening-ceremony"}, False),
+    ],
+)
+def test_change_bodies_are_checked_by_the_request_schema(spec, body, valid):
+    schema = {"$ref": "#/components/schemas/NewChange", "components": spec["components"]}
+    errors = list(Draft202012Validator(schema).iter_errors(body))
+    assert (not errors) == valid, errors

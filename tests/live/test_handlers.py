@@ -1,0 +1,98 @@
+"""Socket.IO: every change reaches every client once and in order; a reconnecting client gets what it missed."""
+
+import pytest
+
+from webapp.extensions import socketio
+from webapp.live.changes import apply_change
+from webapp.live.protocol import REPLAY_LIMIT
+
+
+def received(client, name):
+    return [msg["args"][0] for msg in client.get_received() if msg["name"] == name]
+
+
+@pytest.fixture
+def staff_change(app):
+    def _apply(**data):
+        with app.app_context():
+            return apply_change(data, by="alice").to_dict()
+
+    return _apply
+
+
+def flip(staff_change, times):
+    """Make `times` changes: the auditorium full, open, full..."""
+    for i in range(times):
+        staff_change(kind="room_status", room="kins-7f-auditorium", status="full" if i % 2 == 0 else "open")
+
+
+def test_a_change_reaches_every_client_once_in_order(app, staff_change):
+    clients = [socketio.test_client(app, auth={"since": 0}) for _ in range(3)]
+    for c in clients:
+        assert received(c, "synced") == [{"seq": 0}]
+    first = staff_change(kind="move", session="gmp-audit", room="kins-7f-meeting-room")
+    second = staff_change(kind="cancel", session="ivd-panel", reason="Speaker ill")
+    for c in clients:
+        assert received(c, "change") == [first, second]
+        c.disconnect()
+
+
+def test_a_client_connecting_with_since_gets_exactly_what_it_missed(app, staff_change):
+    flip(staff_change, 5)
+    late = socketio.test_client(app, auth={"since": 2})
+    assert [c["seq"] for c in received_all(late)] == [3, 4, 5]
+    late.disconnect()
+
+
+def received_all(client):
+    messages = client.get_received()
+    assert messages[-1]["name"] == "synced"
+    return [m["args"][0] for m in messages if m["name"] == "change"]
+
+
+def test_a_client_too_far_behind_gets_a_snapshot(app, staff_change, monkeypatch):
+    monkeypatch.setattr("webapp.live.handlers.REPLAY_LIMIT", 3)
+    flip(staff_change, 5)
+    behind = socketio.test_client(app, auth={"since": 0})
+    messages = behind.get_received()
+    assert [m["name"] for m in messages] == ["snapshot", "synced"]
+    snapshot = messages[0]["args"][0]
+    assert snapshot["seq"] == 5
+    assert next(r for r in snapshot["rooms"] if r["id"] == "kins-7f-auditorium")["status"] == "full"
+    assert len(snapshot["sessions"]) == len(app.extensions["event"].program.sessions)
+    behind.disconnect()
+    assert REPLAY_LIMIT == 500
+
+
+def test_a_client_ahead_of_the_server_gets_a_snapshot(app):
+    stale = socketio.test_client(app, auth={"since": 99})
+    assert [m["name"] for m in stale.get_received()] == ["snapshot", "synced"]
+    stale.disconnect()
+
+
+def test_sync_replays_after_a_gap(app, staff_change):
+    flip(staff_change, 3)
+    client = socketio.test_client(app, auth={"since": 3})
+    client.get_received()
+    client.emit("sync", {"since": 1})
+    assert [c["seq"] for c in received_all(client)] == [2, 3]
+    client.disconnect()
+
+
+def test_attendee_sockets_cannot_publish(app, caplog):
+    client = socketio.test_client(app, auth={"since": 0})
+    client.get_received()
+    client.emit("change", {"kind": "cancel", "session": "ivd-panel"})
+    client.emit("sync", {"since": "all"})
+    assert client.get_received() == []
+    assert "ignored socket event 'change'" in caplog.text
+    assert "ignored a sync without a valid 'since'" in caplog.text
+    assert client.is_connected()
+    client.disconnect()
+
+
+def test_connecting_without_since_gets_no_replay(app, staff_change):
+    flip(staff_change, 2)
+    client = socketio.test_client(app)
+    assert client.get_received() == []
+    client.disconnect()

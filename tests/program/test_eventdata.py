@@ -1,0 +1,180 @@
+"""A bad data file stops start-up with one sentence naming the file, the item and the field."""
+
+import pytest
+
+from tests.conftest import ROOT
+from webapp.program.eventdata import EventDataError, load_event
+
+
+def session(program, session_id):
+    return next(s for s in program["sessions"] if s["id"] == session_id)
+
+
+def feature(venues, venue_id):
+    return next(f for f in venues["features"] if f["properties"]["id"] == venue_id)
+
+
+def test_embedded_event_loads():
+    event = load_event(ROOT / "venues.geojson", ROOT / "program.json")
+    assert set(event.venues_by_id) == {
+        "gravity-pangyo",
+        "healthcare-innovation-park",
+        "kins-tower",
+        "training-center",
+    }
+    assert len(event.program.sessions) >= 30
+    assert event.venues_by_id["training-center"].position == "approximate"
+    assert all(s.provenance in ("sourced", "reconstructed") for s in event.program.sessions)
+    assert {s.mode for s in event.program.sessions} == {"in_person", "online", "hybrid"}
+
+
+def test_every_venue_has_sessions_on_every_day():
+    event = load_event(ROOT / "venues.geojson", ROOT / "program.json")
+    used = {(s.venue, s.start.astimezone(event.tz).date()) for s in event.program.sessions}
+    for venue_id in event.venues_by_id:
+        for day in event.event.days:
+            assert (venue_id, day) in used
+
+
+def test_only_the_opening_ceremony_is_sourced():
+    event = load_event(ROOT / "venues.geojson", ROOT / "program.json")
+    assert [s.id for s in event.program.sessions if s.provenance == "sourced"] == ["opening-ceremony"]
+    assert all(s.note for s in event.program.sessions if s.provenance == "reconstructed")
+
+
+def _set(path_keys, value):
+    def edit(data):
+        target = data
+        for key in path_keys[:-1]:
+            target = target[key]
+        target[path_keys[-1]] = value
+
+    return edit
+
+
+BAD_PROGRAMS = [
+    (
+        lambda p: session(p, "opening-ceremony").update(venue="nowhere"),
+        "program.json: session 'opening-ceremony', field 'venue': 'nowhere' is not a venue in the venues file",
+    ),
+    (
+        lambda p: session(p, "opening-ceremony").update(room="no-such-room"),
+        "program.json: session 'opening-ceremony', field 'room': 'no-such-room' is not a room of venue",
+    ),
+    (
+        lambda p: session(p, "opening-ceremony").update(room="kins-7f-auditorium"),
+        "program.json: session 'opening-ceremony', field 'room': 'kins-7f-auditorium' is not a room of venue",
+    ),
+    (
+        lambda p: session(p, "opening-ceremony").update(end="2023-11-29T15:00:00+09:00"),
+        "program.json: session 'opening-ceremony', field 'end': is not after start",
+    ),
+    (
+        lambda p: session(p, "opening-ceremony").update(start="2023-11-29T16:00:00"),
+        "program.json: session 'opening-ceremony', field 'start': Input should have timezone info",
+    ),
+    (
+        lambda p: p["sessions"].append(dict(session(p, "opening-ceremony"))),
+        "program.json: session 'opening-ceremony', field 'id': is used twice",
+    ),
+    (
+        lambda p: session(p, "opening-ceremony")["title"].pop("en"),
+        "program.json: session 'opening-ceremony', field 'title.en': is missing",
+    ),
+    (
+        lambda p: session(p, "opening-ceremony").update(track="no-track"),
+        "program.json: session 'opening-ceremony', field 'track': 'no-track' is not listed in tracks",
+    ),
+    (
+        lambda p: session(p, "keynote-ohno-machado").update(stream_url=None),
+        "program.json: session 'keynote-ohno-machado', field 'stream_url': is required for a hybrid session",
+    ),
+    (
+        lambda p: session(p, "opening-ceremony").update(
+            start="2023-12-05T16:00:00+09:00", end="2023-12-05T17:00:00+09:00"
+        ),
+        "program.json: session 'opening-ceremony', field 'start': is not on one of the event's days",
+    ),
+    (
+        lambda p: session(p, "opening-ceremony").update(mode="outdoors"),
+        "program.json: session 'opening-ceremony', field 'mode': Input should be 'in_person', 'online' or 'hybrid'",
+    ),
+    (_set(["event", "timezone"], "Mars/Olympus"), "program.json: event, field 'timezone': 'Mars/Olympus'"),
+]
+
+
+@pytest.mark.parametrize(("edit", "message"), BAD_PROGRAMS)
+def test_bad_program_is_refused_with_one_line(event_files, edit, message):
+    venues_path, program_path = event_files(edit_program=edit)
+    with pytest.raises(EventDataError) as caught:
+        load_event(venues_path, program_path)
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+
+
+BAD_VENUES = [
+    (
+        lambda v: feature(v, "kins-tower")["geometry"].update(coordinates=[127.1, 95.0]),
+        "venues.geojson: feature 'kins-tower', field 'geometry.coordinates': Value error, latitude 95.0 is outside",
+    ),
+    (
+        lambda v: feature(v, "kins-tower")["geometry"].update(coordinates=[227.1, 37.3]),
+        "venues.geojson: feature 'kins-tower', field 'geometry.coordinates': Value error, longitude 227.1",
+    ),
+    (
+        lambda v: feature(v, "kins-tower")["properties"]["name"].pop("ko"),
+        "venues.geojson: feature 'kins-tower', field 'properties.name.ko': is missing",
+    ),
+    (
+        lambda v: feature(v, "kins-tower")["properties"].update(id="gravity-pangyo"),
+        "venues.geojson: feature 'gravity-pangyo', field 'id': is used twice",
+    ),
+    (
+        lambda v: feature(v, "kins-tower")["properties"]["rooms"][0].update(id="gravity-lobby"),
+        "venues.geojson: room 'gravity-lobby', field 'id': is used twice",
+    ),
+    (
+        lambda v: feature(v, "kins-tower")["properties"].update(position="roughly"),
+        "venues.geojson: feature 'kins-tower', field 'properties.position': Input should be 'exact' or",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "message"), BAD_VENUES)
+def test_bad_venues_file_is_refused_with_one_line(event_files, edit, message):
+    venues_path, program_path = event_files(edit_venues=edit)
+    with pytest.raises(EventDataError) as caught:
+        load_event(venues_path, program_path)
+    assert str(caught.value).startswith(message)
+
+
+def test_a_file_that_is_not_json_names_the_file(event_files):
+    venues_path, program_path = event_files()
+    program_path.write_text("{ not json")
+    with pytest.raises(EventDataError, match=r"^program\.json: not valid JSON"):
+        load_event(venues_path, program_path)
+
+
+def test_a_missing_file_names_the_file(tmp_path):
+    with pytest.raises(EventDataError, match=r"^venues\.geojson: file not found"):
+        load_event(tmp_path / "venues.geojson", ROOT / "program.json")
+
+
+def test_a_venue_without_coordinates_loads_and_is_listed_as_unplaced(event_files):
+    venues_path, program_path = event_files(
+        edit_venues=lambda v: feature(v, "kins-tower").update(geometry=None)
+    )
+    event = load_event(venues_path, program_path)
+    assert [f.properties.id for f in event.unplaced] == ["kins-tower"]
+    with pytest.raises(EventDataError) as caught:
+        event.check_placed()
+    assert str(caught.value) == (
+        "venues.geojson: feature 'kins-tower', field 'geometry': has no coordinates; "
+        "run `flask --app webapp venues geocode` to look them up"
+    )
+
+
+def test_every_embedded_venue_is_placed():
+    event = load_event(ROOT / "venues.geojson", ROOT / "program.json")
+    assert event.unplaced == []
+    event.check_placed()

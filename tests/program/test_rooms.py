@@ -1,0 +1,203 @@
+"""Room screens, /live and the signage posters show what a person outside a room or online needs."""
+
+import json
+import re
+from datetime import datetime
+
+import pytest
+
+from webapp.live.changes import apply_change
+from webapp.program.queries import list_sessions
+from webapp.program.rooms import public_base, stream_groups
+from webapp.staff.accounts import create_staff
+
+PASSWORD = "a-long-password-123"
+AUDITORIUM = "kins-7f-auditorium"
+ROOM_COUNT = 10
+VENUE_COUNT = 4
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def section(page: str, element_id: str) -> str:
+    """Return the HTML from the element with element_id to the end of its section."""
+    part = page[page.index(f'id="{element_id}"') :]
+    return part[: part.index("</section>")]
+
+
+def group(page: str, name: str) -> str:
+    part = page[page.index(f'data-list="{name}"') :]
+    return part[: part.index("</section>")]
+
+
+def change(app, data: dict) -> None:
+    with app.app_context():
+        apply_change(data, by="alice")
+
+
+@pytest.fixture
+def staff_client(app, client):
+    """Return the client signed in through the /login form as staff member 'alice'."""
+    with app.app_context():
+        create_staff("alice", PASSWORD)
+    login = text(client.get("/login?lang=en"))
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)
+    response = client.post("/login", data={"name": "alice", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    return client
+
+
+# --- /rooms/<id> ------------------------------------------------------------------------------------
+
+
+def test_room_page_shows_now_and_next_in_that_room_at_the_event_clock(client):
+    page = text(client.get(f"/rooms/{AUDITORIUM}?lang=en"))
+    assert "7F Auditorium" in page and "7층 대강당" in page and "KINS Tower" in page
+    now, upcoming = section(page, "room-now-title"), section(page, "room-next-title")
+    assert "Seongnam medical data platform" in now  # 10:00-11:30
+    assert "Medical-data hub hospitals" in upcoming  # 13:00
+    assert "three data laws" in upcoming  # 14:45
+    assert "dental" not in page.lower()  # other rooms' sessions stay out
+    state = json.loads(re.search(r'id="room-state">(.*?)</script>', page).group(1))
+    assert state["room"] == AUDITORIUM and state["ticking"] is False
+    assert {s["id"] for s in state["sessions"]} >= {"medical-data-platform", "medical-data-hospitals"}
+
+
+def test_room_page_says_nothing_is_on_between_sessions(client):
+    page = text(client.get(f"/rooms/{AUDITORIUM}?lang=en&at=2023-11-29T12:30"))
+    assert 'id="room-now-empty">' in page  # shown, not hidden
+    assert "Medical-data hub hospitals" in section(page, "room-next-title")
+
+
+def test_room_page_shows_full_after_staff_mark_it_full(app, client):
+    banner = re.compile(rf'<p class="rstatus rstatus--full" data-room-status="{AUDITORIUM}"[^>]*>')
+    open_tag = banner.search(text(client.get(f"/rooms/{AUDITORIUM}?lang=en"))).group(0)
+    assert "hidden" in open_tag
+    change(app, {"kind": "room_status", "room": AUDITORIUM, "status": "full"})
+    page = text(client.get(f"/rooms/{AUDITORIUM}?lang=en"))
+    full_tag = banner.search(page).group(0)
+    assert "hidden" not in full_tag and 'data-status="full"' in full_tag
+    assert "Room full" in page
+    assert re.search(r'id="room-open"\s+hidden', page)
+
+
+def test_room_page_drops_a_session_moved_elsewhere(app, client):
+    change(app, {"kind": "move", "session": "medical-data-platform", "room": "kins-7f-meeting-room"})
+    assert "Seongnam medical data platform" not in text(client.get(f"/rooms/{AUDITORIUM}?lang=en"))
+    moved_to = text(client.get("/rooms/kins-7f-meeting-room?lang=en"))
+    assert "Seongnam medical data platform" in section(moved_to, "room-now-title")
+
+
+def test_screen_mode_marks_the_page_for_signage(client):
+    page = text(client.get(f"/rooms/{AUDITORIUM}?screen=1"))
+    assert re.search(r'<body class="room-page is-screen">', page)
+
+
+def test_unknown_room_is_a_404_page(client):
+    response = client.get("/rooms/no-such-room?lang=en")
+    assert response.status_code == 404
+    assert "There is no such room." in text(response)
+
+
+# --- /live ------------------------------------------------------------------------------------------
+
+
+def test_live_lists_hybrid_and_online_sessions_on_now_and_next(client):
+    page = text(client.get("/live?lang=en"))
+    assert "Seongnam medical data platform" in group(page, "on_now")  # hybrid, 10:00-11:30
+    upcoming = group(page, "next")
+    assert "clinical terminologies" in upcoming  # online only, 11:00
+    assert 'data-session="kosmi-online-terminology"' in upcoming
+    terminology = upcoming[upcoming.index('data-session="kosmi-online-terminology"') :]
+    assert '<span class="wcard__where" data-field="where">Online</span>' in terminology
+    assert "Keynote" not in group(page, "on_now")
+    assert 'data-session="exhibition-day1"' not in page  # in person only
+    assert "Nothing is streaming live right now." in page
+
+
+def test_live_shows_a_session_as_live_after_staff_mark_it(app, client):
+    change(app, {"kind": "stream_status", "session": "medical-data-platform", "status": "live"})
+    page = text(client.get("/live?lang=en"))
+    live = group(page, "live")
+    assert 'data-session="medical-data-platform" data-stream="live"' in live
+    assert '<span class="badge badge--live" data-field="stream">Live</span>' in live
+    assert 'data-session="medical-data-platform"' not in group(page, "on_now")
+
+
+def test_stream_links_open_in_a_new_tab_and_no_player_loads_before_a_click(app, client):
+    change(
+        app,
+        {
+            "kind": "stream_status",
+            "session": "kosmi-online-terminology",
+            "status": "live",
+            "stream_url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        },
+    )
+    page = text(client.get("/live?lang=en"))
+    assert "youtube-nocookie" not in page and "<iframe" not in page
+    for link in re.findall(r'<a class="button wcard__join"[^>]*>', page):
+        assert 'target="_blank"' in link and 'rel="noopener noreferrer"' in link
+    assert 'href="https://www.youtube.com/watch?v=dQw4w9WgXcQ"' in page  # the link itself, not an embed
+    assert re.search(r'<script type="module" src="/static/js/watch.js', page)
+
+
+def test_stream_groups_put_live_first_and_keep_the_rest(app):
+    event = app.extensions["event"]
+    now = datetime.fromisoformat("2023-11-29T10:30:00+09:00")
+    change(app, {"kind": "stream_status", "session": "kosmi-online-phr", "status": "live"})
+    with app.app_context():
+        groups = stream_groups(list_sessions(event.tz), now, event.tz)
+        assert [s.id for s in groups.live] == ["kosmi-online-phr"]
+        assert [s.id for s in groups.on_now] == ["medical-data-platform"]
+        assert groups.next[0].id == "kosmi-online-terminology"
+        everything = groups.live + groups.on_now + groups.next + groups.rest
+        assert all(s.mode in ("online", "hybrid") for s in everything)
+        assert len({s.id for s in everything}) == len(everything)
+
+
+# --- /staff/signage ---------------------------------------------------------------------------------
+
+
+def test_signage_asks_anonymous_visitors_to_sign_in(client):
+    response = client.get("/staff/signage")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_signage_has_a_qr_poster_for_every_room_and_venue(staff_client):
+    page = text(staff_client.get("/staff/signage?lang=en"))
+    assert page.count('<svg viewBox="0 0') == ROOM_COUNT + VENUE_COUNT
+    assert page.count('data-poster="room:') == ROOM_COUNT
+    for ko, en in (
+        ("7층 대강당", "7F Auditorium"),
+        ("미래홀", "Future Hall"),
+        ("스페이스볼룸", "Space Ballroom"),
+    ):
+        assert ko in page and en in page
+    assert "http://localhost/rooms/kins-7f-auditorium" in page
+    assert "http://localhost/venues/kins-tower" in page
+    assert "경기도 성남시 분당구 돌마로 172" in page and "172 Dolma-ro" in page
+    assert "@page" not in page  # print rules live in rooms.css, linked from the page
+    assert "/static/css/rooms.css" in page
+
+
+def test_signage_for_one_venue_at_a_public_address(staff_client):
+    page = text(staff_client.get("/staff/signage?lang=en&venue=kins-tower&base=https://live.example.org/"))
+    assert page.count('<svg viewBox="0 0') == 3  # the venue and its two rooms
+    assert "https://live.example.org/rooms/kins-7f-meeting-room" in page
+    assert "Future Hall" not in page.split('class="posters"')[1]
+
+
+def test_signage_refuses_an_unknown_venue_or_a_bad_address(staff_client):
+    assert staff_client.get("/staff/signage?venue=nowhere").status_code == 404
+    assert staff_client.get("/staff/signage?base=javascript:alert(1)").status_code == 400
+
+
+def test_public_base_accepts_http_origins_only():
+    assert public_base(None, "http://127.0.0.1:5000/") == "http://127.0.0.1:5000"
+    assert public_base("https://x.org/event/", "http://a/") == "https://x.org/event"
+    with pytest.raises(ValueError):
+        public_base("ftp://x.org", "http://a/")

@@ -1,0 +1,101 @@
+"""HTTP routes for the standard exports."""
+
+from datetime import datetime
+
+from flask import Blueprint, Response, current_app, request
+
+from webapp.exports.formats import (
+    build_schedule,
+    calendar_name,
+    etag_for,
+    export_version,
+    last_modified,
+    schedule_xml,
+    sessions_geojson,
+    sessions_to_ics,
+)
+from webapp.program.queries import get_room, get_venue, list_sessions
+from webapp.web.context import api_filters, current_event
+from webapp.web.errors import ApiError
+from webapp.web.i18n import LANGUAGES
+
+bp = Blueprint("exports", __name__)
+
+
+def _lang(default: str | None) -> str | None:
+    chosen = request.args.get("lang")
+    return chosen if chosen in LANGUAGES else default
+
+
+def _validators() -> tuple[str, datetime]:
+    """Return the program's version and last change, read before the data so they never run ahead of it."""
+    event = current_event()
+    return export_version(event), last_modified(event)
+
+
+def _send(body: bytes | str, mimetype: str, validators: tuple[str, datetime], filename: str | None = None):
+    """Wrap an export with its ETag and Last-Modified, and answer 304 when the client already has it."""
+    version, modified = validators
+    response = Response(body, mimetype=mimetype)
+    response.set_etag(
+        etag_for(version, request.path, sorted(request.args.items(multi=True)), request.host_url)
+    )
+    response.last_modified = modified
+    # Always revalidate: staff change the program live, and a 304 costs a few bytes.
+    response.cache_control.no_cache = True
+    if filename:
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response.make_conditional(request)
+
+
+@bp.get("/schedule.ics")
+def schedule_ics():
+    """Return the program as an iCalendar file: the whole event, or one ?venue= or ?room=."""
+    event, lang = current_event(), _lang(None)
+    venue = room = None
+    if request.args.get("venue"):
+        venue = get_venue(request.args["venue"])
+        if venue is None:
+            raise ApiError(404, "not_found", f"There is no venue '{request.args['venue']}'.")
+    if request.args.get("room"):
+        room = get_room(request.args["room"])
+        if room is None:
+            raise ApiError(404, "not_found", f"There is no room '{request.args['room']}'.")
+    validators = _validators()
+    sessions = list_sessions(
+        event.tz, venue_id=venue.id if venue else None, room_id=room.id if room else None
+    )
+    name = calendar_name(event, lang, venue, room)
+    body = sessions_to_ics(sessions, event, request.url_root, name, lang)
+    filename = "-".join(part.id for part in (event.event, venue, room) if part is not None) + ".ics"
+    return _send(body, "text/calendar", validators, filename)
+
+
+def _schedule() -> tuple[dict, tuple[str, datetime]]:
+    event, validators = current_event(), _validators()
+    schedule = build_schedule(list_sessions(event.tz), event, request.url_root, validators[0], _lang("ko"))
+    return schedule, validators
+
+
+@bp.get("/schedule.xml")
+def schedule_xml_export():
+    """Return the program as frab/c3voc schedule XML (ConfClerk, Giggity, EventFahrplan)."""
+    schedule, validators = _schedule()
+    return _send(schedule_xml(schedule), "application/vnd.c3voc.schedule+xml", validators)
+
+
+@bp.get("/schedule.json")
+def schedule_json_export():
+    """Return the program as c3voc schedule JSON."""
+    schedule, validators = _schedule()
+    return _send(current_app.json.dumps(schedule), "application/json", validators)
+
+
+@bp.get("/api/sessions.geojson")
+def sessions_geojson_export():
+    """Return the sessions as GeoJSON points at their venues, filtered by day, venue, room and track."""
+    event = current_event()
+    filters = api_filters(request.args)
+    validators = _validators()
+    body = current_app.json.dumps(sessions_geojson(list_sessions(event.tz, **filters), event.tz))
+    return _send(body, "application/geo+json", validators)

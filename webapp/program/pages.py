@@ -1,0 +1,171 @@
+"""The pages people see: the map, the schedule, a session, a venue."""
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from webapp.program.mapview import MapParts, build_map
+from webapp.program.present import (
+    directions_html,
+    locate_data,
+    method_text,
+    session_view,
+    travel_rows,
+    venue_pins,
+)
+from webapp.program.queries import (
+    get_session,
+    get_venue,
+    list_sessions,
+    list_venues,
+    now_and_next,
+    now_next_by_key,
+    parse_filters,
+)
+from webapp.web.assets import vendor_url
+from webapp.web.clock import EventClock, parse_moment, resolve_clock
+from webapp.web.context import current_event, page_lang
+
+bp = Blueprint("pages", __name__)
+
+
+def page_clock() -> EventClock:
+    """Return 'now' for this page: ?at=, else EVENT_NOW, else the wall clock."""
+    event = current_event()
+    requested = None
+    if request.args.get("at"):
+        try:
+            requested = parse_moment(request.args["at"], event.tz)
+        except ValueError as exc:
+            abort(400, description=str(exc))
+    return resolve_clock(
+        event.event.days,
+        event.tz,
+        event.first_start,
+        real_now=datetime.now(UTC),
+        configured=current_app.extensions["event_now"],
+        requested=requested,
+    )
+
+
+def venue_map(lang: str, focus: str | None = None) -> MapParts:
+    """Return the folium map for lang, built once per data version."""
+    event = current_event()
+    cache = current_app.extensions.setdefault("map_cache", {})
+    key = (event.version, lang, focus)
+    if key not in cache:
+        cache[key] = build_map(
+            venue_pins(list_venues(), lang),
+            tiles_url=current_app.config["TILES_URL"],
+            attribution=current_app.config["TILES_ATTRIBUTION"],
+            leaflet_js=vendor_url("leaflet.js"),
+            leaflet_css=vendor_url("leaflet.css"),
+            focus=focus,
+        )
+    return cache[key]
+
+
+def _views(sessions, lang):
+    event = current_event()
+    return [session_view(s, lang, event) for s in sessions]
+
+
+def scrubbed_moment(args, days) -> str | None:
+    """Return ?at= for the time scrubber's ?day=&time= (the form works without script), or None."""
+    day, time = args.get("day"), args.get("time")
+    if not day or not time:
+        return None
+    if day not in {d.isoformat() for d in days}:
+        abort(400, description=f"day must be one of the event's days (got '{day[:20]}')")
+    return f"{day}T{time}"
+
+
+@bp.get("/")
+def index():
+    """Show the map of the venues and what is on now and next at each."""
+    event = current_event()
+    at = scrubbed_moment(request.args, event.event.days)
+    if at is not None:
+        return redirect(url_for("pages.index", at=at))
+    lang, clock = page_lang(), page_clock()
+    venues = list_venues()
+    today = list_sessions(event.tz, day=clock.now.date())
+    groups = now_next_by_key(
+        today, [v.id for v in venues] + [None], lambda s: s.venue_id, clock.now, event.tz
+    )
+    state = {
+        key or "online": {"now": _views(nn.now, lang), "next": _views(nn.next, lang)}
+        for key, nn in groups.items()
+    }
+    # The page script recomputes now/next from these when a change arrives (or the clock moves).
+    live = {
+        "now": clock.now.isoformat(),
+        "ticking": clock.source == "real",
+        "sessions": _views(today, lang),
+        "locate": locate_data(venues, lang),
+    }
+    return render_template(
+        "index.html", map=venue_map(lang), venues=venues, state=state, live=live, clock=clock
+    )
+
+
+@bp.get("/schedule")
+def schedule():
+    """Show one day of the program, filtered by venue and track."""
+    event, lang, clock = current_event(), page_lang(), page_clock()
+    try:
+        filters = parse_filters(request.args, event)
+    except ValueError as exc:
+        abort(400, description=str(exc))
+    if "day" not in filters:
+        filters["day"] = clock.now.date() if clock.now.date() in event.event.days else event.event.days[0]
+    sessions = _views(list_sessions(event.tz, **filters), lang)
+    return render_template(
+        "schedule.html", sessions=sessions, filters=filters, venues=list_venues(), clock=clock
+    )
+
+
+@bp.get("/sessions/<session_id>")
+def session(session_id: str):
+    """Show one session: when, where on a small map, who, how to watch."""
+    found = get_session(session_id) or abort(404, description="There is no such session.")
+    lang = page_lang()
+    small_map = venue_map(lang, focus=found.venue_id) if found.venue_id else None
+    return render_template(
+        "session.html",
+        s=found,
+        view=session_view(found, lang, current_event()),
+        map=small_map,
+        clock=page_clock(),
+        directions=directions_html(found.venue, lang) if found.venue else None,
+    )
+
+
+@bp.get("/venues/<venue_id>")
+def venue(venue_id: str):
+    """Show a venue, its rooms, and what is on in each room now, next and on each day."""
+    found = get_venue(venue_id) or abort(404, description="There is no such venue.")
+    event, lang, clock = current_event(), page_lang(), page_clock()
+    sessions = list_sessions(event.tz, venue_id=venue_id)
+    rooms = []
+    for room in found.rooms:
+        in_room = [s for s in sessions if s.room_id == room.id]
+        nn = now_and_next(in_room, clock.now, event.tz)
+        rooms.append(
+            {
+                "room": room,
+                "now": _views(nn.now, lang),
+                "next": _views(nn.next, lang),
+                "all": _views(in_room, lang),
+            }
+        )
+    return render_template(
+        "venue.html",
+        venue=found,
+        rooms=rooms,
+        map=venue_map(lang, focus=venue_id),
+        clock=clock,
+        directions=directions_html(found, lang),
+        travel=travel_rows(found, list_venues(), lang),
+        travel_method=method_text(),
+    )

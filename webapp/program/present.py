@@ -1,0 +1,270 @@
+"""Turn models into what a page shows, in one language and the event's time zone."""
+
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from webapp.models import Session, Venue
+from webapp.program.eventdata import EventData
+from webapp.program.mapview import MapPin
+from webapp.travel import service as travel
+
+
+def pick(text: dict | None, lang: str) -> str:
+    """Return a {"ko", "en"} text in lang ('' for None)."""
+    if not text:
+        return ""
+    return text["en"] if lang == "en" else text["ko"]
+
+
+def hhmm(moment: datetime, tz: ZoneInfo) -> str:
+    """Return the local time of day, e.g. 14:00."""
+    return moment.astimezone(tz).strftime("%H:%M")
+
+
+def session_view(s: Session, lang: str, event: EventData) -> dict:
+    """Return a session as the pages and the page script show it."""
+    tz = event.tz
+    track = event.tracks_by_id.get(s.track_id)
+    return {
+        "id": s.id,
+        "title": s.title(lang),
+        "start": s.start_at.astimezone(tz).isoformat(),
+        "end": s.end_at.astimezone(tz).isoformat(),
+        "time": f"{hhmm(s.start_at, tz)}–{hhmm(s.end_at, tz)}",
+        "venue_id": s.venue_id,
+        "venue": s.venue.short_name(lang) if s.venue else _("Online"),
+        "room_id": s.room_id,
+        "room": s.room.name(lang) if s.room else "",
+        "track": track.name.get(lang) if track else s.track_id,
+        "color": track.color if track else "#444444",
+        "mode": s.mode,
+        "status": s.status,
+        "status_reason": s.status_reason,
+        "stream_url": s.stream_url,
+        "stream_status": s.stream_status,
+        "reconstructed": s.provenance == "reconstructed",
+        "url": f"/sessions/{s.id}",
+    }
+
+
+def popup_html(venue: Venue, lang: str) -> str:
+    """Return the static part of a venue's map popup; now/next is filled in by the page script."""
+    props = venue.properties
+    parts = [
+        f'<div class="popup" data-venue="{escape(venue.id)}">',
+        f'<h3 class="popup__title"><a href="/venues/{escape(venue.id)}">{escape(venue.name(lang))}</a></h3>',
+        f'<p class="popup__address">{escape(pick(props["address"], lang))}</p>',
+    ]
+    if venue.position == "approximate":
+        note = pick(props.get("position_note"), lang)
+        label = _("Approximate location (within about %(m)d m).", m=round(venue.accuracy_m))
+        parts.append(f'<p class="popup__approx">{escape(label)} {escape(note)}</p>')
+    station = props.get("station")
+    if station:
+        text = _(
+            "Nearest station: %(name)s, about %(m)d m",
+            name=pick(station["name"], lang),
+            m=station["distance_m"],
+        )
+        parts.append(f'<p class="popup__station">{escape(text)}</p>')
+    parts.append(directions_html(venue, lang))
+    parts.append(f'<div class="popup__nownext" data-now-next="{escape(venue.id)}"></div>')
+    rooms = "".join(
+        f'<li data-room="{escape(r.id)}">{escape(r.name(lang))} <span class="muted">{escape(r.floor)}</span></li>'
+        for r in venue.rooms
+    )
+    parts.append(
+        f'<details class="popup__rooms"><summary>{escape(_("Rooms"))} ({len(venue.rooms)})</summary>'
+    )
+    parts.append(f"<ul>{rooms}</ul></details></div>")
+    return "".join(parts)
+
+
+def venue_pins(venues: list[Venue], lang: str) -> list[MapPin]:
+    """Return the map pins for venues in lang."""
+    return [
+        MapPin(
+            id=v.id,
+            name=v.name(lang),
+            short_name=v.short_name(lang),
+            lat=v.lat,
+            lon=v.lon,
+            approximate=v.position == "approximate",
+            accuracy_m=v.accuracy_m,
+            popup_html=popup_html(v, lang),
+        )
+        for v in venues
+    ]
+
+
+def live_data(lang: str, event: EventData, venues: list[Venue], seq: int, announcements: list) -> dict:
+    """Return what the page script needs to apply live changes: seq, names, words, announcements."""
+    return {
+        "event": event.event.id,
+        "seq": seq,
+        "lang": lang,
+        "tz": event.event.timezone,
+        "venues": {v.id: v.short_name(lang) for v in venues},
+        "rooms": {r.id: {"name": r.name(lang), "venue": v.id} for v in venues for r in v.rooms},
+        "announcements": [a.to_dict() for a in announcements],
+        "labels": {
+            "move": _("%(title)s moved to %(place)s"),
+            "retime": _("%(title)s is now at %(time)s"),
+            "cancel": _("%(title)s is cancelled"),
+            "restore": _("%(title)s is back on"),
+            "room_full": _("%(title)s is full"),
+            "room_open": _("%(title)s has seats again"),
+            "stream_live": _("%(title)s is streaming live"),
+            "stream_ended": _("%(title)s stream has ended"),
+            "stream_scheduled": _("%(title)s stream is scheduled"),
+            "undo": _("Change undone: %(title)s"),
+            "announce": _("Announcement"),
+            "retract": _("Announcement withdrawn"),
+            "live": _("Live"),
+            "reconnecting": _("Reconnecting…"),
+            "offline": _("Offline"),
+            "starred": _("Starred"),
+            "online": _("Online"),
+            "now": _("Now"),
+            "next": _("Next"),
+            "nothing": _("Nothing on now."),
+            "cancelled": _("Cancelled"),
+            "dismiss": _("Dismiss"),
+        },
+    }
+
+
+# --- Travel: distances, walking estimates, directions -------------------------------------------
+
+
+def app_label(app: str) -> str:
+    """Return the name of a maps app in the page's language."""
+    return {"kakao": _("KakaoMap"), "naver": _("Naver Map"), "google": _("Google Maps")}[app]
+
+
+def distance_label(metres: float) -> str:
+    """Return a distance as people read it: 180 m, 1.8 km."""
+    if metres < 1000:
+        return f"{int(metres / 10 + 0.5) * 10} m"
+    return f"{metres / 1000:.1f} km"
+
+
+def method_text() -> str:
+    """Return how walking times are estimated, in words."""
+    return _(
+        "Walking times are estimates: the straight line × %(factor)s for streets and crossings, "
+        "at %(speed)s km/h, rounded up to the minute.",
+        factor=travel.DETOUR_FACTOR,
+        speed=travel.WALKING_SPEED_KMH,
+    )
+
+
+def directions_view(venue: Venue, lang: str) -> list[dict]:
+    """Return the directions links to venue with their labels."""
+    return [{**link, "label": app_label(link["app"])} for link in travel.directions_links(venue, lang)]
+
+
+def directions_html(venue: Venue, lang: str) -> Markup:
+    """Return the 'Directions' action: links to turn-by-turn directions, each opening a new tab."""
+    links = Markup(" ").join(
+        Markup('<a href="{}" target="_blank" rel="noopener" data-app="{}">{}</a>').format(
+            link["url"], link["app"], link["label"]
+        )
+        for link in directions_view(venue, lang)
+    )
+    return Markup('<p class="directions"><span class="directions__label">{}</span> {}</p>').format(
+        _("Directions"), links
+    )
+
+
+def travel_rows(venue: Venue, venues: list[Venue], lang: str) -> list[dict]:
+    """Return the venue page's travel table: from venue to each other venue."""
+    legs = travel.travel_matrix(venues)[venue.id]
+    return [
+        {
+            "id": other.id,
+            "name": other.short_name(lang),
+            "distance": distance_label(legs[other.id]["distance_m"]),
+            "walking": _("about %(minutes)s min", minutes=legs[other.id]["walking_minutes"]),
+            "hint": pick(legs[other.id]["transit_hint"], lang),
+            "approximate": legs[other.id]["approximate"],
+            "directions": directions_html(other, lang),
+        }
+        for other in venues
+        if other.id in legs
+    ]
+
+
+def locate_data(venues: list[Venue], lang: str) -> dict:
+    """Return what the map page's locate-me needs: venue points, the walking method, words."""
+    return {
+        "method": travel.method(),
+        "venues": [
+            {
+                "id": v.id,
+                "name": v.short_name(lang),
+                "lat": v.lat,
+                "lon": v.lon,
+                "directions": directions_view(v, lang),
+            }
+            for v in venues
+        ],
+        "labels": {
+            "finding": _("Finding your position…"),
+            "found": _(
+                "Nearest venue: %(venue)s, %(distance)s straight line, about %(minutes)s min on foot."
+            ),
+            "you": _("You are here"),
+            "directions": _("Directions"),
+            "denied": _(
+                "Location permission was denied, so your position is not shown. Everything else works."
+            ),
+            "unavailable": _("Your position could not be found just now. Everything else works."),
+        },
+    }
+
+
+def agenda_page_data(
+    lang: str, event: EventData, venues: list[Venue], at: datetime | None, days: dict
+) -> dict:
+    """Return what the agenda page script needs: the moment asked for (?at=), day labels, venues, words."""
+    return {
+        "at": at.isoformat() if at else None,
+        "days": days,
+        "method": travel.method(),
+        "venues": {
+            v.id: {"name": v.short_name(lang), "directions": directions_view(v, lang)} for v in venues
+        },
+        "labels": {
+            "gap": _("%(minutes)s min between"),
+            "transfer": _("%(distance)s straight line, about %(minutes)s min on foot"),
+            "same_venue": _("Same venue"),
+            "late": _(
+                "%(from_time)s %(from_venue)s → %(to_time)s %(to_venue)s: %(distance)s, "
+                "about %(minutes)s min on foot: you will be late"
+            ),
+            "overlap": _("Overlaps %(title)s"),
+            "online": _("Online: no travel needed"),
+            "cancelled": _("Cancelled"),
+            "approximate": _("approximate location"),
+            "next": _("Your next session"),
+            "leave_by": _("Leave by %(time)s"),
+            "from_position": _(
+                "from where you are: %(distance)s straight line, about %(minutes)s min on foot"
+            ),
+            "from_venue": _("from %(venue)s: %(distance)s straight line, about %(minutes)s min on foot"),
+            "no_origin": _("Use your location to get a leave-by time."),
+            "too_late": _("At this pace you will be late."),
+            "directions": _("Directions"),
+            "star": _("Star"),
+            "updated": _("Changed just now"),
+            "finding": _("Finding your position…"),
+            "denied": _("Location permission was denied; leave-by times use the previous venue."),
+            "unavailable": _("Your position could not be found; leave-by times use the previous venue."),
+            "error": _("The agenda could not be loaded. Check your connection and reload."),
+        },
+    }

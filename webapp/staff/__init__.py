@@ -1,0 +1,1 @@
+"""Staff: accounts and tokens, sign-in, the console, the audit log."""

@@ -1,0 +1,348 @@
+"""The staff console: change the program from a phone, and the audit log."""
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from babel.dates import format_skeleton
+from flask import Blueprint, abort, jsonify, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from webapp.extensions import db
+from webapp.live.changes import KINDS, head_seq, recent_changes
+from webapp.models import Change, Session, Venue
+from webapp.program.eventdata import EventData
+from webapp.program.pages import page_clock
+from webapp.program.present import pick, session_view
+from webapp.program.queries import list_sessions, list_venues
+from webapp.web.context import current_event, page_lang
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+RECENT = 20
+PER_PAGE = 50
+CSV_NAME = "venue-live-changes.csv"
+CSV_COLUMNS = ("seq", "at", "by", "kind", "session", "venue", "room", "subject_en", "before", "after")
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The part of Session.to_dict() the console's script keeps and sends back (version: for 409s).
+SESSION_KEYS = (
+    "id", "title", "venue", "room", "start", "end", "status", "status_reason", "stream_status", "stream_url",
+    "version",
+)  # fmt: skip
+
+
+# --- words ----------------------------------------------------------------------------------
+
+
+def state_words() -> dict:
+    """Return the words for change kinds and states, shared by the log and the console's script."""
+    return {
+        "kinds": {
+            "move": _("Move"),
+            "retime": _("Retime"),
+            "cancel": _("Cancel"),
+            "restore": _("Restore"),
+            "room_status": _("Room"),
+            "stream_status": _("Stream"),
+            "announce": _("Announcement"),
+            "retract": _("Retract"),
+            "undo": _("Undo"),
+        },
+        "status": {"scheduled": _("scheduled"), "cancelled": _("cancelled")},
+        "stream": {
+            "scheduled": _("stream scheduled"),
+            "live": _("stream live"),
+            "ended": _("stream off air"),
+        },
+        "room": {"open": _("open"), "full": _("full")},
+        "online": _("Online"),
+        "everyone": _("everyone"),
+        "retracted": _("retracted"),
+        "none": "—",
+    }
+
+
+def console_labels() -> dict:
+    """Return the console script's sentences; {name} marks where it puts a value."""
+    return {
+        "count": _("{n} shown"),
+        "delay": _("Delay by {n} min"),
+        "set_time": _("Set the time"),
+        "undo": _("Undo change #{seq}"),
+        "announce_to": _("To {who}, for {n} min"),
+        "done": _("Done: change #{seq}."),
+        "undone": _("Undone: change #{seq}."),
+        "sending": _("Sending…"),
+        "now_is": _("Now:"),
+        "failed": _("The change was refused."),
+        "offline": _("Could not reach the server; nothing was changed."),
+        "choose_room": _("Choose a room first."),
+        "bad_delay": _("Enter a whole number of minutes from -240 to 1440, not 0."),
+        "bad_time": _("Enter both a start and an end."),
+        "no_text": _("Write the announcement in Korean or English."),
+        "mark_full": _("Mark full"),
+        "mark_open": _("Mark open"),
+        "cancelled": _("Cancelled"),
+        "no_changes": _("No changes yet."),
+        "to": _("to"),
+    }
+
+
+@dataclass(frozen=True)
+class Wording:
+    """Put stored changes into words in one language: place names, state words, the event's time zone."""
+
+    lang: str
+    tz: ZoneInfo
+    venues: dict[str, str]
+    rooms: dict[str, str]
+    words: dict
+
+    def place(self, venue_id: str | None, room_id: str | None) -> str:
+        """Return a venue and room in words, e.g. 'KINS Tower 7F Auditorium'."""
+        if venue_id is None:
+            return self.words["online"]
+        venue = self.venues.get(venue_id, venue_id)
+        return f"{venue} {self.rooms.get(room_id, room_id)}" if room_id else venue
+
+    def when(self, start: str, end: str) -> str:
+        """Return a time range in words, e.g. 'Wed, Nov 29 10:00–11:00'."""
+        first, last = (datetime.fromisoformat(t).astimezone(self.tz) for t in (start, end))
+        return f"{format_skeleton('MMMEd', first.date(), locale=self.lang)} {first:%H:%M}–{last:%H:%M}"
+
+    def state(self, state: dict | None) -> dict[str, str]:
+        """Return each aspect of a session's, room's or announcement's stored state in words."""
+        w = self.words
+        if state is None:
+            return {}
+        if "start" in state:
+            status = w["status"].get(state["status"], state["status"])
+            if state.get("status_reason"):
+                status = f"{status}: {state['status_reason']}"
+            return {
+                "place": self.place(state["venue"], state["room"]),
+                "time": self.when(state["start"], state["end"]),
+                "status": status,
+                "stream": w["stream"].get(state["stream_status"], state["stream_status"]),
+                "link": state.get("stream_url") or w["none"],
+            }
+        if "text" in state:
+            if state["retracted"]:
+                return {"shown": w["retracted"]}
+            who = self.venues.get(state["venue"], state["venue"]) if state["venue"] else w["everyone"]
+            until = datetime.fromisoformat(state["expires_at"]).astimezone(self.tz)
+            return {"shown": _("shown to %(who)s until %(time)s", who=who, time=f"{until:%H:%M}")}
+        return {"status": w["room"].get(state["status"], state["status"])}
+
+    def before_after(self, before: dict | None, after: dict | None) -> tuple[str, str]:
+        """Return a change's before and after in words, naming only what differs."""
+        old, new = self.state(before), self.state(after)
+        keys = [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
+        none = self.words["none"]
+        return (
+            "; ".join(old.get(k, none) for k in keys) or none,
+            "; ".join(new.get(k, none) for k in keys) or none,
+        )
+
+    def row(self, change: Change) -> dict:
+        """Return one change as the console and the log list it: who, when, what, before and after."""
+        before, after = self.before_after(change.before, change.after)
+        what = self.words["kinds"].get(change.kind, change.kind)
+        if change.undoes is not None:
+            what = f"{what} #{change.undoes}"
+        at = change.at.astimezone(self.tz)
+        return {
+            "seq": change.seq,
+            "kind": change.kind,
+            "what": what,
+            "subject": pick(change.subject, self.lang),
+            "session": change.session_id,
+            "before": before,
+            "after": after,
+            "by": change.by,
+            "at": at.isoformat(),
+            "at_label": f"{format_skeleton('MMMd', at.date(), locale=self.lang)} {at:%H:%M:%S}",
+        }
+
+
+def wording(venues: list[Venue], lang: str, tz: ZoneInfo) -> Wording:
+    """Return the Wording for lang, with every venue's short name and every room's name."""
+    return Wording(
+        lang=lang,
+        tz=tz,
+        venues={v.id: v.short_name(lang) for v in venues},
+        rooms={r.id: r.name(lang) for v in venues for r in v.rooms},
+        words=state_words(),
+    )
+
+
+# --- the console's data ---------------------------------------------------------------------
+
+
+def console_data(
+    sessions: list[Session], venues: list[Venue], lang: str, tz: ZoneInfo, now: datetime
+) -> dict:
+    """Return the sessions, rooms and venues the console's script works on, names in lang."""
+    return {
+        "lang": lang,
+        "tz": tz.key,
+        "now": now.isoformat(),
+        "sessions": [{k: v for k, v in s.to_dict(tz).items() if k in SESSION_KEYS} for s in sessions],
+        "venues": [{"id": v.id, "name": v.short_name(lang)} for v in venues],
+        "rooms": [
+            {"id": r.id, "venue": v.id, "name": r.name(lang), "floor": r.floor, "status": r.status}
+            for v in venues
+            for r in v.rooms
+        ],
+    }
+
+
+def sessions_by_day(sessions: list[Session], lang: str, event: EventData) -> list[tuple[date, list[dict]]]:
+    """Return the sessions as the pages show them, grouped by local day in start order."""
+    views = [(s.start_at.astimezone(event.tz).date(), session_view(s, lang, event)) for s in sessions]
+    return [(day, [view for _day, view in group]) for day, group in groupby(views, key=lambda v: v[0])]
+
+
+# --- the log --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """Which changes the log shows: by kind, session id and staff name (None: any)."""
+
+    kind: str | None = None
+    session: str | None = None
+    by: str | None = None
+
+    def args(self) -> dict[str, str]:
+        """Return the filter as query arguments."""
+        return {k: v for k, v in (("kind", self.kind), ("session", self.session), ("by", self.by)) if v}
+
+
+def parse_log_filter(args: Mapping[str, str]) -> LogFilter:
+    """Read the log's filters from query arguments; raise ValueError for an unknown kind."""
+    values = {key: (args.get(key) or "").strip() or None for key in ("kind", "session", "by")}
+    if values["kind"] is not None and values["kind"] not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)} (got '{values['kind']}')")
+    return LogFilter(**values)
+
+
+def log_query(log_filter: LogFilter) -> sa.Select:
+    """Return the query for the filtered log, newest first."""
+    query = sa.select(Change).order_by(Change.seq.desc())
+    if log_filter.kind:
+        query = query.where(Change.kind == log_filter.kind)
+    if log_filter.session:
+        query = query.where(Change.session_id == log_filter.session)
+    if log_filter.by:
+        query = query.where(Change.by == log_filter.by)
+    return query
+
+
+def staff_names() -> list[str]:
+    """Return the name of everyone who made a change, in order."""
+    return list(db.session.scalars(sa.select(Change.by).distinct().order_by(Change.by)))
+
+
+def guard_cell(value: object) -> str:
+    """Return a CSV cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def changes_csv(changes: Iterable[Change], tz: ZoneInfo) -> bytes:
+    """Return changes as CSV in UTF-8 with a byte-order mark (so spreadsheets read Korean right)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for c in changes:
+        cells = (
+            c.seq, c.at.astimezone(tz).isoformat(), c.by, c.kind, c.session_id, c.venue_id, c.room_id,
+            c.subject.get("en"), json.dumps(c.before, ensure_ascii=False), json.dumps(c.after, ensure_ascii=False),
+        )  # fmt: skip
+        writer.writerow([guard_cell(cell) for cell in cells])
+    return out.getvalue().encode("utf-8-sig")
+
+
+# --- routes ---------------------------------------------------------------------------------
+
+
+def _log_filter() -> LogFilter:
+    try:
+        return parse_log_filter(request.args)
+    except ValueError as exc:
+        abort(400, description=str(exc))
+
+
+@bp.get("/")
+@login_required
+def console():
+    """Show the console: pick a session and change it, rooms, announcements, recent changes."""
+    event, lang, clock = current_event(), page_lang(), page_clock()
+    venues, sessions = list_venues(), list_sessions(event.tz)
+    words = wording(venues, lang, event.tz)
+    data = console_data(sessions, venues, lang, event.tz, clock.now)
+    data.update(
+        words=words.words,
+        labels=console_labels(),
+        recent=[words.row(c) for c in recent_changes(RECENT)],
+    )
+    return render_template(
+        "staff/console.html",
+        data=data,
+        days=sessions_by_day(sessions, lang, event),
+        venues=venues,
+        clock=clock,
+    )
+
+
+@bp.get("/changes.json")
+@login_required
+def recent():
+    """Return the latest changes in words, for the console's list."""
+    event = current_event()
+    words = wording(list_venues(), page_lang(), event.tz)
+    response = jsonify(seq=head_seq(), changes=[words.row(c) for c in recent_changes(RECENT)])
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.get("/log")
+@login_required
+def log():
+    """Show the whole change log, newest first, filtered and 50 to a page."""
+    event, lang = current_event(), page_lang()
+    log_filter = _log_filter()
+    page = db.paginate(
+        log_query(log_filter), page=max(request.args.get("page", 1, type=int), 1), per_page=PER_PAGE,
+        error_out=False,
+    )  # fmt: skip
+    words = wording(list_venues(), lang, event.tz)
+    return render_template(
+        "staff/log.html",
+        page=page,
+        rows=[words.row(c) for c in page.items],
+        log_filter=log_filter,
+        kinds=words.words["kinds"],
+        sessions=list_sessions(event.tz),
+        names=staff_names(),
+        csv_url=url_for("staff.log_csv", **log_filter.args()),
+    )
+
+
+@bp.get("/log.csv")
+@login_required
+def log_csv():
+    """Send the filtered change log as a CSV file."""
+    body = changes_csv(db.session.scalars(log_query(_log_filter())), current_event().tz)
+    return send_file(
+        io.BytesIO(body), mimetype="text/csv", as_attachment=True, download_name=CSV_NAME, max_age=0
+    )

@@ -1,0 +1,1 @@
+"""Getting between venues: distances, walking estimates, transit hints, directions, the personal agenda."""

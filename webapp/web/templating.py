@@ -1,0 +1,73 @@
+"""Helpers every template can use: language, localized text, dates, and links that keep the query."""
+
+from datetime import UTC, date, datetime
+from urllib.parse import urlencode
+
+from babel.dates import format_skeleton
+from flask import Flask, current_app, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from webapp.live.changes import active_announcements, head_seq
+from webapp.program.present import live_data
+from webapp.program.present import pick as pick_text
+from webapp.program.queries import list_venues
+from webapp.web.assets import vendor_url
+from webapp.web.context import page_lang
+
+
+def url_with(**changes) -> str:
+    """Return this page's URL with some query arguments changed (None drops one)."""
+    args = {k: v for k, v in request.args.items() if k not in changes}
+    args.update({k: v for k, v in changes.items() if v is not None})
+    if request.endpoint is None:  # an error page for a URL no route matched
+        return f"{request.path}?{urlencode(args)}" if args else request.path
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def day_label(day: date) -> str:
+    """Return a short day label in the page's language, e.g. 'Wed, Nov 29' or '11월 29일 (수)'."""
+    return format_skeleton("MMMEd", day, locale=get_locale())
+
+
+def mode_label(mode: str) -> str:
+    """Return how a session is held, in words."""
+    return {"in_person": _("In person"), "online": _("Online"), "hybrid": _("Hybrid")}.get(mode, mode)
+
+
+def rendered_at() -> str:
+    """Return the wall-clock time this page is rendered (shown when it is later read from the cache)."""
+    return datetime.now(UTC).isoformat()
+
+
+def page_live_data() -> dict:
+    """Return the live-update data for the page being rendered."""
+    event = current_app.extensions["event"]
+    return live_data(page_lang(), event, list_venues(), head_seq(), active_announcements())
+
+
+def _context() -> dict:
+    event = current_app.extensions["event"]
+    lang = page_lang()
+    sample = datetime.combine(event.event.days[0], datetime.min.time(), tzinfo=event.tz)
+    offset = sample.utcoffset().total_seconds() / 3600
+    return {
+        "event": event,
+        "lang": lang,
+        "pick": lambda text: pick_text(text.model_dump() if hasattr(text, "model_dump") else text, lang),
+        "zone_label": f"{sample.tzname()}, UTC{offset:+g}",
+        "clock": None,
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Register the template helpers."""
+    app.context_processor(_context)
+    app.jinja_env.globals.update(
+        url_with=url_with,
+        day_label=day_label,
+        mode_label=mode_label,
+        page_live_data=page_live_data,
+        vendor_url=vendor_url,
+        rendered_at=rendered_at,
+    )
