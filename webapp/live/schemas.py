@@ -41,23 +41,10 @@ StreamStatus = Literal["scheduled", "live", "ended"]
 SessionStatus = Literal["scheduled", "cancelled"]
 
 
-def _unicode(value: str) -> str:
-    # JSON may carry lone surrogates ("\ud800"): valid for Python, not storable or sendable as UTF-8.
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be Unicode text (it holds a lone surrogate)") from None
-    return value
-
-
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=MAX_ID)]
 Id = Annotated[StrictStr, StringConstraints(pattern=SLUG_PATTERN, max_length=MAX_ID)]
-Text = Annotated[
-    StrictStr, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT), AfterValidator(_unicode)
-]
-Url = Annotated[
-    StrictStr, StringConstraints(pattern=r"^https://", max_length=MAX_URL), AfterValidator(_unicode)
-]
+Text = Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)]
+Url = Annotated[StrictStr, StringConstraints(pattern=r"^https://", max_length=MAX_URL)]
 Seq = Annotated[StrictInt, Field(ge=1, le=MAX_INT)]
 Version = Annotated[
     StrictInt, Field(ge=0, le=MAX_INT, description="The session's version you saw: 409 if stale.")
