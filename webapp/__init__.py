@@ -5,8 +5,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from webapp import cli
-from webapp.api import docs as api_docs_views
+from webapp.api import docs_page as api_docs_page
 from webapp.api import routes as api_routes
+from webapp.api import travel as api_travel
 from webapp.config import ROOT, Config
 from webapp.exports import views as export_views
 from webapp.extensions import compress, csrf, db, limiter, migrate, socketio
@@ -86,7 +87,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_routes.bp)
     auth.init_app(app)
     app.register_blueprint(staff_console.bp)
-    for module in (export_views, rooms, travel_views, api_docs_views):
+    for module in (export_views, rooms, travel_views, api_travel, api_docs_page):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     headers.init_app(app)

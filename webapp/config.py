@@ -62,3 +62,5 @@ class Config:
         self.COMPRESS_MIN_SIZE = 500
         self.SEND_FILE_MAX_AGE_DEFAULT = 3600
         self.JSON_SORT_KEYS = False
+        # Every request body is read into memory: refuse anything larger (413) before it is read.
+        self.MAX_CONTENT_LENGTH = int(env("MAX_CONTENT_LENGTH") or 64 * 1024)

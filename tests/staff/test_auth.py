@@ -99,7 +99,7 @@ def test_bad_change_gets_error_and_message(app, client, alice):
     with app.app_context():
         headers = {"Authorization": f"Bearer {issue_token(alice)}"}
     response = client.post("/api/changes", json={"kind": "move", "session": "gmp-audit"}, headers=headers)
-    assert response.status_code == 404 and set(response.get_json()) == {"error", "message"}
+    assert response.status_code == 400 and set(response.get_json()) == {"error", "message"}
     response = client.post("/api/changes", data="not json", headers=headers)
     assert response.status_code == 400
     stale = client.post("/api/changes", json={**MOVE, "expected_version": 0}, headers=headers)

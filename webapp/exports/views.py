@@ -11,11 +11,10 @@ from webapp.exports.formats import (
     export_version,
     last_modified,
     schedule_xml,
-    sessions_geojson,
     sessions_to_ics,
 )
 from webapp.program.queries import get_room, get_venue, list_sessions
-from webapp.web.context import api_filters, current_event
+from webapp.web.context import current_event
 from webapp.web.errors import ApiError
 from webapp.web.i18n import LANGUAGES
 
@@ -89,13 +88,3 @@ def schedule_json_export():
     """Return the program as c3voc schedule JSON."""
     schedule, validators = _schedule()
     return _send(current_app.json.dumps(schedule), "application/json", validators)
-
-
-@bp.get("/api/sessions.geojson")
-def sessions_geojson_export():
-    """Return the sessions as GeoJSON points at their venues, filtered by day, venue, room and track."""
-    event = current_event()
-    filters = api_filters(request.args)
-    validators = _validators()
-    body = current_app.json.dumps(sessions_geojson(list_sessions(event.tz, **filters), event.tz))
-    return _send(body, "application/geo+json", validators)
