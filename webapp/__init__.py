@@ -3,6 +3,7 @@
 import click
 import sqlalchemy as sa
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import cli
 from webapp.api import docs_page as api_docs_page
@@ -76,8 +77,12 @@ def create_app(config: dict | None = None) -> Flask:
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         channel=app.config["SOCKETIO_CHANNEL"],
-        cors_allowed_origins=[],
+        # engine.io turns the Origin check off for [] (engineio/server.py:202): a callable keeps it on.
+        cors_allowed_origins=headers.socket_origin_check(app.config["SOCKETIO_ALLOWED_ORIGINS"]),
     )
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # Outside Socket.IO's middleware too, so the socket sees the client's address, scheme and host.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             sa.event.listen(db.engine, "connect", _sqlite_pragmas)
