@@ -45,5 +45,6 @@ def test_a_change_posted_to_one_process_reaches_clients_of_another(tmp_path, red
                 time.sleep(0.05)
         finally:
             client.disconnect()
-    # Attendees get the change without the staff member's name.
+    # The poster (staff) is answered with who made it; listeners (attendees) are not told.
+    assert sent["by"] == "alice"
     assert received == [{k: v for k, v in sent.items() if k != "by"}]

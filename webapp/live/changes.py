@@ -226,7 +226,9 @@ def _announce(change: Announce, at: Moment) -> Draft:
     if expires <= at.now:
         raise ChangeError(400, "invalid", "That announcement would already have expired.")
     if expires - at.now > timedelta(minutes=MAX_ANNOUNCEMENT_MINUTES):
-        raise ChangeError(400, "invalid", "An announcement may last at most 7 days.")
+        raise ChangeError(
+            400, "invalid", f"An announcement may last at most {MAX_ANNOUNCEMENT_MINUTES // (24 * 60)} days."
+        )
     item = Announcement(
         text_ko=ko or en, text_en=en or ko, venue_id=venue, expires_at=expires, retracted=False
     )
