@@ -10,7 +10,7 @@ from icalendar import Calendar
 from lxml import etree
 
 from tests.conftest import ROOT
-from webapp.exports.formats import sessions_to_ics
+from webapp.exports.ical import sessions_to_ics
 from webapp.live.changes import apply_change
 from webapp.program.queries import get_session
 

@@ -1,12 +1,27 @@
-"""The page language: Korean or English, from ?lang=, then a cookie, then Accept-Language."""
+"""The page language (Korean or English, from ?lang=, then a cookie, then Accept-Language) and its times."""
+
+from datetime import datetime, tzinfo
 
 from flask import Flask, Response, request
-from flask_babel import Babel
+from flask_babel import Babel, format_time
 
 LANGUAGES = ("ko", "en")
 COOKIE = "lang"
 
+# The 24-hour clock the event's own program prints (static/js/event-time.js shows changed times alike).
+TIME_PATTERN = "HH:mm"
+
 babel = Babel()
+
+
+def clock_time(moment: datetime, tz: tzinfo) -> str:
+    """Return the clock time a person reads in the event's time zone, e.g. 14:00."""
+    return format_time(moment.astimezone(tz), TIME_PATTERN, rebase=False)
+
+
+def time_range(start: datetime, end: datetime, tz: tzinfo) -> str:
+    """Return a session's times in the event's time zone, e.g. 14:00–15:30."""
+    return f"{clock_time(start, tz)}–{clock_time(end, tz)}"
 
 
 def select_locale() -> str:

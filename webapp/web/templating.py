@@ -9,11 +9,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from webapp.live.changes import active_announcements, head_seq
+from webapp.program.localized import pick as pick_text
 from webapp.program.present import live_data
-from webapp.program.present import pick as pick_text
 from webapp.program.queries import list_venues
 from webapp.web.assets import vendor_url
 from webapp.web.context import page_lang
+from webapp.web.i18n import clock_time
 
 
 def url_with(**changes) -> str:
@@ -54,7 +55,7 @@ def _context() -> dict:
     return {
         "event": event,
         "lang": lang,
-        "pick": lambda text: pick_text(text.model_dump() if hasattr(text, "model_dump") else text, lang),
+        "pick": lambda text: pick_text(text, lang),
         "zone_label": f"{sample.tzname()}, UTC{offset:+g}",
         "clock": None,
     }
@@ -66,6 +67,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         url_with=url_with,
         day_label=day_label,
+        clock_time=lambda moment: clock_time(moment, current_app.extensions["event"].tz),
         mode_label=mode_label,
         page_live_data=page_live_data,
         vendor_url=vendor_url,
