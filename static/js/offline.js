@@ -1,7 +1,9 @@
 // Keep the app usable with no network: register the service worker, tell it what this page and the
 // pages a visitor opens next need, and say plainly when the page is offline and how old its data is.
 
-const data = JSON.parse(document.getElementById("live-data").textContent);
+import { live as data } from "./live-data.js";
+import { fill } from "./text.js";
+
 const notice = document.getElementById("offline-notice");
 // When the server rendered this page: the age of its data when it comes from the cache.
 const rendered = new Intl.DateTimeFormat(data.lang === "en" ? "en-GB" : "ko-KR", {
@@ -11,7 +13,7 @@ const rendered = new Intl.DateTimeFormat(data.lang === "en" ? "en-GB" : "ko-KR",
 
 function showState() {
   notice.hidden = navigator.onLine;
-  notice.textContent = navigator.onLine ? "" : notice.dataset.template.replace("{time}", rendered);
+  notice.textContent = navigator.onLine ? "" : fill(notice.dataset.template, { time: rendered });
 }
 
 async function register() {

@@ -77,8 +77,6 @@ def index():
     }
     # The page script recomputes now/next from these when a change arrives (or the clock moves).
     live = {
-        "now": clock.now.isoformat(),
-        "ticking": clock.source == "real",
         "sessions": _views(today, lang),
         "locate": locate_data(venues, lang),
     }

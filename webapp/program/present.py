@@ -8,9 +8,10 @@ from markupsafe import Markup
 
 from webapp.models import Session, Venue
 from webapp.program.eventdata import EventData
-from webapp.program.localized import pick
+from webapp.program.localized import event_languages, pick
 from webapp.program.mapview import MapPin
 from webapp.travel import service as travel
+from webapp.web.clock import EventClock
 from webapp.web.i18n import time_range
 
 # What a page shows of a session as the API has it (Session.to_dict), unchanged.
@@ -86,13 +87,29 @@ def venue_pins(venues: list[Venue], lang: str) -> list[MapPin]:
     ]
 
 
-def live_data(lang: str, event: EventData, venues: list[Venue], seq: int, announcements: list) -> dict:
-    """Return what the page script needs to apply live changes: seq, names, words, announcements."""
+def clock_data(clock: EventClock | None) -> dict | None:
+    """Return the page's clock for its scripts: the moment shown, and whether it moves with the wall clock."""
+    if clock is None:
+        return None
+    return {"now": clock.now.isoformat(), "ticking": clock.source == "real"}
+
+
+def live_data(
+    lang: str,
+    event: EventData,
+    venues: list[Venue],
+    seq: int,
+    announcements: list,
+    clock: EventClock | None = None,
+) -> dict:
+    """Return what every page script needs: seq, the clock, languages, names, words, announcements."""
     return {
         "event": event.event.id,
         "seq": seq,
         "lang": lang,
+        "langs": event_languages(event),
         "tz": event.event.timezone,
+        "clock": clock_data(clock),
         "venues": {v.id: v.short_name(lang) for v in venues},
         "rooms": {r.id: {"name": r.name(lang), "venue": v.id} for v in venues for r in v.rooms},
         "announcements": [a.to_dict() for a in announcements],
@@ -185,9 +202,10 @@ def travel_rows(venue: Venue, venues: list[Venue], lang: str) -> list[dict]:
 
 
 def locate_data(venues: list[Venue], lang: str) -> dict:
-    """Return what the map page's locate-me needs: venue points, the walking method, words."""
+    """Return what the map page's locate-me needs: venue points, the walking method and bands, words."""
     return {
         "method": travel.method(),
+        "walk_bands": travel.walking_bands(),
         "venues": [
             {
                 "id": v.id,
@@ -202,6 +220,9 @@ def locate_data(venues: list[Venue], lang: str) -> dict:
             "finding": _("Finding your position…"),
             "found": _(
                 "Nearest venue: %(venue)s, %(distance)s straight line, about %(minutes)s min on foot."
+            ),
+            "far": _(
+                "Nearest venue: %(venue)s, %(distance)s straight line, more than %(minutes)s min on foot."
             ),
             "you": _("You are here"),
             "directions": _("Directions"),

@@ -75,8 +75,6 @@ def room(room_id: str):
     state = {
         "room": found.id,
         "status": found.status,
-        "now": clock.now.isoformat(),
-        "ticking": clock.source == "real",
         "sessions": [
             {k: v[k] for k in ROOM_SCRIPT_KEYS} for v in (session_view(s, lang, event) for s in in_room)
         ],
@@ -103,8 +101,6 @@ def live():
         for name in ("live", "on_now", "next", "rest")
     }
     state = {
-        "now": clock.now.isoformat(),
-        "ticking": clock.source == "real",
         "next_limit": LIVE_NEXT_LIMIT,
         "sessions": [{k: v[k] for k in WATCH_SCRIPT_KEYS} for group in views.values() for v in group],
         "labels": screen_labels(),

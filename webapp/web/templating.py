@@ -13,6 +13,7 @@ from webapp.program.localized import pick as pick_text
 from webapp.program.present import live_data
 from webapp.program.queries import list_venues
 from webapp.web.assets import vendor_url
+from webapp.web.clock import EventClock
 from webapp.web.context import page_lang
 from webapp.web.i18n import clock_time
 
@@ -41,10 +42,10 @@ def rendered_at() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def page_live_data() -> dict:
-    """Return the live-update data for the page being rendered."""
+def page_live_data(clock: EventClock | None = None) -> dict:
+    """Return the live-update data (and the page's clock) for the page being rendered."""
     event = current_app.extensions["event"]
-    return live_data(page_lang(), event, list_venues(), head_seq(), active_announcements())
+    return live_data(page_lang(), event, list_venues(), head_seq(), active_announcements(), clock)
 
 
 def _context() -> dict:
