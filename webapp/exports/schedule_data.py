@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from webapp.extensions import db
@@ -18,6 +17,7 @@ from webapp.models import Change, Session
 from webapp.program.eventdata import EventData
 from webapp.program.localized import LocalizedText, event_languages, in_every_language, pick
 from webapp.web.clock import day_start
+from webapp.web.i18n import in_each_language
 
 # Fixed forever: every guid in the exports is uuid5(this, a stable id), so apps that remember
 # favourites by guid keep them across restarts, re-imports and moves.
@@ -86,16 +86,6 @@ def session_url(s: Session, base_url: str) -> str:
     return f"{base_url.rstrip('/')}/sessions/{s.id}"
 
 
-def catalogue_words(langs: tuple[str, ...]) -> dict[str, dict[str, str]]:
-    """Return {key: {lang: word}} for the export words in each of langs."""
-    words: dict[str, dict[str, str]] = {key: {} for key in WORDS}
-    for lang in langs:
-        with force_locale(lang):
-            for key, word in WORDS.items():
-                words[key][lang] = str(word)
-    return words
-
-
 @dataclass
 class ScheduleData:
     """An export's view of the program: the event, one language (None: every language) and its words."""
@@ -108,7 +98,7 @@ class ScheduleData:
 
     def __post_init__(self) -> None:
         self.langs = self.langs or event_languages(self.event)
-        self.words = self.words or catalogue_words(self.langs)
+        self.words = self.words or in_each_language(WORDS, self.langs)
 
     def say(self, text: LocalizedText, sep: str = " / ") -> str:
         """Return a localized text in the export's language, or in every language when it has none."""

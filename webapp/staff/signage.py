@@ -5,7 +5,6 @@ from urllib.parse import urlsplit
 
 import segno
 from flask import Blueprint, abort, render_template, request
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -15,6 +14,7 @@ from webapp.models import Venue
 from webapp.program.localized import LocalizedText, event_languages, pick
 from webapp.program.queries import list_venues
 from webapp.web.context import current_event
+from webapp.web.i18n import in_each_language
 
 bp = Blueprint("signage", __name__)
 
@@ -74,16 +74,6 @@ def signage_posters(venues: list[Venue], base_url: str, langs: tuple[str, ...]) 
     return posters
 
 
-def poster_words(langs: tuple[str, ...]) -> dict[str, dict[str, str]]:
-    """Return the posters' fixed words in each of langs (the catalogue's English where it has none)."""
-    words: dict[str, dict[str, str]] = {key: {} for key in POSTER_WORDS}
-    for lang in langs:
-        with force_locale(lang):
-            for key, text in POSTER_WORDS.items():
-                words[key][lang] = str(text)
-    return words
-
-
 @bp.get("/staff/signage")
 @login_required
 def signage():
@@ -104,7 +94,7 @@ def signage():
         venues=venues,
         chosen=chosen,
         base=base,
-        words=poster_words(langs),
+        words=in_each_language(POSTER_WORDS, langs),
         langs=langs,
         no_live=True,
     )

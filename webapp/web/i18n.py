@@ -1,9 +1,10 @@
 """The page language (Korean or English, from ?lang=, then a cookie, then Accept-Language) and its times."""
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
 
 from flask import Flask, Response, request
-from flask_babel import Babel, format_time
+from flask_babel import Babel, force_locale, format_time
 
 LANGUAGES = ("ko", "en")
 COOKIE = "lang"
@@ -22,6 +23,16 @@ def clock_time(moment: datetime, tz: tzinfo) -> str:
 def time_range(start: datetime, end: datetime, tz: tzinfo) -> str:
     """Return a session's times in the event's time zone, e.g. 14:00–15:30."""
     return f"{clock_time(start, tz)}–{clock_time(end, tz)}"
+
+
+def in_each_language(words: Mapping[str, object], langs: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Return {key: {lang: word}} for catalogue words (lazy_gettext) in each of langs."""
+    out: dict[str, dict[str, str]] = {key: {} for key in words}
+    for lang in langs:
+        with force_locale(lang):
+            for key, word in words.items():
+                out[key][lang] = str(word)
+    return out
 
 
 def select_locale() -> str:
