@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
-from webapp.program.localized import pick
+from webapp.program.localized import LocalizedText, pick
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -38,6 +38,11 @@ class LocalizedColumns:
     def text(self, field: str) -> dict[str, str]:
         """Return one of the model's texts as a mapping language -> text, the API's shape."""
         return {lang: getattr(self, f"{field}_{lang}") for lang in self.LANG_COLUMNS}
+
+    @classmethod
+    def text_columns(cls, field: str, text: LocalizedText) -> dict[str, str]:
+        """Return the column values storing a localized text; a missing language falls back to another."""
+        return {f"{field}_{lang}": pick(text, lang) for lang in cls.LANG_COLUMNS}
 
 
 class Venue(LocalizedColumns, db.Model):
