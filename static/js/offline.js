@@ -2,18 +2,13 @@
 // pages a visitor opens next need, and say plainly when the page is offline and how old its data is.
 
 import { live as data } from "./live-data.js";
-import { fill } from "./text.js";
 
+// The server wrote the notice, with the time it rendered this page: the age of its data from the cache.
 const notice = document.getElementById("offline-notice");
-// When the server rendered this page: the age of its data when it comes from the cache.
-const rendered = new Intl.DateTimeFormat(data.lang === "en" ? "en-GB" : "ko-KR", {
-  dateStyle: "medium",
-  timeStyle: "short",
-}).format(new Date(notice.dataset.renderedAt));
 
 function showState() {
   notice.hidden = navigator.onLine;
-  notice.textContent = navigator.onLine ? "" : fill(notice.dataset.template, { time: rendered });
+  notice.textContent = navigator.onLine ? "" : notice.dataset.text;
 }
 
 async function register() {

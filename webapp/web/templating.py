@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from babel.dates import format_skeleton
 from flask import Flask, current_app, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from webapp.live.changes import active_announcements, head_seq
@@ -37,9 +37,11 @@ def mode_label(mode: str) -> str:
     return {"in_person": _("In person"), "online": _("Online"), "hybrid": _("Hybrid")}.get(mode, mode)
 
 
-def rendered_at() -> str:
-    """Return the wall-clock time this page is rendered (shown when it is later read from the cache)."""
-    return datetime.now(UTC).isoformat()
+def rendered_label() -> str:
+    """Return when this page is rendered, in the event's zone (shown when it is later read from a cache)."""
+    tz = current_app.extensions["event"].tz
+    now = datetime.now(UTC).astimezone(tz)
+    return f"{format_date(now, 'medium', rebase=False)} {clock_time(now, tz)}"
 
 
 def page_live_data(clock: EventClock | None = None) -> dict:
@@ -72,5 +74,5 @@ def init_app(app: Flask) -> None:
         mode_label=mode_label,
         page_live_data=page_live_data,
         vendor_url=vendor_url,
-        rendered_at=rendered_at,
+        rendered_label=rendered_label,
     )
