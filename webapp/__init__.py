@@ -3,10 +3,12 @@
 import click
 import sqlalchemy as sa
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import cli
-from webapp.api import docs as api_docs_views
+from webapp.api import docs_page as api_docs_page
 from webapp.api import routes as api_routes
+from webapp.api import travel as api_travel
 from webapp.config import ROOT, Config
 from webapp.exports import views as export_views
 from webapp.extensions import compress, csrf, db, limiter, migrate, socketio
@@ -75,8 +77,12 @@ def create_app(config: dict | None = None) -> Flask:
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         channel=app.config["SOCKETIO_CHANNEL"],
-        cors_allowed_origins=[],
+        # engine.io turns the Origin check off for [] (engineio/server.py:202): a callable keeps it on.
+        cors_allowed_origins=headers.socket_origin_check(app.config["SOCKETIO_ALLOWED_ORIGINS"]),
     )
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # Outside Socket.IO's middleware too, so the socket sees the client's address, scheme and host.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             sa.event.listen(db.engine, "connect", _sqlite_pragmas)
@@ -86,7 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_routes.bp)
     auth.init_app(app)
     app.register_blueprint(staff_console.bp)
-    for module in (export_views, rooms, travel_views, api_docs_views, signage):
+    for module in (export_views, rooms, travel_views, api_travel, api_docs_page, signage):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     headers.init_app(app)

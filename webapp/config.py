@@ -28,6 +28,20 @@ def _secret_key() -> str:
     return key
 
 
+def _origins(value: str | None) -> list[str]:
+    """Return the origins in a comma- or space-separated list, as browsers send them (no trailing /)."""
+    return [origin.rstrip("/") for origin in (value or "").replace(",", " ").split()]
+
+
+def _proxy_count(value: str | None) -> int:
+    """Return how many proxies in front of the app to trust (TRUSTED_PROXIES), 0 when unset."""
+    if not value:
+        return 0
+    if not value.isdigit():
+        raise ValueError(f"TRUSTED_PROXIES must be a number of proxies (0, 1, 2...), not {value!r}.")
+    return int(value)
+
+
 class Config:
     """Settings for one deployment; every value can be set through the environment."""
 
@@ -62,3 +76,10 @@ class Config:
         self.COMPRESS_MIN_SIZE = 500
         self.SEND_FILE_MAX_AGE_DEFAULT = 3600
         self.JSON_SORT_KEYS = False
+        # Every request body is read into memory: refuse anything larger (413) before it is read.
+        self.MAX_CONTENT_LENGTH = int(env("MAX_CONTENT_LENGTH") or 64 * 1024)
+        # Behind nginx: how many proxies' X-Forwarded-For/-Proto/-Host to believe (werkzeug ProxyFix).
+        # 0 (the default) believes none: a client could otherwise pick its own address for the rate limits.
+        self.TRUSTED_PROXIES = _proxy_count(env("TRUSTED_PROXIES"))
+        # Pages on other origins allowed to open a socket, besides the app's own (e.g. a kiosk's wrapper).
+        self.SOCKETIO_ALLOWED_ORIGINS = _origins(env("SOCKETIO_ALLOWED_ORIGINS"))

@@ -188,10 +188,17 @@ class Staff(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the signed-in session's id; bumped on sign-out and password change, so every copy of an
+    # older session cookie stops working on the server.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        """Return the id Flask-Login keeps in the session: the staff id and the session epoch."""
+        return f"{self.id}.{self.session_epoch}"
 
 
 class ApiToken(db.Model):

@@ -1,8 +1,10 @@
 // Staff console: pick a session, say the change in words, confirm it, post it to /api/changes.
 // Every text from the data goes into the page with textContent, never as HTML.
 
+import { dayLabel, localInput, timeRange } from "./event-time.js";
+
 const data = JSON.parse(document.getElementById("staff-data").textContent);
-const { labels: L, words: W } = data;
+const { labels: L, words: W, limits: LIMITS } = data;
 const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 const sessions = new Map(data.sessions.map((s) => [s.id, s]));
 const rooms = new Map(data.rooms.map((r) => [r.id, r]));
@@ -20,20 +22,8 @@ const fill = (text, values) => text.replace(/\{(\w+)\}/g, (whole, key) => String
 
 // --- Words: the same names and times the server uses, in the page's language and the event's zone.
 
-const clockFormat = new Intl.DateTimeFormat(data.lang, {
-  timeZone: data.tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-});
-const dayFormat = new Intl.DateTimeFormat(data.lang, {
-  timeZone: data.tz, month: "short", day: "numeric", weekday: "short",
-});
-const partsFormat = new Intl.DateTimeFormat("en-CA", {
-  timeZone: data.tz, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
-  minute: "2-digit", hourCycle: "h23", timeZoneName: "longOffset",
-});
-
 const title = (s) => (data.lang === "en" ? s.title.en : s.title.ko) || s.title.en;
-const hhmm = (iso) => clockFormat.format(new Date(iso));
-const when = (start, end) => `${dayFormat.format(new Date(start))} ${hhmm(start)}–${hhmm(end)}`;
+const when = (start, end) => `${dayLabel(start)} ${timeRange(start, end)}`;
 
 function place(venueId, roomId) {
   if (!venueId) return W.online;
@@ -48,16 +38,10 @@ function statusWords(s) {
 
 const stateWords = (s) => [place(s.venue, s.room), when(s.start, s.end), statusWords(s), W.stream[s.stream_status]].join(" · ");
 
-/** Return a moment as a datetime-local value and its UTC offset in the event's time zone. */
-function local(moment) {
-  const p = Object.fromEntries(partsFormat.formatToParts(new Date(moment)).map((x) => [x.type, x.value]));
-  return { value: `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`, offset: p.timeZoneName.replace("GMT", "") || "+00:00" };
-}
-
 /** Turn a datetime-local value into ISO 8601 with the event's offset at that moment. */
 function withOffset(value, hint) {
   const base = value.length === 16 ? `${value}:00` : value;
-  return `${base}${local(Date.parse(`${base}${hint}`)).offset}`;
+  return `${base}${localInput(Date.parse(`${base}${hint}`)).offset}`;
 }
 
 function el(tag, className, text) {
@@ -72,7 +56,7 @@ function el(tag, className, text) {
 function fillRow(s) {
   const li = list.querySelector(`li[data-session="${CSS.escape(s.id)}"]`);
   if (!li) return;
-  li.querySelector(".pick__time").textContent = `${hhmm(s.start)}–${hhmm(s.end)}`;
+  li.querySelector(".pick__time").textContent = timeRange(s.start, s.end);
   li.querySelector(".pick__where").textContent = place(s.venue, s.room);
   const tags = [];
   if (s.status === "cancelled") tags.push(el("span", "tag tag--cancelled", L.cancelled));
@@ -121,8 +105,8 @@ function renderPanel() {
   const move = byId("move-room");
   for (const option of move.options) option.disabled = option.value !== "" && option.value === s.room;
   move.value = "";
-  byId("retime-start").value = local(s.start).value;
-  byId("retime-end").value = local(s.end).value;
+  byId("retime-start").value = localInput(s.start).value;
+  byId("retime-end").value = localInput(s.end).value;
   for (const button of document.querySelectorAll("[data-stream]")) {
     button.setAttribute("aria-pressed", String(button.dataset.stream === s.stream_status));
   }
@@ -284,7 +268,7 @@ sheet.addEventListener("close", () => {
 // --- The actions.
 
 function askDelay(minutes) {
-  if (!Number.isInteger(minutes) || minutes === 0 || minutes < -240 || minutes > 1440) {
+  if (!Number.isInteger(minutes) || minutes === 0 || minutes < LIMITS.delay_min || minutes > LIMITS.delay_max) {
     notify(L.bad_delay, "", "bad");
     return;
   }
@@ -303,7 +287,7 @@ function askRetime() {
     notify(L.bad_time, "", "bad");
     return;
   }
-  const hint = local(s.start).offset;
+  const hint = localInput(s.start).offset;
   const [start, end] = [withOffset(startValue, hint), withOffset(endValue, hint)];
   askSession(L.set_time, when(s.start, s.end), when(start, end), { kind: "retime", start, end });
 }

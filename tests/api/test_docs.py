@@ -12,7 +12,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from webapp.api.docs import openapi_path
+from webapp.api.spec import openapi_path
 from webapp.staff.accounts import create_staff, issue_token
 
 # The WSGI transport hands back the bytes as sent: ask for them uncompressed (Flask-Compress).

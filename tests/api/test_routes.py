@@ -42,7 +42,10 @@ def test_one_session_in_both_languages(client):
         ("/api/sessions/nope", 404, "not_found", "no session 'nope'"),
         ("/api/sessions?day=tomorrow", 400, "bad_filter", "day must be one of"),
         ("/api/sessions?venue=moon", 400, "bad_filter", "venue 'moon' is not known"),
-        ("/api/sessions?track=<script>", 400, "bad_filter", "track '<script>' is not known"),
+        ("/api/sessions?track=nope", 400, "bad_filter", "track 'nope' is not known"),
+        ("/api/sessions?track=<script>", 400, "bad_parameter", "'track' string should match pattern"),
+        ("/api/sessions?limit=0", 400, "bad_parameter", "'limit' should be greater than or equal to 1"),
+        ("/api/sessions?colour=red", 400, "bad_parameter", "'colour' extra inputs are not permitted"),
         ("/api/nothing-here", 404, "not_found", "not found"),
     ],
 )

@@ -3,7 +3,7 @@
 import pytest
 
 from webapp.extensions import socketio
-from webapp.live.changes import apply_change
+from webapp.live.changes import apply_change, public_change
 from webapp.live.protocol import REPLAY_LIMIT
 
 
@@ -15,7 +15,7 @@ def received(client, name):
 def staff_change(app):
     def _apply(**data):
         with app.app_context():
-            return apply_change(data, by="alice").to_dict()
+            return public_change(apply_change(data, by="alice"))
 
     return _apply
 

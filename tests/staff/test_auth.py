@@ -1,22 +1,43 @@
-"""Only staff change the program: sign-in, CSRF, bearer tokens, the command line."""
+"""Only staff change the program: sign-in, sign-out, rate limits, CSRF, bearer tokens, the command line."""
 
 import re
 
 import pytest
+from werkzeug.security import generate_password_hash
 
 from webapp.extensions import db
 from webapp.live.changes import head_seq
 from webapp.models import Staff
-from webapp.staff.accounts import AccountError, create_staff, issue_token, revoke_tokens
+from webapp.staff import accounts
+from webapp.staff.accounts import (
+    AccountError,
+    check_login,
+    create_staff,
+    get_staff,
+    issue_token,
+    revoke_tokens,
+    set_password,
+)
 
 PASSWORD = "correct horse battery"
 MOVE = {"kind": "move", "session": "gmp-audit", "room": "kins-7f-meeting-room"}
 
 
 @pytest.fixture
-def alice(app):
-    with app.app_context():
-        create_staff("alice", PASSWORD)
+def alice_on():
+    """Return a callable that creates staff member 'alice' on an app and returns the app."""
+
+    def _create(app):
+        with app.app_context():
+            create_staff("alice", PASSWORD)
+        return app
+
+    return _create
+
+
+@pytest.fixture
+def alice(app, alice_on):
+    alice_on(app)
     return "alice"
 
 
@@ -24,9 +45,24 @@ def csrf_from(page: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
-def login(client, name=None, password=PASSWORD):
-    token = csrf_from(client.get("/login?lang=en").get_data(as_text=True))
-    return client.post("/login", data={"name": name, "password": password, "csrf_token": token}), token
+def meta_csrf(page: str) -> str:
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def login(client, name=None, password=PASSWORD, address=None):
+    """Post the login form (from address, through a trusted proxy, when given); return the answer and the
+    CSRF token to use next: the console's after a sign-in (the session is new), the form's otherwise."""
+    headers = {"X-Forwarded-For": address} if address else {}
+    token = csrf_from(client.get("/login?lang=en", headers=headers).get_data(as_text=True))
+    data = {"name": name, "password": password, "csrf_token": token}
+    response = client.post("/login?lang=en", data=data, headers=headers)
+    if response.status_code == 302:
+        token = meta_csrf(client.get("/staff/").get_data(as_text=True))
+    return response, token
+
+
+def cookie_of(client) -> str:
+    return client.get_cookie("session").value
 
 
 def test_no_default_account_and_login_says_how_to_create_one(client):
@@ -38,7 +74,7 @@ def test_no_default_account_and_login_says_how_to_create_one(client):
 def test_passwords_are_hashed_and_must_be_long(app):
     with app.app_context():
         staff = create_staff("bob", PASSWORD)
-        assert PASSWORD not in staff.password_hash and staff.password_hash.startswith(("scrypt:", "pbkdf2:"))
+        assert PASSWORD not in staff.password_hash and staff.password_hash.startswith("scrypt:32768:8:1$")
         with pytest.raises(AccountError, match="at least 12"):
             create_staff("carol", "short")
         with pytest.raises(AccountError, match="already"):
@@ -71,9 +107,90 @@ def test_wrong_password_is_refused(client, alice):
     assert response.status_code == 401 and "Wrong name or password" in response.get_data(as_text=True)
 
 
-def test_login_is_rate_limited(client, alice):
-    statuses = [login(client, alice, password="wrong password!!")[0].status_code for _ in range(11)]
-    assert statuses[:10] == [401] * 10 and statuses[10] == 429
+def test_wrong_passwords_from_one_address_are_rate_limited_with_retry_after(make_app, alice_on):
+    client = alice_on(make_app(TRUSTED_PROXIES=1)).test_client()
+    names = ["alice", "bob", "carol", "dana", "erin", "frank", "gus", "hana", "ivan", "jun"]
+    statuses = [
+        login(client, name, "wrong password!!", address="198.51.100.7")[0].status_code for name in names
+    ]
+    refused, _ = login(client, "alice", address="198.51.100.7")
+    assert statuses == [401] * 10 and refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert "Too many failed sign-ins. Try again in 1 min." in refused.get_data(as_text=True)
+    # Behind the proxy, everyone else keeps their own address and signs in.
+    assert login(client, "alice", address="203.0.113.20")[0].status_code == 302
+
+
+def test_wrong_passwords_for_one_account_lock_only_that_account_at_that_address(make_app, alice_on):
+    client = alice_on(make_app(TRUSTED_PROXIES=1)).test_client()
+    statuses = [
+        login(client, "alice", "wrong password!!", address="198.51.100.7")[0].status_code for _ in range(6)
+    ]
+    assert statuses == [401] * 5 + [429]
+    assert login(client, "bob", "wrong password!!", address="198.51.100.7")[0].status_code == 401
+    assert login(client, "alice", address="203.0.113.20")[0].status_code == 302
+
+
+def test_right_passwords_never_use_up_the_limit(client, alice):
+    statuses = [login(client, alice)[0].status_code for _ in range(15)]
+    assert statuses == [302] * 15
+
+
+def test_without_trusted_proxies_forwarded_for_is_ignored(client, alice):
+    for n in range(10):
+        login(client, f"user{n}", "wrong password!!", address=f"198.51.100.{n}")
+    assert login(client, "bob", "wrong password!!", address="203.0.113.1")[0].status_code == 429
+
+
+def test_sign_out_ends_every_copy_of_the_session_cookie(app, client, alice):
+    _, token = login(client, alice)
+    stolen = cookie_of(client)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    assert replay.get("/staff/").status_code == 302
+    posted = replay.post("/api/changes", json=MOVE, headers={"X-CSRFToken": token})
+    assert posted.status_code == 401
+    with app.app_context():
+        assert head_seq() == 0
+
+
+def test_a_new_password_ends_every_session(app, client, alice):
+    _, token = login(client, alice)
+    with app.app_context():
+        set_password(alice, "another long password")
+    assert client.get("/staff/").status_code == 302
+    assert client.post("/api/changes", json=MOVE, headers={"X-CSRFToken": token}).status_code == 401
+    assert login(app.test_client(), alice, "another long password")[0].status_code == 302
+
+
+def test_signing_in_starts_a_new_session(client, alice):
+    before = csrf_from(client.get("/login").get_data(as_text=True))
+    cookie_before = cookie_of(client)
+    login(client, alice)
+    assert cookie_of(client) != cookie_before
+    # A CSRF token planted in the session before sign-in is worthless afterwards.
+    assert client.post("/api/changes", json=MOVE, headers={"X-CSRFToken": before}).status_code == 400
+
+
+def test_a_wrong_name_costs_one_hash_check_like_a_wrong_password(app, alice, monkeypatch):
+    checked = []
+    real = accounts.check_password_hash
+    monkeypatch.setattr(accounts, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    monkeypatch.setattr(accounts, "generate_password_hash", lambda *a, **k: pytest.fail("hashed anew"))
+    with app.app_context():
+        accounts._dummy_hash()  # made once per process, not per attempt
+        assert check_login("nobody", PASSWORD) is None and check_login(alice, "wrong password!!") is None
+    assert len(checked) == 2
+    assert checked[0].split("$")[0] == checked[1].split("$")[0] == "scrypt:32768:8:1"
+
+
+def test_an_old_pbkdf2_hash_is_upgraded_at_sign_in(app, alice):
+    with app.app_context():
+        get_staff(alice).password_hash = generate_password_hash(PASSWORD, method="pbkdf2")
+        db.session.commit()
+        assert check_login(alice, PASSWORD) is not None
+        assert get_staff(alice).password_hash.startswith("scrypt:32768:8:1$")
 
 
 def test_session_cookie_is_httponly_and_samesite(client, alice):
@@ -99,7 +216,7 @@ def test_bad_change_gets_error_and_message(app, client, alice):
     with app.app_context():
         headers = {"Authorization": f"Bearer {issue_token(alice)}"}
     response = client.post("/api/changes", json={"kind": "move", "session": "gmp-audit"}, headers=headers)
-    assert response.status_code == 404 and set(response.get_json()) == {"error", "message"}
+    assert response.status_code == 400 and set(response.get_json()) == {"error", "message"}
     response = client.post("/api/changes", data="not json", headers=headers)
     assert response.status_code == 400
     stale = client.post("/api/changes", json={**MOVE, "expected_version": 0}, headers=headers)

@@ -4,10 +4,14 @@ import csv
 import io
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 
+from webapp.extensions import db
 from webapp.live.changes import apply_change
+from webapp.live.schemas import DELAY_MINUTES, MAX_ANNOUNCEMENT_MINUTES, MAX_TEXT, MAX_URL
+from webapp.models import Change, LogHead
 from webapp.staff.accounts import create_staff
 from webapp.staff.console import CSV_COLUMNS, guard_cell
 
@@ -259,3 +263,51 @@ def test_log_csv_cells_cannot_run_as_formulas(make_changes, staff_client):
 )
 def test_csv_guard_prefixes_formula_starts(cell, guarded):
     assert guard_cell(cell) == guarded
+
+
+def test_console_takes_its_limits_from_the_server(staff_client):
+    page = text(staff_client.get("/staff/?lang=en"))
+    limits = island(page)["limits"]
+    assert limits == {
+        "delay_min": DELAY_MINUTES[0], "delay_max": DELAY_MINUTES[1], "max_text": MAX_TEXT, "max_url": MAX_URL,
+        "max_announcement_minutes": MAX_ANNOUNCEMENT_MINUTES,
+    }  # fmt: skip
+    assert f'min="{DELAY_MINUTES[0]}" max="{DELAY_MINUTES[1]}"' in page
+    assert page.count(f'maxlength="{MAX_TEXT}"') == 3
+    assert f'max="{MAX_ANNOUNCEMENT_MINUTES}"' in page
+    assert f"from {DELAY_MINUTES[0]} to {DELAY_MINUTES[1]}, not 0" in json.dumps(island(page)["labels"])
+
+
+def test_console_sessions_are_the_api_shape(app, staff_client):
+    data = island(text(staff_client.get("/staff/?lang=en")))
+    api = staff_client.get("/api/sessions").get_json()["sessions"]
+    assert data["sessions"] == api
+
+
+def test_console_and_log_survive_out_of_range_times_in_the_log(app, staff_client):
+    """A change logged before times were bounded (year 9999) must not lock staff out of the console."""
+    with app.app_context():
+        far = {
+            "venue": "kins-tower", "room": "kins-7f-auditorium", "start": "9999-12-31T23:00:00+00:00",
+            "end": "9999-12-31T23:59:00+00:00", "status": "scheduled", "status_reason": None,
+            "stream_status": "scheduled", "stream_url": None,
+        }  # fmt: skip
+        db.session.get(LogHead, 1).seq = 1
+        db.session.add(
+            Change(
+                seq=1, kind="retime", session_id="gmp-audit", subject={"ko": "x", "en": "x"}, before=far,
+                after={**far, "start": "0001-01-01T00:00:00+00:00"}, at=datetime.now(UTC), by="mallory",
+            )
+        )  # fmt: skip
+        db.session.commit()
+    for url in ("/staff/", "/staff/log", "/staff/changes.json", "/staff/log.csv"):
+        response = staff_client.get(url)
+        assert response.status_code == 200, url
+    assert "9999-12-31T23:00:00+00:00" in text(staff_client.get("/staff/log?lang=en"))
+
+
+def test_console_retime_to_year_9999_is_refused(post_change):
+    response = post_change(
+        kind="retime", session="gmp-audit", start="9999-12-31T10:00:00+00:00", end="9999-12-31T11:00:00+00:00"
+    )
+    assert response.status_code == 400 and "within the event's days" in response.get_json()["message"]

@@ -122,37 +122,6 @@ def test_directions_links_open_kakao_naver_and_google_at_the_venue(venues):
     assert "/link/to/Gravity%20Pangyo,37.3934270,127.1101018" in english["kakao"]
 
 
-# --- The API ------------------------------------------------------------------------------------
-
-
-def test_api_travel_answers_distance_time_method_and_hint(client):
-    response = client.get("/api/travel?from=gravity-pangyo&to=kins-tower")
-    assert response.status_code == 200
-    body = response.get_json()
-    assert body["from"] == "gravity-pangyo" and body["to"] == "kins-tower"
-    assert body["distance_m"] == pytest.approx(3070, rel=0.02)
-    assert body["walking_minutes"] == 50
-    assert body["method"]["detour_factor"] == 1.3 and body["method"]["speed_kmh"] == 4.8
-    assert "Jeongja" in body["transit_hint"]["en"]
-
-
-@pytest.mark.parametrize(
-    ("query", "status"),
-    [
-        ("from=gravity-pangyo&to=moon", 404),
-        ("from=nowhere&to=kins-tower", 404),
-        ("from=gravity-pangyo", 400),
-        ("to=kins-tower", 400),
-        ("", 400),
-    ],
-)
-def test_api_travel_refuses_unknown_and_missing_venues(client, query, status):
-    response = client.get(f"/api/travel?{query}")
-    assert response.status_code == status
-    body = response.get_json()
-    assert set(body) == {"error", "message"} and body["message"]
-
-
 # --- Pages --------------------------------------------------------------------------------------
 
 

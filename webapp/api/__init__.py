@@ -1,1 +1,1 @@
-"""The JSON API under /api/ and its OpenAPI document."""
+"""The JSON API: every /api/* route, its pydantic models and the OpenAPI document made from them."""

@@ -1,10 +1,25 @@
-"""The JSON API under /api/."""
+"""The JSON API's program and change-log routes: parse (spectree, from the models), call one service, serialise."""
 
-from flask import Blueprint, jsonify, request
+import json
+from functools import wraps
+
+from flask import Blueprint, g, jsonify, request
 from flask_login import current_user
+from spectree import Response
+from werkzeug.exceptions import BadRequest
 
+from webapp.api import schemas
+from webapp.api.spec import STAFF, api
 from webapp.extensions import csrf
-from webapp.live.changes import ChangeError, active_announcements, apply_change, changes_since, head_seq
+from webapp.live.changes import (
+    ChangeError,
+    active_announcements,
+    apply_change,
+    changes_since,
+    head_seq,
+    public_change,
+)
+from webapp.live.schemas import NewChange
 from webapp.program.queries import get_session, list_sessions, list_venues
 from webapp.staff.auth import bearer_staff
 from webapp.web.context import api_filters, current_event
@@ -12,12 +27,16 @@ from webapp.web.errors import ApiError
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-MAX_SEQ = 2**31 - 1  # the change log's seq is a 32-bit integer column
+BAD = (schemas.Error, "A parameter is malformed or names nothing known.")
+NOT_FOUND = (schemas.Error, "No such item.")
 
 
 @bp.get("/venues")
+@api.validate(
+    resp=Response(HTTP_200=(schemas.Venues, "The venues.")), tags=["program"], operation_id="listVenues"
+)
 def venues():
-    """Return the venues as a GeoJSON FeatureCollection, rooms and their status included."""
+    """The venues as a GeoJSON FeatureCollection, rooms and their status included."""
     features = [v.to_feature() for v in list_venues()]
     response = jsonify(type="FeatureCollection", features=features)
     response.mimetype = "application/geo+json"
@@ -25,59 +44,155 @@ def venues():
 
 
 @bp.get("/sessions")
+@api.validate(
+    query=schemas.SessionFilters,
+    resp=Response(HTTP_200=(schemas.SessionList, "The matching sessions."), HTTP_400=BAD),
+    tags=["program"],
+    operation_id="listSessions",
+)
 def sessions():
-    """Return the sessions, filtered by day, venue, room and track."""
-    event = current_event()
-    filters = api_filters(request.args)
-    found = list_sessions(event.tz, **filters)
-    return jsonify(count=len(found), sessions=[s.to_dict(event.tz) for s in found])
+    """The sessions in start order, filtered by day, venue, room and track, a page at a time."""
+    event, page = current_event(), request.context.query
+    found = list_sessions(event.tz, **api_filters(page.model_dump(include={"day", "venue", "room", "track"})))
+    shown = found[page.offset : page.offset + page.limit]
+    return jsonify(count=len(found), offset=page.offset, sessions=[s.to_dict(event.tz) for s in shown])
 
 
 @bp.get("/sessions/<session_id>")
+@api.validate(
+    resp=Response(HTTP_200=(schemas.Session, "The session."), HTTP_404=NOT_FOUND),
+    tags=["program"],
+    operation_id="getSession",
+    path_parameter_descriptions={"session_id": "A session id; see /api/sessions."},
+)
 def session(session_id: str):
-    """Return one session."""
+    """One session, in both languages."""
     found = get_session(session_id)
     if found is None:
-        raise ApiError(404, "not_found", f"There is no session '{session_id}'.")
+        raise ApiError(404, "not_found", f"There is no session '{session_id[:80]}'.")
     return jsonify(found.to_dict(current_event().tz))
 
 
+def _is_staff() -> bool:
+    return current_user.is_authenticated or bearer_staff() is not None
+
+
 @bp.get("/changes")
+@api.validate(
+    query=schemas.ChangesQuery,
+    resp=Response("HTTP_304", HTTP_200=(schemas.ChangeLog, "The changes, in seq order."), HTTP_400=BAD),
+    tags=["changes"],
+    operation_id="listChanges",
+)
 def changes():
-    """Return the changes after ?since=N (polling fallback for pages that cannot hold a socket)."""
-    since = request.args.get("since", "0")
-    if not (since.isascii() and since.isdigit()) or int(since) > MAX_SEQ:
+    """The changes after ?since=N and the active announcements (polling fallback).
+
+    For pages that cannot hold a socket. Send the ETag back as If-None-Match: 304 until something
+    changes. At most `limit` (1,000) changes per answer; `more` says ask again. `by` is sent to staff only.
+    """
+    since, limit, head = request.context.query.since, request.context.query.limit, head_seq()
+    if since > head:
         raise ApiError(
-            400, "bad_filter", f"since must be a whole number from 0 to {MAX_SEQ}, the last seq you have."
+            400, "bad_parameter", f"since={since} is after the last change, {head}: start again from 0."
         )
-    head = head_seq()
-    found = changes_since(int(since), 1000)
+    found = changes_since(since, limit)
+    staff = _is_staff()
     response = jsonify(
         seq=head,
         more=bool(found) and found[-1].seq < head,
-        changes=[c.to_dict() for c in found],
+        changes=[c.to_dict() if staff else public_change(c) for c in found],
         announcements=[a.to_dict() for a in active_announcements()],
     )
-    response.set_etag(f"{head}-{since}")
+    response.set_etag(f"{head}-{since}-{limit}-{int(staff)}")
     response.cache_control.no_cache = True
+    response.vary.add("Authorization")
+    response.vary.add("Cookie")
     return response.make_conditional(request)
 
 
-@bp.post("/changes")
-@csrf.exempt  # a bearer token needs no CSRF token; a cookie session is checked below
-def post_change():
-    """Apply one staff change: move, retime, cancel, restore, room_status, stream_status, announce, retract, undo."""
-    staff = bearer_staff()
-    if staff is None:
-        if request.headers.get("Authorization"):
-            raise ApiError(401, "unauthorized", "That bearer token is not valid or was revoked.")
-        if not current_user.is_authenticated:
-            raise ApiError(401, "unauthorized", "Sign in as staff, or send Authorization: Bearer <token>.")
-        csrf.protect()
-        staff = current_user
-    data = request.get_json(silent=True)
+MAX_DEPTH = 32  # a change nests three levels; deeper is an attack, refused before any model sees it
+
+
+def _depth(value) -> int:
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, level = todo.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            todo.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            todo.extend((v, level + 1) for v in item)
+    return deepest
+
+
+def check_json_body() -> None:
+    """Refuse a body that is not a JSON object, nests too deeply or holds text that is not Unicode."""
     try:
-        change = apply_change(data, by=staff.name)
+        body = request.get_json(force=True)
+    except RecursionError:
+        raise ApiError(400, "invalid", "The body nests too deeply to be a change.") from None
+    except BadRequest:
+        raise ApiError(400, "invalid", "The body must be a JSON object sent as application/json.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid", "A change is a JSON object.")
+    if _depth(body) > MAX_DEPTH:
+        raise ApiError(400, "invalid", "The body nests too deeply to be a change.")
+    try:
+        # Lone surrogates ("\ud800") are valid JSON escapes but not text: refuse them here, since
+        # spectree serialises its error list, raw input included, before our hook sees it.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(
+            400, "invalid", "The body holds text that is not Unicode (a lone surrogate)."
+        ) from None
+
+
+def staff_json(view):
+    """Let only staff in (bearer token, or cookie with CSRF token), then make sure the body is JSON."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        staff = bearer_staff()
+        if staff is None:
+            if request.headers.get("Authorization"):
+                raise ApiError(401, "unauthorized", "That bearer token is not valid or was revoked.")
+            if not current_user.is_authenticated:
+                raise ApiError(
+                    401, "unauthorized", "Sign in as staff, or send Authorization: Bearer <token>."
+                )
+            csrf.protect()
+            staff = current_user
+        check_json_body()
+        g.staff = staff
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.post("/changes")
+@csrf.exempt  # a bearer token needs no CSRF token; a cookie session is checked in staff_json
+@staff_json
+@api.validate(
+    json=NewChange,
+    resp=Response(
+        HTTP_201=(schemas.Change, "Applied and published."),
+        HTTP_400=(schemas.Error, "Invalid, would change nothing, or the CSRF token is missing."),
+        HTTP_401=(schemas.Error, "No valid bearer token and no signed-in staff session."),
+        HTTP_404=(schemas.Error, "The session, room, venue, announcement or change does not exist."),
+        HTTP_409=(schemas.Conflict, "Someone changed it first; here is its current state."),
+    ),
+    tags=["changes"],
+    operation_id="postChange",
+    security=STAFF,
+)
+def post_change():
+    """Apply one staff change: it is logged, committed, then pushed to every open page.
+
+    Staff only: a bearer token (`flask --app webapp staff token NAME`), or the signed-in session
+    cookie with its CSRF token in X-CSRFToken. Times must fall within the event's days (a week either side).
+    """
+    try:
+        change = apply_change(request.context.json, by=g.staff.name)
     except ChangeError as exc:
         body = {"error": exc.error, "message": exc.message}
         if exc.current is not None:

@@ -5,13 +5,12 @@ from datetime import datetime
 from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 
+from webapp.api.schemas import parse_ids
 from webapp.exports.frab import build_schedule, schedule_xml
-from webapp.exports.geojson import sessions_geojson
 from webapp.exports.ical import calendar_name, sessions_to_ics
 from webapp.exports.schedule_data import etag_for, export_version, last_modified
 from webapp.program.queries import get_room, get_session, get_venue, list_sessions
-from webapp.travel.views import parse_ids
-from webapp.web.context import api_filters, current_event, page_lang
+from webapp.web.context import current_event, page_lang
 from webapp.web.errors import ApiError
 from webapp.web.i18n import LANGUAGES
 
@@ -71,7 +70,10 @@ def schedule_ics():
 def agenda_ics():
     """Return the starred sessions in ?ids= as an iCalendar file, with venue, room and address."""
     event, lang = current_event(), page_lang()
-    ids = parse_ids(request.args.get("ids"))
+    try:
+        ids = parse_ids(request.args.get("ids"))
+    except ValueError as exc:
+        raise ApiError(400, "bad_parameter", str(exc)) from None
     found = sorted((s for s in (get_session(i) for i in ids) if s is not None), key=lambda s: s.start_at)
     if not found:
         raise ApiError(404, "not_found", "None of the sessions in ?ids= is in the program.")
@@ -100,13 +102,3 @@ def schedule_json_export():
     """Return the program as c3voc schedule JSON."""
     schedule, validators = _schedule()
     return _send(current_app.json.dumps(schedule), "application/json", validators)
-
-
-@bp.get("/api/sessions.geojson")
-def sessions_geojson_export():
-    """Return the sessions as GeoJSON points at their venues, filtered by day, venue, room and track."""
-    event = current_event()
-    filters = api_filters(request.args)
-    validators = _validators()
-    body = current_app.json.dumps(sessions_geojson(list_sessions(event.tz, **filters), event.tz))
-    return _send(body, "application/geo+json", validators)

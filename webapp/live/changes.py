@@ -6,16 +6,31 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
+from pydantic import ValidationError
 
 from webapp.extensions import db, socketio
 from webapp.live.protocol import CHANGE
+from webapp.live.schemas import (
+    MAX_ANNOUNCEMENT_MINUTES,
+    Announce,
+    Cancel,
+    ChangeBody,
+    Move,
+    Restore,
+    Retime,
+    Retract,
+    SetRoomStatus,
+    SetStreamStatus,
+    Undo,
+    error_sentence,
+    event_window,
+    parse_change,
+)
 from webapp.models import Announcement, Change, LogHead, Room, Session, Venue
 
-KINDS = ("move", "retime", "cancel", "restore", "room_status", "stream_status", "announce", "retract", "undo")
-ROOM_STATUSES = ("open", "full")
-STREAM_STATUSES = ("scheduled", "live", "ended")
-MAX_TEXT = 280
-MAX_ANNOUNCEMENT = timedelta(days=7)
+# What attendees are not sent: the staff member's login name is half of a credential.
+STAFF_ONLY = ("by",)
 
 
 class ChangeError(Exception):
@@ -39,6 +54,24 @@ class Draft:
     venue_id: str | None = None
     announcement_id: int | None = None
     undoes: int | None = None
+
+
+@dataclass(frozen=True)
+class Moment:
+    """When a change is made, and the earliest and latest time it may set (the event and a margin)."""
+
+    now: datetime
+    earliest: datetime
+    latest: datetime
+
+    def check(self, field: str, value: datetime) -> None:
+        """Refuse a time outside the event's days and the margin."""
+        if not self.earliest <= value <= self.latest:
+            raise ChangeError(
+                400, "invalid",
+                f"'{field}' must fall within the event's days: "
+                f"{self.earliest:%Y-%m-%d} to {self.latest:%Y-%m-%d} (UTC).",
+            )  # fmt: skip
 
 
 # --- state of what a change touches ---------------------------------------------------------
@@ -78,41 +111,13 @@ def _set_session(s: Session, state: dict[str, Any]) -> None:
     s.version += 1
 
 
-# --- argument parsing -----------------------------------------------------------------------
+# --- what a change names ------------------------------------------------------------------
 
 
-def _text(data: dict, key: str, *, required: bool = True, limit: int = MAX_TEXT) -> str | None:
-    value = data.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ChangeError(400, "invalid", f"'{key}' is required and must not be empty.")
-        return None
-    if not isinstance(value, str):
-        raise ChangeError(400, "invalid", f"'{key}' must be text.")
-    if len(value) > limit:
-        raise ChangeError(
-            400, "invalid", f"'{key}' is {len(value)} characters long; at most {limit} are allowed."
-        )
-    return value.strip()
-
-
-def _time(data: dict, key: str) -> datetime:
-    value = data.get(key)
-    try:
-        moment = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ChangeError(400, "invalid", f"'{key}' must be an ISO 8601 time with offset.") from None
-    if moment.tzinfo is None:
-        raise ChangeError(400, "invalid", f"'{key}' has no UTC offset.")
-    return moment
-
-
-def _session(data: dict) -> Session:
-    ident = data.get("session")
-    found = db.session.get(Session, ident) if isinstance(ident, str) else None
+def _session(ident: str, expected: int | None) -> Session:
+    found = db.session.get(Session, ident)
     if found is None:
         raise ChangeError(404, "not_found", f"There is no session '{ident}'.")
-    expected = data.get("expected_version")
     if expected is not None and expected != found.version:
         raise ChangeError(
             409,
@@ -123,9 +128,8 @@ def _session(data: dict) -> Session:
     return found
 
 
-def _room(data: dict) -> Room:
-    ident = data.get("room")
-    found = db.session.get(Room, ident) if isinstance(ident, str) else None
+def _room(ident: str) -> Room:
+    found = db.session.get(Room, ident)
     if found is None:
         raise ChangeError(404, "not_found", f"There is no room '{ident}'.")
     return found
@@ -148,29 +152,24 @@ def _session_draft(kind: str, s: Session, mutate: Callable[[dict], None]) -> Dra
 # --- one handler per kind -------------------------------------------------------------------
 
 
-def _move(data: dict, now: datetime) -> Draft:
-    s, room = _session(data), _room(data)
-    venue = data.get("venue")
-    if venue is not None and venue != room.venue_id:
-        raise ChangeError(400, "invalid", f"Room '{room.id}' is not in venue '{venue}'.")
+def _move(change: Move, at: Moment) -> Draft:
+    s, room = _session(change.session, change.expected_version), _room(change.room)
+    if change.venue is not None and change.venue != room.venue_id:
+        raise ChangeError(400, "invalid", f"Room '{room.id}' is not in venue '{change.venue}'.")
     draft = _session_draft("move", s, lambda st: st.update(venue=room.venue_id, room=room.id))
     draft.room = room
     return draft
 
 
-def _retime(data: dict, now: datetime) -> Draft:
-    s = _session(data)
-    if "delay_minutes" in data:
-        delay = data["delay_minutes"]
-        if not isinstance(delay, int) or isinstance(delay, bool) or not -240 <= delay <= 1440 or delay == 0:
-            raise ChangeError(
-                400, "invalid", "'delay_minutes' must be a whole number from -240 to 1440, not 0."
-            )
-        start, end = s.start_at + timedelta(minutes=delay), s.end_at + timedelta(minutes=delay)
+def _retime(change: Retime, at: Moment) -> Draft:
+    s = _session(change.session, change.expected_version)
+    if change.delay_minutes is not None:
+        delay = timedelta(minutes=change.delay_minutes)
+        start, end = s.start_at + delay, s.end_at + delay
     else:
-        start, end = _time(data, "start"), _time(data, "end")
-    if end <= start:
-        raise ChangeError(400, "invalid", "'end' must be after 'start'.")
+        start, end = change.start, change.end
+    at.check("start", start)
+    at.check("end", end)
     return _session_draft(
         "retime",
         s,
@@ -178,37 +177,32 @@ def _retime(data: dict, now: datetime) -> Draft:
     )
 
 
-def _cancel(data: dict, now: datetime) -> Draft:
-    s = _session(data)
-    reason = _text(data, "reason", required=False)
+def _cancel(change: Cancel, at: Moment) -> Draft:
+    s = _session(change.session, change.expected_version)
     if s.status == "cancelled":
         raise ChangeError(400, "no_change", "That session is already cancelled.")
+    reason = change.reason or None
     return _session_draft("cancel", s, lambda st: st.update(status="cancelled", status_reason=reason))
 
 
-def _restore(data: dict, now: datetime) -> Draft:
-    s = _session(data)
+def _restore(change: Restore, at: Moment) -> Draft:
+    s = _session(change.session, change.expected_version)
     if s.status != "cancelled":
         raise ChangeError(400, "no_change", "That session is not cancelled.")
     return _session_draft("restore", s, lambda st: st.update(status="scheduled", status_reason=None))
 
 
-def _stream_status(data: dict, now: datetime) -> Draft:
-    s = _session(data)
-    status = data.get("status")
-    if status not in STREAM_STATUSES:
-        raise ChangeError(400, "invalid", f"'status' must be one of {', '.join(STREAM_STATUSES)}.")
-    url = _text(data, "stream_url", required=False, limit=500) or s.stream_url
+def _stream_status(change: SetStreamStatus, at: Moment) -> Draft:
+    s = _session(change.session, change.expected_version)
+    url = change.stream_url or s.stream_url
     if url is None or not url.startswith("https://"):
         raise ChangeError(400, "invalid", "A stream needs an https:// 'stream_url'.")
+    status = change.status
     return _session_draft("stream_status", s, lambda st: st.update(stream_status=status, stream_url=url))
 
 
-def _room_status(data: dict, now: datetime) -> Draft:
-    room = _room(data)
-    status = data.get("status")
-    if status not in ROOM_STATUSES:
-        raise ChangeError(400, "invalid", f"'status' must be one of {', '.join(ROOM_STATUSES)}.")
+def _room_status(change: SetRoomStatus, at: Moment) -> Draft:
+    room, status = _room(change.room), change.status
     if status == room.status:
         raise ChangeError(400, "no_change", f"Room '{room.id}' is already {status}.")
     before, room.status = {"status": room.status}, status
@@ -218,26 +212,20 @@ def _room_status(data: dict, now: datetime) -> Draft:
     )  # fmt: skip
 
 
-def _announce(data: dict, now: datetime) -> Draft:
-    text = data.get("text")
-    if not isinstance(text, dict):
-        raise ChangeError(400, "invalid", "'text' must be an object with 'ko' and/or 'en'.")
-    ko, en = _text(text, "ko", required=False), _text(text, "en", required=False)
+def _announce(change: Announce, at: Moment) -> Draft:
+    ko, en = change.text.ko or None, change.text.en or None
     if not (ko or en):
         raise ChangeError(400, "invalid", "An announcement needs text in Korean or English.")
-    venue = data.get("venue")
+    venue = change.venue
     if venue is not None and db.session.get(Venue, venue) is None:
         raise ChangeError(404, "not_found", f"There is no venue '{venue}'.")
-    if "expires_in_minutes" in data:
-        minutes = data["expires_in_minutes"]
-        if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 1:
-            raise ChangeError(400, "invalid", "'expires_in_minutes' must be a whole number of at least 1.")
-        expires = now + timedelta(minutes=minutes)
+    if change.expires_in_minutes is not None:
+        expires = at.now + timedelta(minutes=change.expires_in_minutes)
     else:
-        expires = _time(data, "expires_at")
-    if expires <= now:
+        expires = change.expires_at
+    if expires <= at.now:
         raise ChangeError(400, "invalid", "That announcement would already have expired.")
-    if expires - now > MAX_ANNOUNCEMENT:
+    if expires - at.now > timedelta(minutes=MAX_ANNOUNCEMENT_MINUTES):
         raise ChangeError(400, "invalid", "An announcement may last at most 7 days.")
     item = Announcement(
         text_ko=ko or en, text_en=en or ko, venue_id=venue, expires_at=expires, retracted=False
@@ -249,14 +237,10 @@ def _announce(data: dict, now: datetime) -> Draft:
     )
 
 
-def _retract(data: dict, now: datetime) -> Draft:
-    item = (
-        db.session.get(Announcement, data.get("announcement"))
-        if isinstance(data.get("announcement"), int)
-        else None
-    )
+def _retract(change: Retract, at: Moment) -> Draft:
+    item = db.session.get(Announcement, change.announcement)
     if item is None:
-        raise ChangeError(404, "not_found", f"There is no announcement '{data.get('announcement')}'.")
+        raise ChangeError(404, "not_found", f"There is no announcement '{change.announcement}'.")
     if item.retracted:
         raise ChangeError(400, "no_change", "That announcement is already retracted.")
     before = item.to_dict()
@@ -266,23 +250,26 @@ def _retract(data: dict, now: datetime) -> Draft:
     )
 
 
-def _undo(data: dict, now: datetime) -> Draft:
-    target = db.session.get(Change, data.get("seq")) if isinstance(data.get("seq"), int) else None
+def _undo_announcement(target: Change) -> Draft:
+    item = db.session.get(Announcement, target.announcement_id)
+    flip = {"announce": True, "retract": False}.get(target.kind, not item.retracted)
+    if item.retracted == flip:
+        raise ChangeError(409, "conflict", "That announcement has changed since; nothing to undo.")
+    before = item.to_dict()
+    item.retracted = flip
+    return Draft(
+        "undo", before, item.to_dict(), before["text"], venue_id=item.venue_id, announcement_id=item.id
+    )
+
+
+def _undo(change: Undo, at: Moment) -> Draft:
+    target = db.session.get(Change, change.seq)
     if target is None:
-        raise ChangeError(404, "not_found", f"There is no change {data.get('seq')}.")
+        raise ChangeError(404, "not_found", f"There is no change {change.seq}.")
     if target.announcement_id is not None:
-        item = db.session.get(Announcement, target.announcement_id)
-        flip = {"announce": True, "retract": False}.get(target.kind, not item.retracted)
-        if item.retracted == flip:
-            raise ChangeError(409, "conflict", "That announcement has changed since; nothing to undo.")
-        before = item.to_dict()
-        item.retracted = flip
-        return Draft(
-            "undo", before, item.to_dict(), before["text"], venue_id=item.venue_id, announcement_id=item.id,
-            undoes=target.seq,
-        )  # fmt: skip
-    if target.session_id is not None:
-        s = _session({"session": target.session_id, "expected_version": data.get("expected_version")})
+        draft = _undo_announcement(target)
+    elif target.session_id is not None:
+        s = _session(target.session_id, change.expected_version)
         if session_state(s) != target.after:
             raise ChangeError(
                 409, "conflict", "The session has changed since; undo the later change first.", s.to_dict()
@@ -292,25 +279,26 @@ def _undo(data: dict, now: datetime) -> Draft:
         room = db.session.get(Room, target.room_id)
         if room.status != target.after["status"]:
             raise ChangeError(409, "conflict", "The room has changed since; nothing to undo.")
-        room.status = target.before["status"]
+        before, room.status = {"status": room.status}, target.before["status"]
         draft = Draft(
-            "undo", target.after, target.before, {"ko": room.name_ko, "en": room.name_en}, room=room
-        )
-        draft.venue_id = room.venue_id
+            "undo", before, {"status": room.status}, {"ko": room.name_ko, "en": room.name_en}, room=room,
+            venue_id=room.venue_id,
+        )  # fmt: skip
     draft.undoes = target.seq
     return draft
 
 
-HANDLERS: dict[str, Callable[[dict, datetime], Draft]] = {
-    "move": _move,
-    "retime": _retime,
-    "cancel": _cancel,
-    "restore": _restore,
-    "room_status": _room_status,
-    "stream_status": _stream_status,
-    "announce": _announce,
-    "retract": _retract,
-    "undo": _undo,
+# One handler per kind's model; a new kind adds its model in schemas.py and its handler here.
+HANDLERS: dict[type[ChangeBody], Callable[[Any, Moment], Draft]] = {
+    Move: _move,
+    Retime: _retime,
+    Cancel: _cancel,
+    Restore: _restore,
+    SetRoomStatus: _room_status,
+    SetStreamStatus: _stream_status,
+    Announce: _announce,
+    Retract: _retract,
+    Undo: _undo,
 }
 
 
@@ -326,44 +314,65 @@ def _lock_head() -> LogHead:
     return head
 
 
+def public_change(change: Change) -> dict[str, Any]:
+    """Return a change as attendees get it: without the staff member's name."""
+    return {k: v for k, v in change.to_dict().items() if k not in STAFF_ONLY}
+
+
 def publish(change: Change) -> None:
     """Send one committed change to every client, in this process and (with a message queue) in all others."""
-    socketio.emit(CHANGE, change.to_dict())
+    socketio.emit(CHANGE, public_change(change))
 
 
-def apply_change(data: dict, by: str, now: datetime | None = None) -> Change:
+def validate_change(data: Any) -> ChangeBody:
+    """Return a change body checked by its kind's model; raise ChangeError (400) when it is malformed."""
+    try:
+        return parse_change(data)
+    except ValidationError as exc:
+        raise ChangeError(400, "invalid", error_sentence(exc)) from None
+
+
+def _moment(now: datetime | None) -> Moment:
+    event = current_app.extensions["event"]
+    earliest, latest = event_window(event.event.days, event.tz)
+    return Moment(now or datetime.now(UTC), earliest, latest)
+
+
+def _write(draft: Draft, seq: int, at: datetime, by: str) -> Change:
+    change = Change(
+        seq=seq,
+        kind=draft.kind,
+        session_id=draft.session.id if draft.session else None,
+        venue_id=draft.venue_id,
+        room_id=draft.room.id if draft.room else None,
+        announcement_id=draft.announcement_id,
+        undoes=draft.undoes,
+        subject=draft.subject,
+        before=draft.before,
+        after=draft.after,
+        at=at,
+        by=by,
+    )
+    db.session.add(change)
+    return change
+
+
+def apply_change(data: Any, by: str, now: datetime | None = None) -> Change:
     """Validate a change, write it and the new state in one transaction, commit, then publish it.
 
-    Raise ChangeError, having written and published nothing, when the change is refused.
+    data is a change's JSON object or a body already validated by its model. Raise ChangeError,
+    having written and published nothing, when the change is refused.
     """
-    if not isinstance(data, dict):
-        raise ChangeError(400, "invalid", "A change is a JSON object.")
-    handler = HANDLERS.get(data.get("kind"))
-    if handler is None:
-        raise ChangeError(400, "invalid", f"'kind' must be one of {', '.join(KINDS)}.")
-    now = now or datetime.now(UTC)
+    body = validate_change(data)
+    at = _moment(now)
     # End any read transaction first, so that the lock below is this transaction's first statement
     # and everything read after it is current (SQLite WAL refuses to upgrade an older snapshot).
     db.session.commit()
     try:
         head = _lock_head()  # taken first: concurrent writers queue here, so seq has no gaps
-        draft = handler(data, now)
+        draft = HANDLERS[type(body)](body, at)
         head.seq += 1
-        change = Change(
-            seq=head.seq,
-            kind=draft.kind,
-            session_id=draft.session.id if draft.session else None,
-            venue_id=draft.venue_id,
-            room_id=draft.room.id if draft.room else None,
-            announcement_id=draft.announcement_id,
-            undoes=draft.undoes,
-            subject=draft.subject,
-            before=draft.before,
-            after=draft.after,
-            at=now,
-            by=by,
-        )
-        db.session.add(change)
+        change = _write(draft, head.seq, at.now, by)
         db.session.commit()
     except BaseException:
         db.session.rollback()

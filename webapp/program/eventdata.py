@@ -20,7 +20,8 @@ from pydantic import (
 
 LANGS = ("ko", "en")
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+from webapp.live.schemas import Slug  # noqa: E402 (the id pattern, defined once)
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 

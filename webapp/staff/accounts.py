@@ -1,5 +1,6 @@
-"""Staff accounts and bearer tokens: create, check, issue, revoke."""
+"""Staff accounts and bearer tokens: create, check, issue, revoke; end every session of an account."""
 
+import functools
 import hashlib
 import secrets
 from datetime import UTC, datetime
@@ -11,6 +12,8 @@ from webapp.extensions import db
 from webapp.models import ApiToken, Staff
 
 MIN_PASSWORD = 12
+# werkzeug's scrypt (N=2**15, r=8, p=1): memory-hard, in the standard library, no native extension to pin.
+HASH_METHOD = "scrypt:32768:8:1"
 
 
 class AccountError(ValueError):
@@ -19,6 +22,17 @@ class AccountError(ValueError):
 
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # One hash of a random password, made once: checking it costs exactly what checking a real one does.
+    return generate_password_hash(secrets.token_urlsafe(16), method=HASH_METHOD)
+
+
+def hash_password(password: str) -> str:
+    """Return the stored form of a password."""
+    return generate_password_hash(password, method=HASH_METHOD)
 
 
 def get_staff(name: str) -> Staff | None:
@@ -38,22 +52,60 @@ def create_staff(name: str, password: str) -> Staff:
         raise AccountError("A staff name must be 1 to 80 characters.")
     if get_staff(name):
         raise AccountError(f"There is already a staff account called '{name}'.")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"The password must be at least {MIN_PASSWORD} characters.")
-    staff = Staff(name=name, password_hash=generate_password_hash(password), created_at=datetime.now(UTC))
+    _check_length(password)
+    staff = Staff(name=name, password_hash=hash_password(password), created_at=datetime.now(UTC))
     db.session.add(staff)
     db.session.commit()
     return staff
+
+
+def _check_length(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"The password must be at least {MIN_PASSWORD} characters.")
 
 
 def check_login(name: str, password: str) -> Staff | None:
     """Return the active staff member whose name and password these are, or None."""
     staff = get_staff(name)
     if staff is None or not staff.active:
-        # Hash anyway so a wrong name takes as long as a wrong password.
-        check_password_hash(generate_password_hash("x"), password)
+        # Exactly one hash check either way, so a wrong name takes as long as a wrong password.
+        check_password_hash(_dummy_hash(), password)
         return None
-    return staff if check_password_hash(staff.password_hash, password) else None
+    if not check_password_hash(staff.password_hash, password):
+        return None
+    if not staff.password_hash.startswith(HASH_METHOD + "$"):
+        # An older or weaker hash (e.g. pbkdf2) is replaced the first time the password is known.
+        staff.password_hash = hash_password(password)
+        db.session.commit()
+    return staff
+
+
+def set_password(name: str, password: str) -> None:
+    """Set a staff member's password and end every session they have open."""
+    staff = get_staff(name)
+    if staff is None:
+        raise AccountError(f"There is no staff account called '{name}'.")
+    _check_length(password)
+    staff.password_hash = hash_password(password)
+    staff.session_epoch += 1
+    db.session.commit()
+
+
+def end_sessions(staff: Staff) -> None:
+    """End every signed-in session of a staff member: each copy of their session cookie stops working."""
+    staff.session_epoch += 1
+    db.session.commit()
+
+
+def staff_for_session(session_id: str) -> Staff | None:
+    """Return the active staff member a Flask-Login session id ("<id>.<epoch>") still belongs to, or None."""
+    staff_id, _, epoch = session_id.partition(".")
+    if not (staff_id.isdigit() and epoch.isdigit()):
+        return None  # also a cookie from before epochs existed: sign in again
+    staff = db.session.get(Staff, int(staff_id))
+    if staff is None or not staff.active or staff.session_epoch != int(epoch):
+        return None
+    return staff
 
 
 def issue_token(name: str) -> str:

@@ -1,17 +1,28 @@
-"""Staff sign-in: a CSRF-protected, rate-limited login form and sign-out; who is asking, for the API."""
+"""Staff sign-in: a CSRF-protected login form whose failures are rate-limited; sign-out; the API's caller."""
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+import math
+import time
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required, login_user, logout_user
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from webapp.extensions import db, limiter, login_manager
+from webapp.extensions import limiter, login_manager
 from webapp.models import Staff
-from webapp.staff.accounts import check_login, count_staff, staff_for_token
+from webapp.staff.accounts import check_login, count_staff, end_sessions, staff_for_session, staff_for_token
 
 bp = Blueprint("auth", __name__)
+
+# Only failed sign-ins count (deduct_when), so the right password is never refused because of earlier
+# successes; and the address is the client's own once TRUSTED_PROXIES is set (ProxyFix), not nginx's.
+FAILURES_PER_ADDRESS = "10 per minute; 50 per hour"
+FAILURES_PER_ACCOUNT_AND_ADDRESS = "5 per minute; 20 per hour"
+# Against guessing one account from many addresses; high enough that one address cannot reach it.
+FAILURES_PER_ACCOUNT = "100 per hour"
 
 
 class LoginForm(FlaskForm):
@@ -20,10 +31,9 @@ class LoginForm(FlaskForm):
 
 
 @login_manager.user_loader
-def load_staff(staff_id: str) -> Staff | None:
-    """Return the signed-in staff member for Flask-Login."""
-    staff = db.session.get(Staff, int(staff_id)) if staff_id.isdigit() else None
-    return staff if staff and staff.active else None
+def load_staff(session_id: str) -> Staff | None:
+    """Return the signed-in staff member for Flask-Login, unless that session was ended."""
+    return staff_for_session(session_id)
 
 
 def bearer_staff() -> Staff | None:
@@ -36,13 +46,29 @@ def bearer_staff() -> Staff | None:
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: never an open redirect.
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return url_for("staff.console")
 
 
+def _account_key() -> str:
+    return "account:" + (request.form.get("name") or "").strip().casefold()[:80]
+
+
+def _account_and_address_key() -> str:
+    return f"{_account_key()}@{get_remote_address()}"
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+@limiter.limit(FAILURES_PER_ADDRESS, methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    FAILURES_PER_ACCOUNT_AND_ADDRESS, methods=["POST"], key_func=_account_and_address_key, deduct_when=_failed
+)
+@limiter.limit(FAILURES_PER_ACCOUNT, methods=["POST"], key_func=_account_key, deduct_when=_failed)
 def login():
     """Sign a staff member in."""
     form = LoginForm()
@@ -50,6 +76,8 @@ def login():
     if form.validate_on_submit():
         staff = check_login(form.name.data, form.password.data)
         if staff:
+            # A fresh session: nothing from before sign-in (a planted CSRF token, say) carries over.
+            session.clear()
             login_user(staff)
             return redirect(_safe_next(request.args.get("next")))
         flash(_l("Wrong name or password."), "error")
@@ -59,11 +87,25 @@ def login():
     return render_template("login.html", form=form, no_staff=count_staff() == 0), status
 
 
+@bp.errorhandler(429)
+def too_many_failures(_exc):
+    """Refuse a sign-in after too many failures, saying when to try again (Retry-After)."""
+    limit = limiter.current_limit
+    wait = max(1, math.ceil(limit.reset_at - time.time())) if limit else 60
+    flash(
+        _l("Too many failed sign-ins. Try again in %(minutes)d min.", minutes=math.ceil(wait / 60)), "error"
+    )
+    page = render_template("login.html", form=LoginForm(), no_staff=False)
+    return page, 429, {"Retry-After": str(wait)}
+
+
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out."""
+    """Sign out, ending this session (and every copy of its cookie) on the server."""
+    end_sessions(current_user._get_current_object())
     logout_user()
+    session.clear()
     return redirect(url_for("pages.index"))
 
 

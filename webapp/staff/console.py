@@ -16,13 +16,13 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from webapp.extensions import db
-from webapp.live.changes import KINDS, head_seq, recent_changes
+from webapp.live.changes import head_seq, recent_changes
+from webapp.live.schemas import DELAY_MINUTES, KINDS, console_limits, kind_words
 from webapp.models import Change, Session, Venue
 from webapp.program.eventdata import EventData
-from webapp.program.pages import page_clock
 from webapp.program.present import pick, session_view
 from webapp.program.queries import list_sessions, list_venues
-from webapp.web.context import current_event, page_lang
+from webapp.web.context import current_event, page_clock, page_lang
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -32,11 +32,6 @@ CSV_NAME = "venue-live-changes.csv"
 CSV_COLUMNS = ("seq", "at", "by", "kind", "session", "venue", "room", "subject_en", "before", "after")
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# The part of Session.to_dict() the console's script keeps and sends back (version: for 409s).
-SESSION_KEYS = (
-    "id", "title", "venue", "room", "start", "end", "status", "status_reason", "stream_status", "stream_url",
-    "version",
-)  # fmt: skip
 
 
 # --- words ----------------------------------------------------------------------------------
@@ -45,17 +40,7 @@ SESSION_KEYS = (
 def state_words() -> dict:
     """Return the words for change kinds and states, shared by the log and the console's script."""
     return {
-        "kinds": {
-            "move": _("Move"),
-            "retime": _("Retime"),
-            "cancel": _("Cancel"),
-            "restore": _("Restore"),
-            "room_status": _("Room"),
-            "stream_status": _("Stream"),
-            "announce": _("Announcement"),
-            "retract": _("Retract"),
-            "undo": _("Undo"),
-        },
+        "kinds": kind_words(),
         "status": {"scheduled": _("scheduled"), "cancelled": _("cancelled")},
         "stream": {
             "scheduled": _("stream scheduled"),
@@ -85,7 +70,11 @@ def console_labels() -> dict:
         "failed": _("The change was refused."),
         "offline": _("Could not reach the server; nothing was changed."),
         "choose_room": _("Choose a room first."),
-        "bad_delay": _("Enter a whole number of minutes from -240 to 1440, not 0."),
+        "bad_delay": _(
+            "Enter a whole number of minutes from %(low)s to %(high)s, not 0.",
+            low=DELAY_MINUTES[0],
+            high=DELAY_MINUTES[1],
+        ),
         "bad_time": _("Enter both a start and an end."),
         "no_text": _("Write the announcement in Korean or English."),
         "mark_full": _("Mark full"),
@@ -115,7 +104,11 @@ class Wording:
 
     def when(self, start: str, end: str) -> str:
         """Return a time range in words, e.g. 'Wed, Nov 29 10:00–11:00'."""
-        first, last = (datetime.fromisoformat(t).astimezone(self.tz) for t in (start, end))
+        try:
+            first, last = (datetime.fromisoformat(t).astimezone(self.tz) for t in (start, end))
+        except (OverflowError, TypeError, ValueError):
+            # A time near year 1 or 9999 (logged before times were bounded) has no local form: show it as stored.
+            return f"{start}–{end}"
         return f"{format_skeleton('MMMEd', first.date(), locale=self.lang)} {first:%H:%M}–{last:%H:%M}"
 
     def state(self, state: dict | None) -> dict[str, str]:
@@ -195,7 +188,8 @@ def console_data(
         "lang": lang,
         "tz": tz.key,
         "now": now.isoformat(),
-        "sessions": [{k: v for k, v in s.to_dict(tz).items() if k in SESSION_KEYS} for s in sessions],
+        "sessions": [s.to_dict(tz) for s in sessions],
+        "limits": console_limits(),
         "venues": [{"id": v.id, "name": v.short_name(lang)} for v in venues],
         "rooms": [
             {"id": r.id, "venue": v.id, "name": r.name(lang), "floor": r.floor, "status": r.status}

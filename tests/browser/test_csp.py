@@ -1,0 +1,100 @@
+"""Every page runs under a Content-Security-Policy that refuses inline scripts, and breaks nothing."""
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import STAFF_NAME, STAFF_PASSWORD, own_server
+
+# Every violation the page reports, kept where the test can read it.
+RECORD_VIOLATIONS = """
+window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) =>
+  window.cspViolations.push(`${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`));
+"""
+ATTENDEE_PAGES = [
+    "/",
+    "/schedule",
+    "/sessions/keynote-ohno-machado",
+    "/venues/training-center",
+    "/agenda",
+    "/live",
+    "/rooms/kins-7f-auditorium",
+    "/api/docs",
+    "/login",
+]
+STAFF_PAGES = ["/staff/", "/staff/log", "/staff/signage"]
+MAP_PAGES = {"/", "/sessions/keynote-ohno-machado", "/venues/training-center"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with own_server(tmp_path_factory.mktemp("csp")) as (base_url, _token):
+        yield base_url
+
+
+def sign_in(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/login?lang=en")
+    page.get_by_label("Name").fill(STAFF_NAME)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{base_url}/staff/")
+
+
+def open_watched(page: Page, url: str) -> dict[str, str]:
+    """Open url recording CSP violations; return the page's response headers once it has settled."""
+    response = page.goto(url)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)  # let module scripts, the socket and the map's layers run
+    return response.headers
+
+
+def assert_policy(headers: dict[str, str]) -> None:
+    policy = {d.split()[0]: d.split()[1:] for d in headers["content-security-policy"].split("; ")}
+    assert "'unsafe-inline'" not in policy["script-src"] and "'unsafe-eval'" not in policy["script-src"]
+    assert policy["object-src"] == ["'none'"] and policy["frame-ancestors"] == ["'self'"]
+    assert policy["base-uri"] == ["'none'"] and "https://tile.openstreetmap.org" in policy["img-src"]
+
+
+@pytest.mark.parametrize("path", ATTENDEE_PAGES)
+def test_attendee_page_runs_with_no_csp_violation(browser_session, server, path) -> None:
+    page = browser_session.new_page()
+    page.add_init_script(RECORD_VIOLATIONS)
+    headers = open_watched(page, f"{server}{path}?lang=en")
+    assert_policy(headers)
+    assert page.evaluate("window.cspViolations") == []
+    if path in MAP_PAGES:  # folium's inline script ran (its nonce matched): the venues are on the map
+        expect(page.locator(".leaflet-marker-icon.venue-marker")).not_to_have_count(0)
+
+
+def test_staff_pages_run_with_no_csp_violation(browser_session, server) -> None:
+    page = browser_session.new_page()
+    page.add_init_script(RECORD_VIOLATIONS)
+    sign_in(page, server)
+    for path in STAFF_PAGES:
+        assert_policy(open_watched(page, f"{server}{path}?lang=en"))
+        assert page.evaluate("window.cspViolations") == [], path
+    expect(page.locator("main")).to_be_visible()
+
+
+def test_an_injected_inline_script_is_refused(browser_session, server) -> None:
+    page = browser_session.new_page(allow_console=lambda m: "Content Security Policy" in m.text)
+    page.add_init_script(RECORD_VIOLATIONS)
+    open_watched(page, f"{server}/?lang=en")
+    page.evaluate(
+        """() => { const s = document.createElement("script"); s.textContent = "window.injected = 1";
+        document.body.append(s); const i = document.createElement("img"); i.src = "data:image/png;base64,AAAA";
+        i.setAttribute("onerror", "window.injected = 2"); document.body.append(i); }"""
+    )
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.injected") is None
+    violations = page.evaluate("window.cspViolations")
+    assert len(violations) == 2 and all(v.startswith("script-src") for v in violations), violations
+
+
+def test_every_nonce_is_new(browser_session, server) -> None:
+    page = browser_session.new_page()
+    first = open_watched(page, f"{server}/?lang=en")["content-security-policy"]
+    second = open_watched(page, f"{server}/?lang=en")["content-security-policy"]
+    assert "'nonce-" in first and first != second
