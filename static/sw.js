@@ -3,7 +3,8 @@
 // cached copy. Our static files: the cached copy at once, refreshed in the background. Other origins
 // (map tiles) and Socket.IO are left alone; live changes missed offline come back through the log.
 
-const CACHE = "venue-live-v2";
+// Bumped when the page scripts' modules change shape: a cached old module must never import a new one.
+const CACHE = "venue-live-v3";
 const NETWORK_TIMEOUT_MS = 3000;
 
 self.addEventListener("install", () => self.skipWaiting());

@@ -8,6 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.program.localized import LocalizedText, pick
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -29,12 +30,22 @@ class UTCDateTime(sa.TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def localized(ko: str, en: str) -> dict[str, str]:
-    """Return the API's shape for a text in two languages."""
-    return {"ko": ko, "en": en}
+class LocalizedColumns:
+    """A model whose texts are stored one column per language: name_ko, name_en, title_ko..."""
+
+    LANG_COLUMNS = ("ko", "en")
+
+    def text(self, field: str) -> dict[str, str]:
+        """Return one of the model's texts as a mapping language -> text, the API's shape."""
+        return {lang: getattr(self, f"{field}_{lang}") for lang in self.LANG_COLUMNS}
+
+    @classmethod
+    def text_columns(cls, field: str, text: LocalizedText) -> dict[str, str]:
+        """Return the column values storing a localized text; a missing language falls back to another."""
+        return {f"{field}_{lang}": pick(text, lang) for lang in cls.LANG_COLUMNS}
 
 
-class Venue(db.Model):
+class Venue(LocalizedColumns, db.Model):
     __tablename__ = "venues"
 
     id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
@@ -52,11 +63,11 @@ class Venue(db.Model):
 
     def name(self, lang: str) -> str:
         """Return the venue's name in lang."""
-        return self.name_en if lang == "en" else self.name_ko
+        return pick(self.text("name"), lang)
 
     def short_name(self, lang: str) -> str:
         """Return the venue's short name in lang."""
-        return self.properties["short_name"]["en" if lang == "en" else "ko"]
+        return pick(self.properties["short_name"], lang)
 
     def to_feature(self) -> dict[str, Any]:
         """Return the venue as a GeoJSON Feature with its rooms and their current status."""
@@ -70,7 +81,7 @@ class Venue(db.Model):
         }
 
 
-class Room(db.Model):
+class Room(LocalizedColumns, db.Model):
     __tablename__ = "rooms"
 
     id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
@@ -88,14 +99,14 @@ class Room(db.Model):
 
     def name(self, lang: str) -> str:
         """Return the room's name in lang."""
-        return self.name_en if lang == "en" else self.name_ko
+        return pick(self.text("name"), lang)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the room as the API shows it."""
         return {
             "id": self.id,
             "venue": self.venue_id,
-            "name": localized(self.name_ko, self.name_en),
+            "name": self.text("name"),
             "floor": self.floor,
             "capacity": self.capacity,
             "provenance": self.provenance,
@@ -103,7 +114,7 @@ class Room(db.Model):
         }
 
 
-class Session(db.Model):
+class Session(LocalizedColumns, db.Model):
     __tablename__ = "sessions"
 
     id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
@@ -132,13 +143,13 @@ class Session(db.Model):
 
     def title(self, lang: str) -> str:
         """Return the session's title in lang."""
-        return self.title_en if lang == "en" else self.title_ko
+        return pick(self.text("title"), lang)
 
     def to_dict(self, tz: tzinfo = UTC) -> dict[str, Any]:
         """Return the session as the API, the socket payloads and the exports show it."""
         return {
             "id": self.id,
-            "title": localized(self.title_ko, self.title_en),
+            "title": self.text("title"),
             "description": self.details.get("description"),
             "track": self.track_id,
             "speakers": self.details.get("speakers", []),
@@ -204,7 +215,7 @@ class ApiToken(db.Model):
     staff: Mapped[Staff] = relationship()
 
 
-class Announcement(db.Model):
+class Announcement(LocalizedColumns, db.Model):
     """A message from staff to everyone or to one venue, shown until it expires or is retracted."""
 
     __tablename__ = "announcements"
@@ -220,7 +231,7 @@ class Announcement(db.Model):
         """Return the announcement as the API and the socket payloads show it."""
         return {
             "id": self.id,
-            "text": localized(self.text_ko, self.text_en),
+            "text": self.text("text"),
             "venue": self.venue_id,
             "expires_at": self.expires_at.isoformat(),
             "retracted": self.retracted,

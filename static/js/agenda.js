@@ -3,47 +3,27 @@
 // it again whenever the stars change, a live change touches a starred session, or the visitor shares
 // their position, and shows it. Text from the data is inserted as text, never as HTML.
 
-import { hhmm, live, timeRange } from "./event-time.js";
-
+import { directionsLine, el } from "./dom.js";
+import { hhmm, timeRange } from "./event-time.js";
+import { live, pageData } from "./live-data.js";
 import { starredIds, syncButtons } from "./star.js";
+import { fill, pick, place } from "./text.js";
+import { distanceLabel as distance } from "./walk.js";
 
-const data = JSON.parse(document.getElementById("agenda-data").textContent);
+const data = pageData("agenda-data");
 const labels = data.labels;
 const daysNode = document.getElementById("agenda-days");
 const statusNode = document.getElementById("agenda-status");
 const nextNode = document.getElementById("agenda-next");
 
-const fill = (template, values) => template.replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
-const distance = (m) => (m < 1000 ? `${Math.round(m / 10) * 10} m` : `${(m / 1000).toFixed(1)} km`);
 const venueName = (id) => data.venues[id]?.name ?? live.venues[id] ?? id;
-const pick = (text) => (text ? text[live.lang] ?? text.ko : "");
 
 let position = null; // [lat, lon] once the visitor shares it
 let plan = null;
 const changed = new Set(); // sessions a live change touched since the page loaded
 let loading = 0;
 
-/** Return an element with a class and text. */
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function directions(venueId) {
-  const p = el("p", "directions");
-  p.append(el("span", "directions__label", labels.directions), " ");
-  for (const link of data.venues[venueId]?.directions ?? []) {
-    const a = el("a", "", link.label);
-    a.href = link.url;
-    a.target = "_blank";
-    a.rel = "noopener";
-    a.dataset.app = link.app;
-    p.append(a, " ");
-  }
-  return p;
-}
+const directions = (venueId) => directionsLine(data.venues[venueId]?.directions ?? [], labels.directions);
 
 function starButton(id, title) {
   const button = el("button", "star");
@@ -55,11 +35,7 @@ function starButton(id, title) {
   return button;
 }
 
-function where(s) {
-  if (!s.venue) return labels.online;
-  const room = live.rooms[s.room];
-  return room ? `${venueName(s.venue)} · ${room.name}` : venueName(s.venue);
-}
+const where = (s) => place(s, labels.online);
 
 /** Return the line between two sessions: the gap, the way, and a warning when it cannot work. */
 function transferItem(t, s) {

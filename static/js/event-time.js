@@ -1,7 +1,7 @@
-// The page's live data and times in the event's own time zone, for every page script.
+// Times in the event's own time zone, for every page script.
 // Changes carry their times in UTC; days and clock times must be read in the event's zone.
 
-export const live = JSON.parse(document.getElementById("live-data")?.textContent ?? "{}");
+import { live } from "./live-data.js";
 
 const timeFormat = new Intl.DateTimeFormat("en-GB", { timeZone: live.tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 const dayFormat = new Intl.DateTimeFormat("en-CA", { timeZone: live.tz, year: "numeric", month: "2-digit", day: "2-digit" });

@@ -1,10 +1,12 @@
 // Live updates: one Socket.IO connection per page. Applies every staff change once, in seq order,
 // catches up after sleep or a lost network, and tells the person what changed (toast + aria-live).
 
-import { live, timeRange } from "./event-time.js";
+import { timeRange } from "./event-time.js";
+import { live } from "./live-data.js";
+import { starredIds } from "./star.js";
+import { fill, pick, place } from "./text.js";
 
 const seqKey = `venue-live:${live.event}:seq`;
-const starKey = `venue-live:${live.event}:starred`;
 const labels = live.labels;
 const conn = document.getElementById("conn");
 
@@ -12,13 +14,6 @@ const conn = document.getElementById("conn");
 let lastSeq = live.seq;
 localStorage.setItem(seqKey, String(lastSeq));
 
-const fill = (template, values) => template.replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
-const starred = () => new Set(JSON.parse(localStorage.getItem(starKey) || "[]"));
-const place = (state) => {
-  if (!state.venue) return labels.online;
-  const room = live.rooms[state.room];
-  return room ? `${live.venues[state.venue]} · ${room.name}` : live.venues[state.venue];
-};
 
 function setConnection(state) {
   conn.dataset.state = state;
@@ -27,7 +22,7 @@ function setConnection(state) {
 
 /** Return the sentence a person reads for a change, in the page's language. */
 function describe(change) {
-  const title = change.subject?.[live.lang] ?? "";
+  const title = pick(change.subject);
   const after = change.after ?? {};
   switch (change.kind) {
     case "move":
@@ -69,7 +64,7 @@ function showAnnouncement(item) {
   const li = document.createElement("li");
   li.className = "announcement";
   li.dataset.announcement = item.id;
-  li.textContent = item.text[live.lang];
+  li.textContent = pick(item.text);
   if (item.venue) {
     const where = document.createElement("span");
     where.className = "muted";
@@ -112,7 +107,7 @@ function apply(change) {
     }
   }
   document.dispatchEvent(new CustomEvent("venue-live:change", { detail: change }));
-  toast(describe(change), Boolean(change.session && starred().has(change.session)));
+  toast(describe(change), Boolean(change.session && starredIds().includes(change.session)));
 }
 
 async function connect() {

@@ -1,14 +1,18 @@
 // Find the folium map on this page by the name folium gave it, index its venue markers, and keep
 // every venue's now/next (in its popup and in the list) current as live changes arrive.
 
-import { live, localDay, timeRange } from "./event-time.js";
+import { now, onTick } from "./clock.js";
+import { directionsLine, el } from "./dom.js";
+import { timeRange } from "./event-time.js";
+import { live, pageData } from "./live-data.js";
+import { nowAndNext } from "./now-next.js";
+import { fill } from "./text.js";
+import { distanceLabel, walkingMinutes } from "./walk.js";
 
 const frame = document.querySelector("[data-map-name]");
 const map = frame && window[frame.dataset.mapName];
-const stateNode = document.getElementById("venue-state");
-const state = stateNode ? JSON.parse(stateNode.textContent) : null;
+const state = pageData("venue-state", null);
 const labels = live.labels ?? {};
-const loadedAt = Date.now();
 
 /** Return {venueId: marker} for the markers folium added. */
 function indexMarkers(leafletMap) {
@@ -20,51 +24,23 @@ function indexMarkers(leafletMap) {
   return markers;
 }
 
-/** Return the page's "now": fixed for ?at= and EVENT_NOW, moving with the wall clock otherwise. */
-function now() {
-  const base = new Date(state.now).getTime();
-  return state.ticking ? base + (Date.now() - loadedAt) : base;
-}
-
 /** Return {now: [...], next: [...]} for one venue ("online" for sessions with no venue). */
-function nowNext(venueId) {
-  const t = now();
-  const day = localDay(state.now);
-  const here = state.sessions.filter((s) => (s.venue_id ?? "online") === venueId);
-  const running = here.filter((s) => new Date(s.start).getTime() <= t && t < new Date(s.end).getTime());
-  const upcoming = here
-    .filter((s) => new Date(s.start).getTime() > t && localDay(s.start) === day)
-    .sort((a, b) => a.start.localeCompare(b.start) || a.id.localeCompare(b.id));
-  return { now: running, next: upcoming.slice(0, 2) };
-}
+const nowNext = (venueId) => nowAndNext(state.sessions.filter((s) => (s.venue_id ?? "online") === venueId), now());
 
 /** Build the now/next list of one venue with DOM nodes (text only, never HTML). */
 function nowNextList(group) {
-  const list = document.createElement("dl");
-  list.className = "nn";
+  const list = el("dl", "nn");
   for (const key of ["now", "next"]) {
     const items = group[key];
     if (key === "next" && items.length === 0) continue;
-    const dt = document.createElement("dt");
-    dt.textContent = labels[key];
-    list.append(dt);
-    if (items.length === 0) {
-      const dd = document.createElement("dd");
-      dd.className = "muted";
-      dd.textContent = labels.nothing;
-      list.append(dd);
-    }
+    list.append(el("dt", "", labels[key]));
+    if (items.length === 0) list.append(el("dd", "muted", labels.nothing));
     for (const s of items) {
-      const dd = document.createElement("dd");
-      dd.className = s.status === "cancelled" ? "nn__item is-cancelled" : "nn__item";
+      const dd = el("dd", s.status === "cancelled" ? "nn__item is-cancelled" : "nn__item");
       dd.dataset.session = s.id;
-      const link = document.createElement("a");
+      const link = el("a", "", s.title);
       link.href = s.url;
-      link.textContent = s.title;
-      const where = document.createElement("span");
-      where.className = "muted";
-      where.textContent = ` ${s.room} · ${s.time}`;
-      dd.append(link, where);
+      dd.append(link, el("span", "muted", ` ${s.room} · ${s.time}`));
       list.append(dd);
     }
   }
@@ -116,13 +92,15 @@ function applyChange(change) {
 
 // --- Locate me -----------------------------------------------------------------------------------
 
-const fill = (template, values) => template.replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
-const distanceLabel = (m) => (m < 1000 ? `${Math.round(m / 10) * 10} m` : `${(m / 1000).toFixed(1)} km`);
-
-/** Return the walk for a straight line, with the server's method (webapp/travel.py): rounded up. */
-function walkingMinutes(straightM, method) {
-  const metresPerMinute = (method.speed_kmh * 1000) / 60;
-  return Math.ceil((straightM * method.detour_factor) / metresPerMinute - 1e-9);
+/** Return the sentence naming the nearest venue, how far it is and how long the walk takes. */
+function nearestLine(nearest, locate) {
+  const minutes = walkingMinutes(nearest.metres, locate.walk_bands);
+  const template = minutes === null ? locate.labels.far : locate.labels.found;
+  return fill(template, {
+    venue: nearest.name,
+    distance: distanceLabel(nearest.metres),
+    minutes: minutes ?? locate.walk_bands.length - 1,
+  });
 }
 
 /** Wire the locate button: a marker where the visitor is, the nearest venue, how far and how long. */
@@ -146,31 +124,9 @@ function setUpLocate(button, locate, markers) {
       L.circleMarker(here, { radius: 8, weight: 3, color: "#ffffff", fillColor: "#d1242f", fillOpacity: 1, className: "you-are-here" })
         .bindTooltip(words.you),
     ]).addTo(map);
-    const line = fill(words.found, {
-      venue: nearest.name,
-      distance: distanceLabel(nearest.metres),
-      minutes: walkingMinutes(nearest.metres, locate.method),
-    });
-    const text = document.createElement("p");
-    text.className = "locate__result";
+    const text = el("p", "locate__result", nearestLine(nearest, locate));
     text.dataset.nearest = nearest.id;
-    text.textContent = line;
-    const links = document.createElement("p");
-    links.className = "directions";
-    const label = document.createElement("span");
-    label.className = "directions__label";
-    label.textContent = words.directions;
-    links.append(label, " ");
-    for (const link of nearest.directions) {
-      const a = document.createElement("a");
-      a.href = link.url;
-      a.target = "_blank";
-      a.rel = "noopener";
-      a.dataset.app = link.app;
-      a.textContent = link.label;
-      links.append(a, " ");
-    }
-    status.replaceChildren(text, links);
+    status.replaceChildren(text, directionsLine(nearest.directions, words.directions));
     map.fitBounds(L.latLngBounds([here, [nearest.lat, nearest.lon]]), { padding: [40, 40], maxZoom: 16 });
     for (const [id, marker] of Object.entries(markers)) marker.getElement()?.classList.toggle("is-nearest", id === nearest.id);
   });
@@ -194,7 +150,7 @@ if (map && state) {
     });
   }
   document.addEventListener("venue-live:change", (event) => applyChange(event.detail));
-  if (state.ticking) setInterval(render, 60_000);
+  onTick(render, 60_000);
   const locateButton = document.getElementById("locate-me");
   if (locateButton && state.locate) setUpLocate(locateButton, state.locate, markers);
   window.venueLive = { map, markers, state };

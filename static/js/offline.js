@@ -1,17 +1,14 @@
 // Keep the app usable with no network: register the service worker, tell it what this page and the
 // pages a visitor opens next need, and say plainly when the page is offline and how old its data is.
 
-const data = JSON.parse(document.getElementById("live-data").textContent);
+import { live as data } from "./live-data.js";
+
+// The server wrote the notice, with the time it rendered this page: the age of its data from the cache.
 const notice = document.getElementById("offline-notice");
-// When the server rendered this page: the age of its data when it comes from the cache.
-const rendered = new Intl.DateTimeFormat(data.lang === "en" ? "en-GB" : "ko-KR", {
-  dateStyle: "medium",
-  timeStyle: "short",
-}).format(new Date(notice.dataset.renderedAt));
 
 function showState() {
   notice.hidden = navigator.onLine;
-  notice.textContent = navigator.onLine ? "" : notice.dataset.template.replace("{time}", rendered);
+  notice.textContent = navigator.onLine ? "" : notice.dataset.text;
 }
 
 async function register() {

@@ -1,45 +1,25 @@
 // The room screen: keeps this room's sessions, recomputes "now" and "next" when staff change one
 // (or move one in or out) and as time passes, and shows whether the room is full.
 
-import { hhmm, live, localDay, timeRange } from "./event-time.js";
+import { now, onTick } from "./clock.js";
+import { el } from "./dom.js";
+import { hhmm, timeRange } from "./event-time.js";
+import { pageData } from "./live-data.js";
+import { nowAndNext } from "./now-next.js";
+import { pick } from "./text.js";
 
-const state = JSON.parse(document.getElementById("room-state").textContent);
+const state = pageData("room-state");
 const labels = state.labels;
-const loadedAt = Date.now();
-
-/** Return the page's "now" in ms: fixed for ?at= and EVENT_NOW, moving with the wall clock otherwise. */
-function now() {
-  const base = new Date(state.now).getTime();
-  return state.ticking ? base + (Date.now() - loadedAt) : base;
-}
-
-const startMs = (s) => new Date(s.start).getTime();
-
-/** Return {now, next} for this room at t, as the server's now_and_next does. */
-function nowNext(t) {
-  const today = localDay(t);
-  const running = state.sessions.filter((s) => startMs(s) <= t && t < new Date(s.end).getTime());
-  const upcoming = state.sessions
-    .filter((s) => startMs(s) > t && localDay(startMs(s)) === today)
-    .sort((a, b) => startMs(a) - startMs(b) || a.id.localeCompare(b.id));
-  return { now: running, next: upcoming.slice(0, 2) };
-}
 
 /** Build one session's row with DOM nodes (text only, never HTML). */
 function item(s) {
-  const li = document.createElement("li");
-  li.className = s.status === "cancelled" ? "ritem is-cancelled" : "ritem";
+  const li = el("li", s.status === "cancelled" ? "ritem is-cancelled" : "ritem");
   li.dataset.session = s.id;
-  const time = document.createElement("span");
-  time.className = "ritem__time";
+  const time = el("span", "ritem__time", s.time);
   time.dataset.field = "time";
-  time.textContent = s.time;
-  const title = document.createElement("a");
-  title.className = "ritem__title";
+  const title = el("a", "ritem__title", s.title);
   title.href = s.url;
-  title.textContent = s.title;
-  const status = document.createElement("span");
-  status.className = "tag tag--cancelled ritem__status";
+  const status = el("span", "tag tag--cancelled ritem__status");
   status.dataset.field = "status";
   status.hidden = s.status !== "cancelled";
   if (!status.hidden) status.textContent = labels.cancelled + (s.status_reason ? `: ${s.status_reason}` : "");
@@ -54,7 +34,7 @@ function renderList(key, sessions) {
 
 function render() {
   const t = now();
-  const groups = nowNext(t);
+  const groups = nowAndNext(state.sessions, t);
   renderList("now", groups.now);
   renderList("next", groups.next);
   const clock = document.getElementById("room-clock");
@@ -64,9 +44,9 @@ function render() {
 
 /** Show the room's full/open state (live.js also toggles [data-room-status]; this keeps both in step). */
 function renderStatus() {
-  for (const el of document.querySelectorAll(`[data-room-status="${CSS.escape(state.room)}"]`)) {
-    el.dataset.status = state.status;
-    el.hidden = state.status !== "full";
+  for (const banner of document.querySelectorAll(`[data-room-status="${CSS.escape(state.room)}"]`)) {
+    banner.dataset.status = state.status;
+    banner.hidden = state.status !== "full";
   }
   document.getElementById("room-open").hidden = state.status === "full";
 }
@@ -82,7 +62,7 @@ function applyChange(change) {
     } else {
       const s = known ?? { id: change.session, url: `/sessions/${encodeURIComponent(change.session)}` };
       Object.assign(s, {
-        title: s.title ?? change.subject?.[live.lang] ?? "",
+        title: s.title ?? pick(change.subject),
         start: after.start,
         end: after.end,
         time: timeRange(after.start, after.end),
@@ -101,5 +81,5 @@ function applyChange(change) {
 
 document.addEventListener("venue-live:change", (event) => applyChange(event.detail));
 render();
-if (state.ticking) setInterval(render, 30_000);
+onTick(render, 30_000);
 window.venueRoom = { state, render };

@@ -3,9 +3,9 @@
 // button[data-star] on the page is a toggle (aria-pressed); clicks are handled once, for buttons
 // added later too. Other scripts hear `venue-live:starred` with the new set.
 
-const liveNode = document.getElementById("live-data");
-const eventId = liveNode ? JSON.parse(liveNode.textContent).event : "event";
-export const starKey = `venue-live:${eventId}:starred`;
+import { live } from "./live-data.js";
+
+export const starKey = `venue-live:${live.event ?? "event"}:starred`;
 
 /** Return the starred session ids, in the order they were starred. */
 export function starredIds() {

@@ -1,11 +1,13 @@
 // /live: keeps every watchable session in the right group (live now, on now, next) as staff change
 // its stream or its time and as time passes; embeds a YouTube player only when the person asks.
 
-import { live, localDay } from "./event-time.js";
+import { now, onTick } from "./clock.js";
+import { pageData } from "./live-data.js";
+import { byStart, nowAndNext } from "./now-next.js";
+import { fill } from "./text.js";
 
-const state = JSON.parse(document.getElementById("watch-state").textContent);
+const state = pageData("watch-state");
 const labels = state.labels;
-const loadedAt = Date.now();
 const YOUTUBE_ID = /^[A-Za-z0-9_-]{11}$/;
 const YOUTUBE_HOSTS = new Set(["youtube.com", "www.youtube.com", "m.youtube.com"]);
 const GROUPS = ["live", "on_now", "next"];
@@ -28,27 +30,13 @@ export function youtubeId(link) {
   return id && YOUTUBE_ID.test(id) ? id : null;
 }
 
-/** Return the page's "now" in ms: fixed for ?at= and EVENT_NOW, moving with the wall clock otherwise. */
-function now() {
-  const base = new Date(state.now).getTime();
-  return state.ticking ? base + (Date.now() - loadedAt) : base;
-}
-
-const startMs = (s) => new Date(s.start).getTime();
-const byStart = (a, b) => startMs(a) - startMs(b) || a.id.localeCompare(b.id);
-
 /** Return {live, on_now, next, rest}: the same split as the server's stream_groups. */
 function groups(t) {
-  const today = localDay(t);
-  const result = { live: [], on_now: [], next: [], rest: [] };
-  for (const s of [...state.sessions].sort(byStart)) {
-    if (s.stream_status === "live") result.live.push(s);
-    else if (startMs(s) <= t && t < new Date(s.end).getTime()) result.on_now.push(s);
-    else if (startMs(s) > t && localDay(startMs(s)) === today) result.next.push(s);
-    else result.rest.push(s);
-  }
-  result.rest.push(...result.next.splice(state.next_limit));
-  return result;
+  const sorted = [...state.sessions].sort(byStart);
+  const live = sorted.filter((s) => s.stream_status === "live");
+  const split = nowAndNext(sorted.filter((s) => s.stream_status !== "live"), t, state.next_limit);
+  const shown = new Set([...live, ...split.now, ...split.next]);
+  return { live, on_now: split.now, next: split.next, rest: sorted.filter((s) => !shown.has(s)) };
 }
 
 const cardOf = (id) => document.querySelector(`.wcard[data-session="${CSS.escape(id)}"]`);
@@ -105,7 +93,7 @@ function openPlayer(card) {
   const player = card.querySelector("[data-player]");
   const frame = document.createElement("iframe");
   frame.src = `https://www.youtube-nocookie.com/embed/${encodeURIComponent(id)}?autoplay=1`;
-  frame.title = labels.player.replace("%(title)s", card.querySelector(".wcard__title").textContent);
+  frame.title = fill(labels.player, { title: card.querySelector(".wcard__title").textContent });
   frame.allow = "autoplay; encrypted-media; picture-in-picture; fullscreen";
   frame.allowFullscreen = true;
   frame.referrerPolicy = "strict-origin-when-cross-origin";
@@ -142,5 +130,5 @@ document.addEventListener("click", (event) => {
 document.addEventListener("venue-live:change", (event) => applyChange(event.detail));
 for (const s of state.sessions) renderCard(s);
 render();
-if (state.ticking) setInterval(render, 30_000);
+onTick(render, 30_000);
 window.venueWatch = { state, render };

@@ -1,17 +1,13 @@
-"""Room screens, /live and the signage posters show what a person outside a room or online needs."""
+"""Room screens and /live show what a person outside a room or online needs."""
 
 import json
 import re
 from datetime import datetime
 
-import pytest
-
 from webapp.live.changes import apply_change
 from webapp.program.queries import list_sessions
-from webapp.program.rooms import public_base, stream_groups
-from webapp.staff.accounts import create_staff
+from webapp.program.rooms import stream_groups
 
-PASSWORD = "a-long-password-123"
 AUDITORIUM = "kins-7f-auditorium"
 ROOM_COUNT = 10
 VENUE_COUNT = 4
@@ -37,18 +33,6 @@ def change(app, data: dict) -> None:
         apply_change(data, by="alice")
 
 
-@pytest.fixture
-def staff_client(app, client):
-    """Return the client signed in through the /login form as staff member 'alice'."""
-    with app.app_context():
-        create_staff("alice", PASSWORD)
-    login = text(client.get("/login?lang=en"))
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)
-    response = client.post("/login", data={"name": "alice", "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302
-    return client
-
-
 # --- /rooms/<id> ------------------------------------------------------------------------------------
 
 
@@ -61,7 +45,9 @@ def test_room_page_shows_now_and_next_in_that_room_at_the_event_clock(client):
     assert "three data laws" in upcoming  # 14:45
     assert "dental" not in page.lower()  # other rooms' sessions stay out
     state = json.loads(re.search(r'id="room-state">(.*?)</script>', page).group(1))
-    assert state["room"] == AUDITORIUM and state["ticking"] is False
+    assert state["room"] == AUDITORIUM
+    live = json.loads(re.search(r'id="live-data">(.*?)</script>', page).group(1))
+    assert live["clock"] == {"now": "2023-11-29T10:30:00+09:00", "ticking": False}
     assert {s["id"] for s in state["sessions"]} >= {"medical-data-platform", "medical-data-hospitals"}
 
 
@@ -156,48 +142,3 @@ def test_stream_groups_put_live_first_and_keep_the_rest(app):
         everything = groups.live + groups.on_now + groups.next + groups.rest
         assert all(s.mode in ("online", "hybrid") for s in everything)
         assert len({s.id for s in everything}) == len(everything)
-
-
-# --- /staff/signage ---------------------------------------------------------------------------------
-
-
-def test_signage_asks_anonymous_visitors_to_sign_in(client):
-    response = client.get("/staff/signage")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login")
-
-
-def test_signage_has_a_qr_poster_for_every_room_and_venue(staff_client):
-    page = text(staff_client.get("/staff/signage?lang=en"))
-    assert page.count('<svg viewBox="0 0') == ROOM_COUNT + VENUE_COUNT
-    assert page.count('data-poster="room:') == ROOM_COUNT
-    for ko, en in (
-        ("7층 대강당", "7F Auditorium"),
-        ("미래홀", "Future Hall"),
-        ("스페이스볼룸", "Space Ballroom"),
-    ):
-        assert ko in page and en in page
-    assert "http://localhost/rooms/kins-7f-auditorium" in page
-    assert "http://localhost/venues/kins-tower" in page
-    assert "경기도 성남시 분당구 돌마로 172" in page and "172 Dolma-ro" in page
-    assert "@page" not in page  # print rules live in rooms.css, linked from the page
-    assert "/static/css/rooms.css" in page
-
-
-def test_signage_for_one_venue_at_a_public_address(staff_client):
-    page = text(staff_client.get("/staff/signage?lang=en&venue=kins-tower&base=https://live.example.org/"))
-    assert page.count('<svg viewBox="0 0') == 3  # the venue and its two rooms
-    assert "https://live.example.org/rooms/kins-7f-meeting-room" in page
-    assert "Future Hall" not in page.split('class="posters"')[1]
-
-
-def test_signage_refuses_an_unknown_venue_or_a_bad_address(staff_client):
-    assert staff_client.get("/staff/signage?venue=nowhere").status_code == 404
-    assert staff_client.get("/staff/signage?base=javascript:alert(1)").status_code == 400
-
-
-def test_public_base_accepts_http_origins_only():
-    assert public_base(None, "http://127.0.0.1:5000/") == "http://127.0.0.1:5000"
-    assert public_base("https://x.org/event/", "http://a/") == "https://x.org/event"
-    with pytest.raises(ValueError):
-        public_base("ftp://x.org", "http://a/")

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import icalendar
 import pytest
 
 from tests.travel.test_service import FakeVenue, venues  # noqa: F401  (the venues fixture)
@@ -170,20 +169,3 @@ def test_agenda_page_carries_its_words_with_placeholders(client):
     assert 'id="agenda-locate"' in page and 'id="agenda-ics"' in page
     moved = client.get("/agenda?at=2023-11-30T09:00").get_data(as_text=True)
     assert '"at": "2023-11-30T09:00:00+09:00"' in moved
-
-
-def test_agenda_ics_has_the_starred_sessions_with_times_and_places(client):
-    response = client.get("/agenda.ics?lang=en&ids=kosmi-generative-ai,medical-data-hospitals,nope")
-    assert response.status_code == 200 and response.mimetype == "text/calendar"
-    calendar = icalendar.Calendar.from_ical(response.get_data())
-    events = {str(e["uid"]): e for e in calendar.walk("VEVENT")}
-    assert len(events) == 2
-    starts = sorted(e.decoded("dtstart").astimezone(SEOUL).strftime("%H:%M") for e in events.values())
-    assert starts == ["13:00", "15:00"]
-    places = " ".join(str(e["location"]) for e in events.values())
-    assert "KINS Tower" in places and "Healthcare Innovation Park" in places
-
-
-def test_agenda_ics_refuses_bad_or_unknown_ids(client):
-    assert client.get("/agenda.ics?ids=<x>").status_code == 400
-    assert client.get("/agenda.ics?ids=nope").status_code == 404

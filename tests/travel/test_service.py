@@ -188,3 +188,10 @@ def test_time_scrubber_form_goes_to_that_moment(client):
     assert response.headers["Location"].endswith("/?at=2023-11-30T14:00")
     assert "Showing the program as at" in text(client.get(response.headers["Location"] + "&lang=en"))
     assert client.get("/?day=2024-01-01&time=14:00").status_code == 400
+
+
+def test_walking_bands_give_the_same_minutes_as_the_estimate():
+    bands = travel.walking_bands()
+    assert bands[0] == 0 and len(bands) == travel.WALK_BANDS_MINUTES + 1
+    for metres in (0, 1, 60, 62, 180, 1820, 4321, 7000):
+        assert next(m for m, longest in enumerate(bands) if metres <= longest) == walking_minutes(metres)

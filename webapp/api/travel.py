@@ -5,14 +5,13 @@ from spectree import Response
 
 from webapp.api import schemas
 from webapp.api.spec import api
-from webapp.exports.formats import sessions_geojson
+from webapp.exports.geojson import sessions_geojson
 
 # The exports' conditional answer (ETag, Last-Modified, 304), shared rather than copied.
 from webapp.exports.views import _send, _validators
-from webapp.program.pages import page_clock
 from webapp.program.queries import get_session, get_venue, list_sessions, list_venues
 from webapp.travel.service import plan_agenda, travel
-from webapp.web.context import api_filters, current_event
+from webapp.web.context import api_filters, current_event, page_clock
 from webapp.web.errors import ApiError
 
 bp = Blueprint("api_travel", __name__, url_prefix="/api")

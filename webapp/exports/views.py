@@ -1,20 +1,16 @@
-"""HTTP routes for the standard exports."""
+"""HTTP routes for the standard exports: /schedule.ics, /agenda.ics, /schedule.xml, /schedule.json."""
 
 from datetime import datetime
 
 from flask import Blueprint, Response, current_app, request
+from flask_babel import gettext as _
 
-from webapp.exports.formats import (
-    build_schedule,
-    calendar_name,
-    etag_for,
-    export_version,
-    last_modified,
-    schedule_xml,
-    sessions_to_ics,
-)
-from webapp.program.queries import get_room, get_venue, list_sessions
-from webapp.web.context import current_event
+from webapp.api.schemas import parse_ids
+from webapp.exports.frab import build_schedule, schedule_xml
+from webapp.exports.ical import calendar_name, sessions_to_ics
+from webapp.exports.schedule_data import etag_for, export_version, last_modified
+from webapp.program.queries import get_room, get_session, get_venue, list_sessions
+from webapp.web.context import current_event, page_lang
 from webapp.web.errors import ApiError
 from webapp.web.i18n import LANGUAGES
 
@@ -68,6 +64,24 @@ def schedule_ics():
     body = sessions_to_ics(sessions, event, request.url_root, name, lang)
     filename = "-".join(part.id for part in (event.event, venue, room) if part is not None) + ".ics"
     return _send(body, "text/calendar", validators, filename)
+
+
+@bp.get("/agenda.ics")
+def agenda_ics():
+    """Return the starred sessions in ?ids= as an iCalendar file, with venue, room and address."""
+    event, lang = current_event(), page_lang()
+    try:
+        ids = parse_ids(request.args.get("ids"))
+    except ValueError as exc:
+        raise ApiError(400, "bad_parameter", str(exc)) from None
+    found = sorted((s for s in (get_session(i) for i in ids) if s is not None), key=lambda s: s.start_at)
+    if not found:
+        raise ApiError(404, "not_found", "None of the sessions in ?ids= is in the program.")
+    name = f"{calendar_name(event, lang)} · {_('My agenda')}"
+    body = sessions_to_ics(found, event, request.url_root, name, lang)
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="{event.event.id}-agenda.ics"'
+    return response
 
 
 def _schedule() -> tuple[dict, tuple[str, datetime]]:

@@ -49,8 +49,7 @@ def _venue_rows(event: EventData) -> list[tuple[type, str, dict]]:
                 props.id,
                 dict(
                     sort_order=order,
-                    name_ko=props.name.ko,
-                    name_en=props.name.en,
+                    **Venue.text_columns("name", props.name),
                     lon=lon,
                     lat=lat,
                     position=props.position,
@@ -63,8 +62,7 @@ def _venue_rows(event: EventData) -> list[tuple[type, str, dict]]:
             values = dict(
                 venue_id=props.id,
                 sort_order=room_order,
-                name_ko=room.name.ko,
-                name_en=room.name.en,
+                **Room.text_columns("name", room.name),
                 floor=room.floor,
                 capacity=room.capacity,
                 provenance=room.provenance,
@@ -79,8 +77,7 @@ def _session_rows(event: EventData) -> list[tuple[type, str, dict]]:
             Session,
             s.id,
             dict(
-                title_ko=s.title.ko,
-                title_en=s.title.en,
+                **Session.text_columns("title", s.title),
                 track_id=s.track,
                 start_at=s.start,
                 end_at=s.end,

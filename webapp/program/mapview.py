@@ -88,6 +88,24 @@ def pin_html(pin: MapPin) -> str:
     )
 
 
+def add_pin(fmap: folium.Map, pin: MapPin) -> None:
+    """Add a venue's marker with its popup, and for an approximate position the circle it lies within."""
+    if pin.approximate:
+        folium.Circle(
+            location=(pin.lat, pin.lon),
+            radius=pin.accuracy_m,
+            color="#9a3412",
+            weight=2,
+            dash_array="6 6",
+            fill=True,
+            fill_opacity=0.08,
+            interactive=False,
+        ).add_to(fmap)
+    marker = VenueMarker(pin)
+    HtmlPopup(pin.popup_html).add_to(marker)
+    marker.add_to(fmap)
+
+
 def build_map(
     pins: list[MapPin],
     *,
@@ -105,20 +123,7 @@ def build_map(
     fmap.default_css = [("leaflet_css", leaflet_css)]
     folium.TileLayer(tiles=tiles_url, attr=attribution, max_zoom=19, name="tiles").add_to(fmap)
     for pin in pins:
-        if pin.approximate:
-            folium.Circle(
-                location=(pin.lat, pin.lon),
-                radius=pin.accuracy_m,
-                color="#9a3412",
-                weight=2,
-                dash_array="6 6",
-                fill=True,
-                fill_opacity=0.08,
-                interactive=False,
-            ).add_to(fmap)
-        marker = VenueMarker(pin)
-        HtmlPopup(pin.popup_html).add_to(marker)
-        marker.add_to(fmap)
+        add_pin(fmap, pin)
     focused = [p for p in pins if p.id == focus]
     if focused:
         fmap.location = [focused[0].lat, focused[0].lon]

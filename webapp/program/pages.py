@@ -1,7 +1,5 @@
 """The pages people see: the map, the schedule, a session, a venue."""
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from webapp.program.mapview import MapParts, build_map
@@ -23,29 +21,9 @@ from webapp.program.queries import (
     parse_filters,
 )
 from webapp.web.assets import vendor_url
-from webapp.web.clock import EventClock, parse_moment, resolve_clock
-from webapp.web.context import current_event, page_lang
+from webapp.web.context import current_event, page_clock, page_lang
 
 bp = Blueprint("pages", __name__)
-
-
-def page_clock() -> EventClock:
-    """Return 'now' for this page: ?at=, else EVENT_NOW, else the wall clock."""
-    event = current_event()
-    requested = None
-    if request.args.get("at"):
-        try:
-            requested = parse_moment(request.args["at"], event.tz)
-        except ValueError as exc:
-            abort(400, description=str(exc))
-    return resolve_clock(
-        event.event.days,
-        event.tz,
-        event.first_start,
-        real_now=datetime.now(UTC),
-        configured=current_app.extensions["event_now"],
-        requested=requested,
-    )
 
 
 def venue_map(lang: str, focus: str | None = None) -> MapParts:
@@ -99,8 +77,6 @@ def index():
     }
     # The page script recomputes now/next from these when a change arrives (or the clock moves).
     live = {
-        "now": clock.now.isoformat(),
-        "ticking": clock.source == "real",
         "sessions": _views(today, lang),
         "locate": locate_data(venues, lang),
     }

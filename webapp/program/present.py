@@ -2,51 +2,37 @@
 
 from datetime import datetime
 from html import escape
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from webapp.models import Session, Venue
 from webapp.program.eventdata import EventData
+from webapp.program.localized import event_languages, pick
 from webapp.program.mapview import MapPin
 from webapp.travel import service as travel
+from webapp.web.clock import EventClock
+from webapp.web.i18n import time_range
 
-
-def pick(text: dict | None, lang: str) -> str:
-    """Return a {"ko", "en"} text in lang ('' for None)."""
-    if not text:
-        return ""
-    return text["en"] if lang == "en" else text["ko"]
-
-
-def hhmm(moment: datetime, tz: ZoneInfo) -> str:
-    """Return the local time of day, e.g. 14:00."""
-    return moment.astimezone(tz).strftime("%H:%M")
+# What a page shows of a session as the API has it (Session.to_dict), unchanged.
+SESSION_VIEW_KEYS = ("id", "start", "end", "mode", "status", "status_reason", "stream_url", "stream_status")
 
 
 def session_view(s: Session, lang: str, event: EventData) -> dict:
-    """Return a session as the pages and the page script show it."""
-    tz = event.tz
+    """Return a session as the pages and the page scripts show it: its to_dict, in one language."""
+    data = s.to_dict(event.tz)
     track = event.tracks_by_id.get(s.track_id)
     return {
-        "id": s.id,
-        "title": s.title(lang),
-        "start": s.start_at.astimezone(tz).isoformat(),
-        "end": s.end_at.astimezone(tz).isoformat(),
-        "time": f"{hhmm(s.start_at, tz)}–{hhmm(s.end_at, tz)}",
-        "venue_id": s.venue_id,
+        **{key: data[key] for key in SESSION_VIEW_KEYS},
+        "title": pick(data["title"], lang),
+        "time": time_range(s.start_at, s.end_at, event.tz),
+        "venue_id": data["venue"],
         "venue": s.venue.short_name(lang) if s.venue else _("Online"),
-        "room_id": s.room_id,
+        "room_id": data["room"],
         "room": s.room.name(lang) if s.room else "",
-        "track": track.name.get(lang) if track else s.track_id,
+        "track": pick(track.name, lang) if track else s.track_id,
         "color": track.color if track else "#444444",
-        "mode": s.mode,
-        "status": s.status,
-        "status_reason": s.status_reason,
-        "stream_url": s.stream_url,
-        "stream_status": s.stream_status,
-        "reconstructed": s.provenance == "reconstructed",
+        "reconstructed": data["provenance"] == "reconstructed",
         "url": f"/sessions/{s.id}",
     }
 
@@ -101,13 +87,29 @@ def venue_pins(venues: list[Venue], lang: str) -> list[MapPin]:
     ]
 
 
-def live_data(lang: str, event: EventData, venues: list[Venue], seq: int, announcements: list) -> dict:
-    """Return what the page script needs to apply live changes: seq, names, words, announcements."""
+def clock_data(clock: EventClock | None) -> dict | None:
+    """Return the page's clock for its scripts: the moment shown, and whether it moves with the wall clock."""
+    if clock is None:
+        return None
+    return {"now": clock.now.isoformat(), "ticking": clock.source == "real"}
+
+
+def live_data(
+    lang: str,
+    event: EventData,
+    venues: list[Venue],
+    seq: int,
+    announcements: list,
+    clock: EventClock | None = None,
+) -> dict:
+    """Return what every page script needs: seq, the clock, languages, names, words, announcements."""
     return {
         "event": event.event.id,
         "seq": seq,
         "lang": lang,
+        "langs": event_languages(event),
         "tz": event.event.timezone,
+        "clock": clock_data(clock),
         "venues": {v.id: v.short_name(lang) for v in venues},
         "rooms": {r.id: {"name": r.name(lang), "venue": v.id} for v in venues for r in v.rooms},
         "announcements": [a.to_dict() for a in announcements],
@@ -200,9 +202,10 @@ def travel_rows(venue: Venue, venues: list[Venue], lang: str) -> list[dict]:
 
 
 def locate_data(venues: list[Venue], lang: str) -> dict:
-    """Return what the map page's locate-me needs: venue points, the walking method, words."""
+    """Return what the map page's locate-me needs: venue points, the walking method and bands, words."""
     return {
         "method": travel.method(),
+        "walk_bands": travel.walking_bands(),
         "venues": [
             {
                 "id": v.id,
@@ -217,6 +220,9 @@ def locate_data(venues: list[Venue], lang: str) -> dict:
             "finding": _("Finding your position…"),
             "found": _(
                 "Nearest venue: %(venue)s, %(distance)s straight line, about %(minutes)s min on foot."
+            ),
+            "far": _(
+                "Nearest venue: %(venue)s, %(distance)s straight line, more than %(minutes)s min on foot."
             ),
             "you": _("You are here"),
             "directions": _("Directions"),

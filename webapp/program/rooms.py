@@ -1,24 +1,16 @@
-"""Room screens, what is live online, and printable signage."""
+"""Room screens and what is live online (/rooms/<id>, /live)."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import segno
 from flask import Blueprint, abort, render_template, request
-from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_login import login_required
-from markupsafe import Markup
 
-from webapp.models import Room, Session, Venue
-from webapp.program.eventdata import EventData
-from webapp.program.pages import page_clock
+from webapp.models import Room, Session
 from webapp.program.present import session_view
-from webapp.program.queries import get_room, list_sessions, list_venues, now_and_next
-from webapp.web.context import current_event, page_lang
+from webapp.program.queries import get_room, list_sessions, now_and_next
+from webapp.web.context import current_event, page_clock, page_lang
 
 bp = Blueprint("rooms", __name__)
 
@@ -41,20 +33,6 @@ class StreamGroups:
     rest: list[Session]
 
 
-@dataclass(frozen=True)
-class Poster:
-    """One A4 poster: what it names and where its QR code points."""
-
-    kind: str  # room | venue
-    id: str
-    name: dict[str, str]
-    floor: str | None
-    venue_name: dict[str, str]
-    address: dict[str, str]
-    url: str
-    qr_svg: Markup
-
-
 # --- services (no request: arguments in, values out) ----------------------------------------------
 
 
@@ -67,62 +45,6 @@ def stream_groups(
     nn = now_and_next([s for s in watchable if s.stream_status != "live"], now, tz, limit=limit)
     shown = {s.id for s in (*live, *nn.now, *nn.next)}
     return StreamGroups(live, nn.now, nn.next, [s for s in watchable if s.id not in shown])
-
-
-def screen_view(s: Session, lang: str, event: EventData) -> dict:
-    """Return a session as the room screen and /live show it: session_view plus its stream state."""
-    return {**session_view(s, lang, event), "stream_status": s.stream_status}
-
-
-def qr_svg(url: str) -> Markup:
-    """Return an inline SVG QR code for url; safe to mark so because segno wrote every byte of it."""
-    code = segno.make_qr(url, error="m")
-    return Markup(code.svg_inline(border=4, omitsize=True, svgclass="qr", lineclass=None))  # noqa: S704
-
-
-def public_base(requested: str | None, fallback: str) -> str:
-    """Return the http(s) origin (and path prefix) the posters link to; raise ValueError for a bad one."""
-    base = (requested or fallback).strip()
-    parts = urlsplit(base)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ValueError(f"'{base}' is not an http(s) address such as https://live.example.org")
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-
-
-def _both(ko: str, en: str) -> dict[str, str]:
-    return {"ko": ko, "en": en}
-
-
-def signage_posters(venues: list[Venue], base_url: str) -> list[Poster]:
-    """Return a poster for each venue, followed by one for each of its rooms, linking under base_url."""
-    posters = []
-    for venue in venues:
-        venue_name = _both(venue.name_ko, venue.name_en)
-        address = venue.properties["address"]
-        url = f"{base_url}/venues/{venue.id}"
-        posters.append(Poster("venue", venue.id, venue_name, None, venue_name, address, url, qr_svg(url)))
-        for room in venue.rooms:
-            url = f"{base_url}/rooms/{room.id}"
-            name = _both(room.name_ko, room.name_en)
-            posters.append(Poster("room", room.id, name, room.floor, venue_name, address, url, qr_svg(url)))
-    return posters
-
-
-# Posters speak both languages at once, whatever the page's language.
-POSTER_WORDS = {
-    "scan_room": _l("Scan for what is on in this room now and next"),
-    "scan_venue": _l("Scan for this venue's rooms and sessions"),
-}
-
-
-def poster_words() -> dict[str, dict[str, str]]:
-    """Return the posters' fixed words in Korean and English."""
-    words: dict[str, dict[str, str]] = {key: {} for key in POSTER_WORDS}
-    for lang in ("ko", "en"):
-        with force_locale(lang):
-            for key, text in POSTER_WORDS.items():
-                words[key][lang] = str(text)
-    return words
 
 
 def screen_labels() -> dict[str, str]:
@@ -153,18 +75,16 @@ def room(room_id: str):
     state = {
         "room": found.id,
         "status": found.status,
-        "now": clock.now.isoformat(),
-        "ticking": clock.source == "real",
         "sessions": [
-            {k: v[k] for k in ROOM_SCRIPT_KEYS} for v in (screen_view(s, lang, event) for s in in_room)
+            {k: v[k] for k in ROOM_SCRIPT_KEYS} for v in (session_view(s, lang, event) for s in in_room)
         ],
         "labels": screen_labels(),
     }
     return render_template(
         "room.html",
         room=found,
-        now=[screen_view(s, lang, event) for s in nn.now],
-        next=[screen_view(s, lang, event) for s in nn.next],
+        now=[session_view(s, lang, event) for s in nn.now],
+        next=[session_view(s, lang, event) for s in nn.next],
         state=state,
         clock=clock,
         screen=request.args.get("screen") == "1",
@@ -177,38 +97,12 @@ def live():
     event, lang, clock = current_event(), page_lang(), page_clock()
     groups = stream_groups(list_sessions(event.tz), clock.now, event.tz)
     views = {
-        name: [screen_view(s, lang, event) for s in getattr(groups, name)]
+        name: [session_view(s, lang, event) for s in getattr(groups, name)]
         for name in ("live", "on_now", "next", "rest")
     }
     state = {
-        "now": clock.now.isoformat(),
-        "ticking": clock.source == "real",
         "next_limit": LIVE_NEXT_LIMIT,
         "sessions": [{k: v[k] for k in WATCH_SCRIPT_KEYS} for group in views.values() for v in group],
         "labels": screen_labels(),
     }
     return render_template("live.html", groups=views, state=state, clock=clock)
-
-
-@bp.get("/staff/signage")
-@login_required
-def signage():
-    """Show printable A4 posters with QR codes for every room and venue, or one venue's."""
-    venues = list_venues()
-    chosen = request.args.get("venue") or None
-    if chosen and chosen not in {v.id for v in venues}:
-        abort(404, description=_("There is no such venue."))
-    try:
-        base = public_base(request.args.get("base"), request.host_url)
-    except ValueError as exc:
-        abort(400, description=str(exc))
-    shown = [v for v in venues if chosen in (None, v.id)]
-    return render_template(
-        "signage.html",
-        posters=signage_posters(shown, base),
-        venues=venues,
-        chosen=chosen,
-        base=base,
-        words=poster_words(),
-        no_live=True,
-    )

@@ -20,10 +20,9 @@ from webapp.live.changes import head_seq, recent_changes
 from webapp.live.schemas import DELAY_MINUTES, KINDS, console_limits, kind_words
 from webapp.models import Change, Session, Venue
 from webapp.program.eventdata import EventData
-from webapp.program.pages import page_clock
 from webapp.program.present import pick, session_view
 from webapp.program.queries import list_sessions, list_venues
-from webapp.web.context import current_event, page_lang
+from webapp.web.context import current_event, page_clock, page_lang
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 

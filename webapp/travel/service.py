@@ -13,6 +13,10 @@ from geopy.distance import geodesic
 # locate-me uses these same two numbers (passed to the page), so there is one source for both.
 DETOUR_FACTOR = 1.3
 WALKING_SPEED_KMH = 4.8
+# Straight-line metres covered per minute of walking, once the detour is counted.
+STRAIGHT_METRES_PER_MINUTE = WALKING_SPEED_KMH * 1000 / 60 / DETOUR_FACTOR
+# How far the map page's locate-me can tell walking minutes without asking the server: two hours.
+WALK_BANDS_MINUTES = 120
 
 
 class Place(Protocol):
@@ -37,9 +41,17 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 def walking_minutes(straight_m: float) -> int:
     """Return the estimated walk for a straight-line distance, in whole minutes (rounded up)."""
-    metres_per_minute = WALKING_SPEED_KMH * 1000 / 60
     # The small epsilon keeps float noise (e.g. 3.0000000001) from adding a minute.
-    return math.ceil(straight_m * DETOUR_FACTOR / metres_per_minute - 1e-9)
+    return math.ceil(straight_m / STRAIGHT_METRES_PER_MINUTE - 1e-9)
+
+
+def walking_bands(limit: int = WALK_BANDS_MINUTES) -> list[float]:
+    """Return, for each whole minute 0..limit, the longest straight line walked within it (in metres).
+
+    The browser looks a distance up in these (the first band at least as long is its minutes), so the
+    rounding rule stays here, in walking_minutes, and a position never has to leave the phone.
+    """
+    return [round(minutes * STRAIGHT_METRES_PER_MINUTE, 2) for minutes in range(limit + 1)]
 
 
 def _point(venue: Place) -> tuple[float, float]:

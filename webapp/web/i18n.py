@@ -1,12 +1,38 @@
-"""The page language: Korean or English, from ?lang=, then a cookie, then Accept-Language."""
+"""The page language (Korean or English, from ?lang=, then a cookie, then Accept-Language) and its times."""
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, tzinfo
 
 from flask import Flask, Response, request
-from flask_babel import Babel
+from flask_babel import Babel, force_locale, format_time
 
 LANGUAGES = ("ko", "en")
 COOKIE = "lang"
 
+# The 24-hour clock the event's own program prints (static/js/event-time.js shows changed times alike).
+TIME_PATTERN = "HH:mm"
+
 babel = Babel()
+
+
+def clock_time(moment: datetime, tz: tzinfo) -> str:
+    """Return the clock time a person reads in the event's time zone, e.g. 14:00."""
+    return format_time(moment.astimezone(tz), TIME_PATTERN, rebase=False)
+
+
+def time_range(start: datetime, end: datetime, tz: tzinfo) -> str:
+    """Return a session's times in the event's time zone, e.g. 14:00–15:30."""
+    return f"{clock_time(start, tz)}–{clock_time(end, tz)}"
+
+
+def in_each_language(words: Mapping[str, object], langs: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Return {key: {lang: word}} for catalogue words (lazy_gettext) in each of langs."""
+    out: dict[str, dict[str, str]] = {key: {} for key in words}
+    for lang in langs:
+        with force_locale(lang):
+            for key, word in words.items():
+                out[key][lang] = str(word)
+    return out
 
 
 def select_locale() -> str:

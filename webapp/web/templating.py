@@ -5,15 +5,17 @@ from urllib.parse import urlencode
 
 from babel.dates import format_skeleton
 from flask import Flask, current_app, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from webapp.live.changes import active_announcements, head_seq
+from webapp.program.localized import pick as pick_text
 from webapp.program.present import live_data
-from webapp.program.present import pick as pick_text
 from webapp.program.queries import list_venues
 from webapp.web.assets import vendor_url
+from webapp.web.clock import EventClock
 from webapp.web.context import page_lang
+from webapp.web.i18n import clock_time
 
 
 def url_with(**changes) -> str:
@@ -35,15 +37,17 @@ def mode_label(mode: str) -> str:
     return {"in_person": _("In person"), "online": _("Online"), "hybrid": _("Hybrid")}.get(mode, mode)
 
 
-def rendered_at() -> str:
-    """Return the wall-clock time this page is rendered (shown when it is later read from the cache)."""
-    return datetime.now(UTC).isoformat()
+def rendered_label() -> str:
+    """Return when this page is rendered, in the event's zone (shown when it is later read from a cache)."""
+    tz = current_app.extensions["event"].tz
+    now = datetime.now(UTC).astimezone(tz)
+    return f"{format_date(now, 'medium', rebase=False)} {clock_time(now, tz)}"
 
 
-def page_live_data() -> dict:
-    """Return the live-update data for the page being rendered."""
+def page_live_data(clock: EventClock | None = None) -> dict:
+    """Return the live-update data (and the page's clock) for the page being rendered."""
     event = current_app.extensions["event"]
-    return live_data(page_lang(), event, list_venues(), head_seq(), active_announcements())
+    return live_data(page_lang(), event, list_venues(), head_seq(), active_announcements(), clock)
 
 
 def _context() -> dict:
@@ -54,7 +58,7 @@ def _context() -> dict:
     return {
         "event": event,
         "lang": lang,
-        "pick": lambda text: pick_text(text.model_dump() if hasattr(text, "model_dump") else text, lang),
+        "pick": lambda text: pick_text(text, lang),
         "zone_label": f"{sample.tzname()}, UTC{offset:+g}",
         "clock": None,
     }
@@ -66,8 +70,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         url_with=url_with,
         day_label=day_label,
+        clock_time=lambda moment: clock_time(moment, current_app.extensions["event"].tz),
         mode_label=mode_label,
         page_live_data=page_live_data,
         vendor_url=vendor_url,
-        rendered_at=rendered_at,
+        rendered_label=rendered_label,
     )

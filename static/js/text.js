@@ -1,0 +1,24 @@
+// Words on the page: localized texts from the data, and labels from the server's catalogue with
+// values put into them.
+
+import { live } from "./live-data.js";
+
+const PLACEHOLDER = /%\((\w+)\)s|\{(\w+)\}/g;
+
+/** Put values into a label; both %(name)s (gettext) and {name} placeholders: fill("%(n)s min", {n: 5}). */
+export const fill = (template, values) =>
+  template.replace(PLACEHOLDER, (_, gettextKey, braceKey) => String(values[gettextKey ?? braceKey] ?? ""));
+
+/** Return a {lang: text} in the page's language, else the event's languages in order, else any (as the server's pick). */
+export function pick(text, lang = live.lang) {
+  if (!text) return "";
+  for (const candidate of [lang, ...(live.langs ?? [])]) if (text[candidate]) return text[candidate];
+  return Object.values(text).find(Boolean) ?? "";
+}
+
+/** Return where a session is, as "Venue · Room" in the page's language, or the online label. */
+export function place(session, onlineLabel = live.labels?.online) {
+  if (!session.venue) return onlineLabel;
+  const room = live.rooms?.[session.room];
+  return room ? `${live.venues[session.venue]} · ${room.name}` : live.venues[session.venue] ?? session.venue;
+}

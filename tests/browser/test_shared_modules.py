@@ -1,0 +1,105 @@
+"""The page's shared modules give the answers the server gives: now/next, walking minutes, words."""
+
+import json
+import urllib.request
+from datetime import datetime
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Page
+
+from webapp.program.queries import now_and_next
+from webapp.travel.service import walking_bands, walking_minutes
+
+SEOUL = ZoneInfo("Asia/Seoul")
+# Moments across the event: before the first session, mid-morning, lunch, the evening, after midnight.
+MOMENTS = [
+    "2023-11-29T08:00:00+09:00",
+    "2023-11-29T10:30:00+09:00",
+    "2023-11-29T12:15:00+09:00",
+    "2023-11-29T17:59:00+09:00",
+    "2023-11-30T00:30:00+09:00",
+    "2023-11-30T14:00:00+09:00",
+]
+
+
+@pytest.fixture
+def module_page(browser_session, live_server: str) -> Page:
+    """Return the schedule page, whose scripts load the shared modules."""
+    page = browser_session.new_page()
+    page.goto(f"{live_server}/schedule?lang=en", wait_until="networkidle")
+    return page
+
+
+def api_sessions(base_url: str) -> list[dict]:
+    with urllib.request.urlopen(f"{base_url}/api/sessions", timeout=10) as response:
+        body = json.load(response)
+    return body["sessions"] if isinstance(body, dict) else body
+
+
+def server_now_next(sessions: list[dict], moment: str, limit: int) -> dict[str, list[str]]:
+    """Return the ids the server's now_and_next picks from the API's sessions at moment."""
+    stops = [
+        SimpleNamespace(
+            id=s["id"], start_at=datetime.fromisoformat(s["start"]), end_at=datetime.fromisoformat(s["end"])
+        )
+        for s in sessions
+    ]
+    nn = now_and_next(stops, datetime.fromisoformat(moment), SEOUL, limit=limit)
+    return {"now": [s.id for s in nn.now], "next": [s.id for s in nn.next]}
+
+
+@pytest.mark.parametrize("limit", [2, 6])
+def test_now_next_module_picks_what_the_server_picks(module_page: Page, live_server: str, limit: int) -> None:
+    sessions = api_sessions(live_server)
+    in_browser = module_page.evaluate(
+        """async ([sessions, moments, limit]) => {
+            const { nowAndNext } = await import("/static/js/now-next.js");
+            return moments.map((m) => {
+                const nn = nowAndNext(sessions, new Date(m).getTime(), limit);
+                return { now: nn.now.map((s) => s.id), next: nn.next.map((s) => s.id) };
+            });
+        }""",
+        [sessions, MOMENTS, limit],
+    )
+    expected = [server_now_next(sessions, m, limit) for m in MOMENTS]
+    assert in_browser == expected
+    assert any(group["now"] for group in expected) and any(group["next"] for group in expected)
+
+
+def test_walking_minutes_from_the_bands_match_the_server(module_page: Page) -> None:
+    distances = [0, 1, 61.5, 61.6, 180, 999, 1820, 5000, 7384, 7385.9]
+    minutes = module_page.evaluate(
+        """async ([bands, distances]) => {
+            const { walkingMinutes } = await import("/static/js/walk.js");
+            return distances.map((d) => walkingMinutes(d, bands));
+        }""",
+        [walking_bands(), distances],
+    )
+    assert minutes == [walking_minutes(d) for d in distances[:-1]] + [None]  # past two hours: "more than"
+
+
+def test_fill_and_pick_read_the_server_words(module_page: Page) -> None:
+    got = module_page.evaluate(
+        """async () => {
+            const { fill, pick } = await import("/static/js/text.js");
+            return [
+                fill("%(title)s moved to %(place)s", { title: "Keynote", place: "Hall" }),
+                fill("Delay by {n} min", { n: 5 }),
+                pick({ ko: "기조연설", en: "Keynote" }),
+                pick({ ko: "기조연설" }),
+                pick({ de: "Eröffnung" }),
+                pick(null),
+            ];
+        }"""
+    )
+    assert got == ["Keynote moved to Hall", "Delay by 5 min", "Keynote", "기조연설", "Eröffnung", ""]
+
+
+def test_the_clock_module_keeps_the_moment_the_server_shows(module_page: Page) -> None:
+    shown = module_page.evaluate(
+        """async () => { const { now } = await import("/static/js/clock.js"); return now(); }"""
+    )
+    # The browser tests' server runs at EVENT_NOW, so the page's clock stands still there.
+    assert datetime.fromtimestamp(shown / 1000, SEOUL) == datetime(2023, 11, 29, 10, 30, tzinfo=SEOUL)
