@@ -122,7 +122,7 @@ def _add(out: SourceSchedule, raw: object, times, room: SourceRoom | None) -> No
         return
     try:
         start, end = times(raw)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         out.skipped.append(f"event {label}: {exc}")
         return
     session = session_from_dict(raw, start, end, room)

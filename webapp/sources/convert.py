@@ -4,7 +4,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from webapp.program.eventdata import EventDataError, load_venues
 from webapp.sources.fetch import load_source
@@ -72,6 +72,12 @@ def build_program(
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[dict, Summary]:  # fmt: skip
     """Return program.json's content for the schedule, and the summary of what went in and what not."""
+    try:
+        ZoneInfo(schedule.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScheduleError(
+            f"{source}: the time zone '{schedule.timezone}' is not a known IANA zone."
+        ) from None
     summary = Summary(skipped=list(schedule.skipped))
     languages = event_languages(schedule)
     summary.languages = languages

@@ -25,8 +25,18 @@ def parse_xml(raw: bytes) -> etree._Element:
         root = etree.fromstring(raw, parser)
     except etree.XMLSyntaxError as exc:
         raise ScheduleError(f"The source is not well-formed XML ({exc}).") from None
+    if root.getroottree().docinfo.internalDTD is not None:
+        raise ScheduleError(
+            "The source XML declares a DOCTYPE; a schedule never needs one, so it is refused."
+        )
     xsd = schema()
-    if not xsd.validate(root):
+    try:
+        valid = xsd.validate(root)
+    except etree.XMLSchemaValidateError as exc:
+        raise ScheduleError(
+            f"The source XML could not be checked against the schedule XSD ({exc})."
+        ) from None
+    if not valid:
         error = xsd.error_log[0]
         raise ScheduleError(
             f"The source is not valid frab / c3voc schedule XML (line {error.line}: {error.message})."
@@ -92,7 +102,7 @@ def read_frab_xml(raw: bytes) -> SourceSchedule:
 def _add_event(out: SourceSchedule, raw: dict, room: SourceRoom) -> None:
     try:
         start, end = nested_times(raw)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         out.skipped.append(f"event {raw.get('title')!r}: {exc}")
         return
     session = session_from_dict(raw, start, end, room)
