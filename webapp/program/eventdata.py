@@ -14,27 +14,26 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    RootModel,
     StringConstraints,
     ValidationError,
     field_validator,
-    model_serializer,
     model_validator,
 )
 
-# The interface's languages, and the default event's: every text can be read in each of them.
-LANGS = ("ko", "en")
-# A language code (ISO 639-1/2, an optional BCP 47 subtag): "de", "en", "pt-br".
-LangCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")]
-# The spoken language(s) of a session: codes joined by "-", as the default event's "ko-en".
-SpokenLanguages = Annotated[
-    str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[a-z]{2,3}){0,2}$", max_length=10)
-]
+from webapp.program.localized import (
+    LANG_PATTERN,
+    LANGS,
+    SPOKEN_PATTERN,
+    TITLE_MAX,
+    LangCode,
+    Localized,
+    SpokenLanguages,
+    Text,
+)
+
+__all__ = ["LANGS", "TITLE_MAX", "EventData", "EventDataError", "Localized", "load_event", "load_venues"]
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
-# Long enough for an abstract or a description; titles and names are held to TITLE_MAX on load.
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
-TITLE_MAX = 500
 
 
 def _check_lon_lat(value: tuple[float, float]) -> tuple[float, float]:
@@ -60,36 +59,6 @@ class Strict(BaseModel):
     """Base for the data models: unknown fields are refused, values never change."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Localized(RootModel[Annotated[dict[LangCode, Text], Field(min_length=1)]]):
-    """A text in one or more languages: {"de": "...", "en": "..."}; a missing one falls back."""
-
-    model_config = ConfigDict(frozen=True)
-
-    def get(self, lang: str) -> str:
-        """Return the text in lang, else in English, else in the first language it has."""
-        texts = self.root
-        return texts.get(lang) or texts.get("en") or next(iter(texts.values()))
-
-    @property
-    def ko(self) -> str:
-        return self.get("ko")
-
-    @property
-    def en(self) -> str:
-        return self.get("en")
-
-    @property
-    def translations(self) -> dict[str, str]:
-        """Return only the languages the file gives, without fallbacks."""
-        return dict(self.root)
-
-    @model_serializer
-    def _dump(self) -> dict[str, str]:
-        # Until every reader asks get(lang), a dumped text carries each interface language too
-        # (filled by the fallback), so code that indexes text["ko"] keeps working for any event.
-        return {**{lang: self.get(lang) for lang in LANGS}, **self.root}
 
 
 class Room(Strict):
@@ -333,7 +302,14 @@ def _raise_first(name: str, raw: object, exc: ValidationError, collection: str, 
         item = f"{noun} '{ident}'" if ident else f"{noun} #{loc[1] + 1}"
         loc = loc[2:]
     message = error["msg"]
-    if error["type"] == "missing":
+    if loc and loc[-1] == "[key]":
+        loc = loc[:-1]
+    pattern = (error.get("ctx") or {}).get("pattern")
+    if pattern == LANG_PATTERN:
+        message = "is not a language code such as 'de' or 'en'"
+    elif pattern == SPOKEN_PATTERN:
+        message = "is not one to three language codes joined by '-', such as 'de' or 'de-en'"
+    elif error["type"] == "missing":
         message = "is missing"
     elif error["type"] == "extra_forbidden":
         message = "is not a known field"
