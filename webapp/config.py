@@ -62,3 +62,7 @@ class Config:
         self.COMPRESS_MIN_SIZE = 500
         self.SEND_FILE_MAX_AGE_DEFAULT = 3600
         self.JSON_SORT_KEYS = False
+        # Follow a published schedule (webapp.sources.follow): its URL or file, how often, its rooms map.
+        self.SCHEDULE_SOURCE = env("SCHEDULE_SOURCE") or None
+        self.SCHEDULE_POLL_SECONDS = env("SCHEDULE_POLL_SECONDS") or "60"
+        self.SCHEDULE_ROOMS = env("SCHEDULE_ROOMS") or None

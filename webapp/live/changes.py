@@ -301,6 +301,37 @@ def _undo(data: dict, now: datetime) -> Draft:
     return draft
 
 
+def _add(data: dict, now: datetime) -> Draft:
+    """Add a session a followed schedule's new release has (kind "add", by import:<source>)."""
+    new = data.get("new_session")
+    if not isinstance(new, dict) or not isinstance(new.get("id"), str) or not new["id"]:
+        raise ChangeError(400, "invalid", "'new_session' must be a session object with an 'id'.")
+    if db.session.get(Session, new["id"]) is not None:
+        raise ChangeError(409, "conflict", f"There is already a session '{new['id']}'.")
+    title = new.get("title")
+    if (
+        not isinstance(title, dict)
+        or not all(isinstance(t, str) and t.strip() for t in title.values())
+        or not title
+    ):
+        raise ChangeError(400, "invalid", "'new_session.title' must be an object of non-empty texts.")
+    room = _room({"room": new.get("room")})
+    start, end = _time(new, "start"), _time(new, "end")
+    if end < start:
+        raise ChangeError(400, "invalid", "'end' must not be before 'start'.")
+    fallback = title.get("en") or next(iter(title.values()))
+    s = Session(
+        id=new["id"], title_ko=title.get("ko") or fallback, title_en=fallback, track_id=str(new.get("track") or "other"),
+        start_at=start, end_at=end, venue_id=room.venue_id, room_id=room.id, mode="in_person", stream_url=None,
+        language=str(new.get("language") or "en")[:10], provenance="sourced", status="scheduled",
+        stream_status="scheduled", version=1,
+        details={k: new[k] for k in ("speakers", "description", "note") if k in new},
+    )  # fmt: skip
+    db.session.add(s)
+    db.session.flush()
+    return Draft("add", None, session_state(s), _subject(s), session=s, room=room, venue_id=room.venue_id)
+
+
 HANDLERS: dict[str, Callable[[dict, datetime], Draft]] = {
     "move": _move,
     "retime": _retime,
@@ -312,6 +343,7 @@ HANDLERS: dict[str, Callable[[dict, datetime], Draft]] = {
     "retract": _retract,
     "undo": _undo,
 }
+HANDLERS["add"] = _add  # import:<source> adds a session a new release of a followed schedule has
 
 
 # --- the one way in -------------------------------------------------------------------------

@@ -1,11 +1,14 @@
 """`flask --app webapp import-schedule`: a pretalx / frab / c3voc / iCal schedule -> the event's data files."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from webapp.config import ROOT
+from webapp.sources import follow
 from webapp.sources.convert import import_schedule
 from webapp.sources.model import ScheduleError
 
@@ -73,6 +76,38 @@ def import_schedule_command(
         )
 
 
+@click.command("follow-schedule")
+@with_appcontext
+@click.argument("source")
+@click.option(
+    "--every", type=float, default=60, show_default=True, help="Seconds between polls (at least 5)."
+)
+@click.option(
+    "--rooms", "rooms_file", type=click.Path(dir_okay=False), help="Rooms map (TOML), as for import-schedule."
+)
+@click.option(
+    "--polls", type=int, default=None, help="Stop after this many polls (default: run until stopped)."
+)
+def follow_schedule_command(source: str, every: float, rooms_file: str | None, polls: int | None) -> None:
+    """Poll SOURCE and turn each new release into changes (move, retime, cancel, add) by import:SOURCE."""
+    try:
+        every = follow.poll_seconds(every)
+        follow.read_rooms_map(rooms_file)
+    except ScheduleError as exc:
+        raise click.ClickException(str(exc).replace("SCHEDULE_POLL_SECONDS", "--every")) from None
+
+    def report(outcome: follow.Outcome) -> None:
+        click.echo(f"{datetime.now(UTC):%H:%M:%S} {outcome.message}")
+        for c in outcome.conflicts:
+            click.echo(
+                f"  conflict: staff changed {c['kind']} of '{c['title']}' ({c['session']}); kept {c['staff']}, source says {c['source']}"
+            )
+
+    click.echo(f"Following {source} every {every:g} s (Ctrl-C to stop).")
+    follow.follow(current_app._get_current_object(), source, every, rooms_file, polls=polls, report=report)
+
+
 def init_app(app: Flask) -> None:
     """Register the schedule commands."""
     app.cli.add_command(import_schedule_command)
+    app.cli.add_command(follow_schedule_command)
