@@ -124,3 +124,21 @@ def test_any_generated_schedule_imports_or_fails_with_one_sentence(data):
         assert "\n" not in str(exc)
         return
     assert summary.sessions == len(program["sessions"]) > 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=300).map(lambda t: ("BEGIN:VCALENDAR\r\n" + t).encode()),
+        st.text(max_size=300).map(lambda t: ("<schedule>" + t).encode()),
+        st.lists(st.sampled_from(["BEGIN:VEVENT", "SUMMARY:x", "DTSTART:20250816T100000", "DTEND:2025", "END:VEVENT", "LOCATION:Saal 1", "DTSTART;VALUE=DATE:20250816", "DURATION:PT1H"]), max_size=8).map(
+            lambda lines: ("BEGIN:VCALENDAR\r\n" + "\r\n".join(lines) + "\r\nEND:VCALENDAR\r\n").encode()
+        ),
+    )
+)  # fmt: skip
+def test_any_bytes_read_as_a_schedule_or_fail_with_one_sentence(raw):
+    try:
+        read_schedule(raw, "generated")
+    except ScheduleError as exc:
+        assert "\n" not in str(exc)

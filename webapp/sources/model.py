@@ -8,6 +8,10 @@ from datetime import date, datetime, timedelta
 class ScheduleError(Exception):
     """The source cannot be imported; the message is one sentence saying what and where."""
 
+    def __init__(self, message: str) -> None:
+        # Parsers' messages (lxml, icalendar) can span lines; the user gets one.
+        super().__init__(" ".join(message.split()))
+
 
 @dataclass(frozen=True)
 class SourceRoom:
