@@ -35,7 +35,24 @@ VENUES = [
     ("messe-b", 9.9760, 53.5655),
     ("fernsehturm", 9.9733, 53.5636),
 ]
-WORDS = ["open", "hardware", "radio", "privacy", "crypto", "art", "chaos", "climate", "data", "kernel", "fpga", "badge", "rust", "satellites", "law", "city"]
+WORDS = [
+    "open",
+    "hardware",
+    "radio",
+    "privacy",
+    "crypto",
+    "art",
+    "chaos",
+    "climate",
+    "data",
+    "kernel",
+    "fpga",
+    "badge",
+    "rust",
+    "satellites",
+    "law",
+    "city",
+]
 
 
 def generate(rooms: int, days: int, per_room_day: int, seed: int = 23) -> tuple[dict, dict]:
