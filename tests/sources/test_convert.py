@@ -59,6 +59,14 @@ def test_links_languages_and_recording_flags_survive(imported):
     assert "2 sessions that must not be recorded (do_not_record kept)" in summary.notes
 
 
+def test_rooms_without_sessions_are_reported_not_required(imported):
+    _, summary = imported("hub-schedule2.json")
+    assert (
+        summary.notes[-1]
+        == "3 rooms the source lists have no session, so were not placed: Saal GLITCH, Stage HUFF, Stage YELL"
+    )
+
+
 def test_a_german_session_is_titled_in_german_in_a_de_en_event(imported):
     out, _ = imported("frab-camp2019.json")
     event = load_event(out / "venues.geojson", out / "program.json")

@@ -150,6 +150,10 @@ def import_schedule(
     mapfile = Path(rooms_file).name if rooms_file else "the rooms map"
     placements = place_rooms(used_rooms(schedule), venues, venues_name, rooms_map, mapfile)
     program, summary = build_program(schedule, placements, source, progress)
+    if unused := [r.name for r in schedule.rooms if r not in placements]:
+        summary.notes.append(
+            f"{len(unused)} rooms the source lists have no session, so were not placed: {', '.join(unused)}"
+        )
     venues_json = json.loads(Path(venues_file).read_text(encoding="utf-8"))
     write_files(program, venues_json, Path(out_dir), dry_run)
     return summary, schedule
