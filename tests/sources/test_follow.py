@@ -101,6 +101,10 @@ def test_a_new_release_becomes_changes_by_the_source_and_staff_edits_win(followe
         conflicts = recent_conflicts()
     assert [(c["session"], c["kind"]) for c in conflicts] == [(DISPUTED, "retime")]
     assert outcome.message.endswith("1 conflicts kept staff's edit")
+    # One tap takes the source's value: the conflict carries the ordinary change that does it.
+    with app.app_context():
+        taken = apply_change(conflicts[0]["take_source"], by="alice")
+    assert (taken.kind, taken.after["start"]) == ("retime", "2020-12-14T10:00:00+00:00")
     page.disconnect()
 
 

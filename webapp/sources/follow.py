@@ -71,10 +71,13 @@ def _differs(
         return False
     if pick(cur) == pick(base):
         return True
+    source = dict(zip(keys, pick(new), strict=True))
     conflicts.append(
         {
             "session": s.id, "title": s.title_en, "kind": kind, "staff": dict(zip(keys, pick(cur), strict=True)),
-            "source": dict(zip(keys, pick(new), strict=True)),
+            "source": source,
+            # The change that takes the source's value: one tap in the console posts it to /api/changes.
+            "take_source": {"kind": kind, "session": s.id, "expected_version": s.version, **source},
         }
     )  # fmt: skip
     return False
