@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from webapp.program import geocode
 from webapp.program.eventdata import EventDataError
 from webapp.program.importer import import_event
+from webapp.sources import cli as sources_cli
 from webapp.staff.accounts import AccountError, create_staff, issue_token, revoke_tokens
 
 staff_cli = AppGroup("staff", help="Staff accounts and bearer tokens.")
@@ -93,3 +94,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_event_command)
     app.cli.add_command(staff_cli)
     app.cli.add_command(venues_cli)
+    sources_cli.init_app(app)

@@ -83,3 +83,7 @@ class Config:
         self.TRUSTED_PROXIES = _proxy_count(env("TRUSTED_PROXIES"))
         # Pages on other origins allowed to open a socket, besides the app's own (e.g. a kiosk's wrapper).
         self.SOCKETIO_ALLOWED_ORIGINS = _origins(env("SOCKETIO_ALLOWED_ORIGINS"))
+        # Follow a published schedule (webapp.sources.follow): its URL or file, how often, its rooms map.
+        self.SCHEDULE_SOURCE = env("SCHEDULE_SOURCE") or None
+        self.SCHEDULE_POLL_SECONDS = env("SCHEDULE_POLL_SECONDS") or "60"
+        self.SCHEDULE_ROOMS = env("SCHEDULE_ROOMS") or None

@@ -145,6 +145,23 @@ class Session(LocalizedColumns, db.Model):
         """Return the session's title in lang."""
         return pick(self.text("title"), lang)
 
+    @classmethod
+    def values_from(cls, s: Any) -> dict[str, Any]:
+        """Return the column values of a session as the data files give it (eventdata.SessionData)."""
+        return dict(
+            **cls.text_columns("title", s.title),
+            track_id=s.track,
+            start_at=s.start,
+            end_at=s.end,
+            venue_id=s.venue,
+            room_id=s.room,
+            mode=s.mode,
+            stream_url=s.stream_url,
+            language=s.language,
+            provenance=s.provenance,
+            details=s.model_dump(mode="json", include={"speakers", "description", "note"}),
+        )
+
     def to_dict(self, tz: tzinfo = UTC) -> dict[str, Any]:
         """Return the session as the API, the socket payloads and the exports show it."""
         return {

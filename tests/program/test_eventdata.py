@@ -67,7 +67,7 @@ BAD_PROGRAMS = [
     ),
     (
         lambda p: session(p, "opening-ceremony").update(end="2023-11-29T15:00:00+09:00"),
-        "program.json: session 'opening-ceremony', field 'end': is not after start",
+        "program.json: session 'opening-ceremony', field 'end': is before start",
     ),
     (
         lambda p: session(p, "opening-ceremony").update(start="2023-11-29T16:00:00"),
@@ -78,8 +78,8 @@ BAD_PROGRAMS = [
         "program.json: session 'opening-ceremony', field 'id': is used twice",
     ),
     (
-        lambda p: session(p, "opening-ceremony")["title"].pop("en"),
-        "program.json: session 'opening-ceremony', field 'title.en': is missing",
+        lambda p: session(p, "opening-ceremony").update(title={}),
+        "program.json: session 'opening-ceremony', field 'title': Dictionary should have at least 1 item",
     ),
     (
         lambda p: session(p, "opening-ceremony").update(track="no-track"),
@@ -122,8 +122,8 @@ BAD_VENUES = [
         "venues.geojson: feature 'kins-tower', field 'geometry.coordinates': Value error, longitude 227.1",
     ),
     (
-        lambda v: feature(v, "kins-tower")["properties"]["name"].pop("ko"),
-        "venues.geojson: feature 'kins-tower', field 'properties.name.ko': is missing",
+        lambda v: feature(v, "kins-tower")["properties"]["name"].update(ko=" "),
+        "venues.geojson: feature 'kins-tower', field 'properties.name.ko': String should have at least 1",
     ),
     (
         lambda v: feature(v, "kins-tower")["properties"].update(id="gravity-pangyo"),
@@ -178,3 +178,86 @@ def test_every_embedded_venue_is_placed():
     event = load_event(ROOT / "venues.geojson", ROOT / "program.json")
     assert event.unplaced == []
     event.check_placed()
+
+
+def test_the_default_event_is_in_korean_and_english():
+    event = load_event(ROOT / "venues.geojson", ROOT / "program.json")
+    assert event.event.languages == ["ko", "en"]
+
+
+def _german_event(p):
+    p["event"]["languages"] = ["de", "en"]
+    p["event"]["name"] = {"de": "Tagung", "en": "Conference"}
+    session(p, "opening-ceremony")["title"] = {"de": "Eröffnung"}
+
+
+def test_a_de_en_event_needs_no_korean_and_falls_back_for_a_missing_translation(event_files):
+    event = load_event(*event_files(edit_program=_german_event))
+    assert event.event.languages == ["de", "en"]
+    title = next(s for s in event.program.sessions if s.id == "opening-ceremony").title
+    assert title.translations == {"de": "Eröffnung"}
+    assert (title.get("de"), title.get("en"), title.get("ko")) == ("Eröffnung", "Eröffnung", "Eröffnung")
+    assert event.event.name.get("ko") == "Conference"
+
+
+def test_a_dumped_text_can_be_read_in_every_interface_language(event_files):
+    event = load_event(*event_files(edit_program=_german_event))
+    title = next(s for s in event.program.sessions if s.id == "opening-ceremony").title
+    assert title.model_dump() == {"ko": "Eröffnung", "en": "Eröffnung", "de": "Eröffnung"}
+
+
+def test_a_one_language_event_loads(event_files):
+    def english_only(p):
+        p["event"]["languages"] = ["en"]
+        for s in p["sessions"]:
+            s["title"] = {"en": s["title"]["en"]}
+
+    event = load_event(*event_files(edit_program=english_only))
+    assert all(list(s.title.translations) == ["en"] for s in event.program.sessions)
+
+
+def test_a_venue_needs_only_a_name_coordinates_and_rooms(event_files):
+    def bare(v):
+        props = feature(v, "kins-tower")["properties"]
+        rooms = [{"id": r["id"], "name": {"en": r["name"]["en"]}} for r in props["rooms"]]
+        props.clear()
+        props.update(id="kins-tower", name={"en": "KINS Tower"}, rooms=rooms)
+        for other in v["features"]:
+            other["properties"].get("transit_hints", {}).pop("kins-tower", None)
+
+    event = load_event(*event_files(edit_venues=bare))
+    venue = event.venues_by_id["kins-tower"]
+    assert (venue.short_name.get("en"), venue.address, venue.station, venue.position) == (
+        "KINS Tower",
+        None,
+        None,
+        "exact",
+    )
+    assert venue.rooms[0].floor == ""
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (_set(["event", "languages"], []), "program.json: field 'event.languages': List should have at least 1 item"),
+        (_set(["event", "languages"], ["de", "de"]), "program.json: field 'event.languages': Value error, lists a language twice"),
+        (_set(["event", "languages"], ["German"]), "program.json: field 'event.languages[0]': is not a language code such as 'de' or 'en'"),
+        (
+            lambda p: session(p, "opening-ceremony").update(title={"German": "Eröffnung"}),
+            "program.json: session 'opening-ceremony', field 'title.German': is not a language code such as 'de' or 'en'",
+        ),
+        (
+            lambda p: session(p, "opening-ceremony").update(language="German"),
+            "program.json: session 'opening-ceremony', field 'language': is not one to three language codes joined by '-'",
+        ),
+        (
+            lambda p: session(p, "opening-ceremony").update(title={"en": "x" * 501}),
+            "program.json: session 'opening-ceremony', field 'title.en': is longer than 500 characters",
+        ),
+    ],
+)  # fmt: skip
+def test_bad_languages_are_refused_naming_the_field(event_files, edit, message):
+    with pytest.raises(EventDataError) as caught:
+        load_event(*event_files(edit_program=edit))
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)

@@ -19,6 +19,7 @@ from webapp.live.schemas import (
     Slug,
     StreamStatus,
 )
+from webapp.program.localized import SpokenLanguages
 
 Provenance = Literal["sourced", "reconstructed"]
 Coordinates = Annotated[list[float], Field(min_length=2, max_length=2)]
@@ -213,7 +214,7 @@ class Session(BaseModel):
     mode: Literal["in_person", "online", "hybrid"]
     stream_url: str | None = None
     stream_status: StreamStatus = "scheduled"
-    language: Literal["ko", "en", "ko-en"] = "ko"
+    language: SpokenLanguages = Field("ko", description="Spoken language codes joined by '-': ko, en, de-en.")
     status: SessionStatus
     status_reason: str | None = None
     provenance: Provenance = "sourced"

@@ -1,6 +1,6 @@
 """Staff changes: validate, write the log row and the new state in one transaction, then publish."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +13,7 @@ from webapp.extensions import db, socketio
 from webapp.live.protocol import CHANGE
 from webapp.live.schemas import (
     MAX_ANNOUNCEMENT_MINUTES,
+    Add,
     Announce,
     Cancel,
     ChangeBody,
@@ -28,6 +29,7 @@ from webapp.live.schemas import (
     parse_change,
 )
 from webapp.models import Announcement, Change, LogHead, Room, Session, Venue
+from webapp.program.eventdata import SessionData
 
 # What attendees are not sent: the staff member's login name is half of a credential.
 STAFF_ONLY = ("by",)
@@ -290,6 +292,26 @@ def _undo(change: Undo, at: Moment) -> Draft:
     return draft
 
 
+def _add(change: Add, at: Moment) -> Draft:
+    # A new session is checked like one in the data files, by the same model, and stored the same way.
+    try:
+        new = SessionData.model_validate(change.new_session)
+    except ValidationError as exc:
+        raise ChangeError(400, "invalid", "'new_session': " + error_sentence(exc)) from None
+    if db.session.get(Session, new.id) is not None:
+        raise ChangeError(409, "conflict", f"There is already a session '{new.id}'.")
+    room = _room(new.room or "")
+    at.check("start", new.start)
+    at.check("end", new.end)
+    s = Session(
+        id=new.id, **Session.values_from(new), status="scheduled", stream_status="scheduled", version=1
+    )
+    s.venue_id = room.venue_id
+    db.session.add(s)
+    db.session.flush()
+    return Draft("add", None, session_state(s), _subject(s), session=s, room=room, venue_id=room.venue_id)
+
+
 # One handler per kind's model; a new kind adds its model in schemas.py and its handler here.
 HANDLERS: dict[type[ChangeBody], Callable[[Any, Moment], Draft]] = {
     Move: _move,
@@ -301,6 +323,7 @@ HANDLERS: dict[type[ChangeBody], Callable[[Any, Moment], Draft]] = {
     Announce: _announce,
     Retract: _retract,
     Undo: _undo,
+    Add: _add,
 }
 
 
@@ -359,28 +382,41 @@ def _write(draft: Draft, seq: int, at: datetime, by: str) -> Change:
     return change
 
 
-def apply_change(data: Any, by: str, now: datetime | None = None) -> Change:
-    """Validate a change, write it and the new state in one transaction, commit, then publish it.
+def apply_changes(
+    items: Sequence[Any], by: str, now: datetime | None = None, also: Callable[[], None] | None = None
+) -> list[Change]:
+    """Validate changes, write them (and whatever `also` writes) in one transaction, commit, then publish.
 
-    data is a change's JSON object or a body already validated by its model. Raise ChangeError,
-    having written and published nothing, when the change is refused.
+    Each item is a change's JSON object or a body already validated by its model. Raise ChangeError,
+    having written and published nothing, when any of them is refused.
     """
-    body = validate_change(data)
+    bodies = [validate_change(item) for item in items]
     at = _moment(now)
     # End any read transaction first, so that the lock below is this transaction's first statement
     # and everything read after it is current (SQLite WAL refuses to upgrade an older snapshot).
     db.session.commit()
+    rows: list[Change] = []
     try:
         head = _lock_head()  # taken first: concurrent writers queue here, so seq has no gaps
-        draft = HANDLERS[type(body)](body, at)
-        head.seq += 1
-        change = _write(draft, head.seq, at.now, by)
+        for body in bodies:
+            draft = HANDLERS[type(body)](body, at)
+            head.seq += 1
+            rows.append(_write(draft, head.seq, at.now, by))
+            db.session.flush()
+        if also is not None:
+            also()
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    publish(change)
-    return change
+    for row in rows:
+        publish(row)
+    return rows
+
+
+def apply_change(data: Any, by: str, now: datetime | None = None) -> Change:
+    """Validate one change, write it and the new state in one transaction, commit, then publish it."""
+    return apply_changes([data], by, now)[0]
 
 
 # --- reading the log ------------------------------------------------------------------------

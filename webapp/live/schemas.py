@@ -188,19 +188,28 @@ class Undo(ChangeBody):
     expected_version: Version | None = None
 
 
+class Add(ChangeBody):
+    """Add a session (a new release of a followed schedule has it)."""
+
+    kind: Literal["add"]
+    new_session: dict[str, Any] = Field(
+        description="The session as program.json gives it (id, title, track, start, end, venue, room, mode, ...)."
+    )
+
+
 KIND_MODELS: tuple[type[ChangeBody], ...] = (
-    Move, Retime, Cancel, Restore, SetRoomStatus, SetStreamStatus, Announce, Retract, Undo,
+    Move, Retime, Cancel, Restore, SetRoomStatus, SetStreamStatus, Announce, Retract, Undo, Add,
 )  # fmt: skip
 # The kind of each model, read from its `kind` literal: the one place a kind is named.
 KINDS: tuple[str, ...] = tuple(m.model_fields["kind"].annotation.__args__[0] for m in KIND_MODELS)
 KIND_LABELS = {
     Move: _l("Move"), Retime: _l("Retime"), Cancel: _l("Cancel"), Restore: _l("Restore"),
     SetRoomStatus: _l("Room"), SetStreamStatus: _l("Stream"), Announce: _l("Announcement"),
-    Retract: _l("Retract"), Undo: _l("Undo"),
+    Retract: _l("Retract"), Undo: _l("Undo"), Add: _l("Add"),
 }  # fmt: skip
 
 AnyChange = Annotated[
-    Move | Retime | Cancel | Restore | SetRoomStatus | SetStreamStatus | Announce | Retract | Undo,
+    Move | Retime | Cancel | Restore | SetRoomStatus | SetStreamStatus | Announce | Retract | Undo | Add,
     Field(discriminator="kind"),
 ]
 

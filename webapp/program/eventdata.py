@@ -16,13 +16,24 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    field_validator,
+    model_validator,
 )
 
-LANGS = ("ko", "en")
+from webapp.program.localized import (
+    LANG_PATTERN,
+    LANGS,
+    SPOKEN_PATTERN,
+    TITLE_MAX,
+    LangCode,
+    Localized,
+    SpokenLanguages,
+    Text,
+)
 
-from webapp.live.schemas import Slug  # noqa: E402 (the id pattern, defined once)
+__all__ = ["LANGS", "TITLE_MAX", "EventData", "EventDataError", "Localized", "load_event", "load_venues"]
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+from webapp.live.schemas import Slug
 
 
 def _check_lon_lat(value: tuple[float, float]) -> tuple[float, float]:
@@ -50,23 +61,14 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Localized(Strict):
-    """A text in Korean and English."""
-
-    ko: Text
-    en: Text
-
-    def get(self, lang: str) -> str:
-        """Return the text in lang, Korean when lang is not English."""
-        return self.en if lang == "en" else self.ko
-
-
 class Room(Strict):
     id: Slug
     name: Localized
-    floor: Annotated[str, StringConstraints(min_length=1, max_length=10)]
+    floor: Annotated[str, StringConstraints(max_length=10)] = ""
     capacity: Annotated[int, Field(ge=1)] | None = None
-    provenance: Literal["sourced", "reconstructed"]
+    provenance: Literal["sourced", "reconstructed"] = "sourced"
+    # Names this room has in imported schedules (`import-schedule` matches on them, and on guids).
+    source_names: list[Text] = []
 
 
 class Station(Strict):
@@ -88,11 +90,12 @@ class Geocoded(Strict):
 class VenueProperties(Strict):
     id: Slug
     name: Localized
-    short_name: Localized
-    address: Localized
+    # Optional: the name stands in (filled on load, so every reader finds one).
+    short_name: Localized = None  # type: ignore[assignment]
+    address: Localized | None = None
     postcode: str | None = None
-    position: Literal["exact", "approximate"]
-    accuracy_m: Annotated[float, Field(gt=0)]
+    position: Literal["exact", "approximate"] = "exact"
+    accuracy_m: Annotated[float, Field(gt=0)] = 50
     position_note: Localized | None = None
     station: Station | None = None
     transit_hints: dict[Slug, Localized] = {}
@@ -100,6 +103,13 @@ class VenueProperties(Strict):
     sources: list[str] = []
     # Provenance for whoever edits the file; kept out of dumps so the database and API stay as they were.
     geocoded: Annotated[Geocoded | None, Field(exclude=True)] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_name_defaults_to_name(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("short_name") is None and "name" in data:
+            return {**data, "short_name": data["name"]}
+        return data
 
 
 class Point(Strict):
@@ -138,6 +148,15 @@ class VenueCollection(Strict):
 class Speaker(Strict):
     name: Localized
     affiliation: Localized | None = None
+    # The person's id at the source (pretalx code, frab id, hub guid); absent for hand-written events.
+    id: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
+
+
+class Link(Strict):
+    url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=2000)]
+    title: Annotated[str, StringConstraints(max_length=500)] | None = None
+    # The source's kind of link where it gives one (ORIGIN, FEEDBACK, SLIDES, ...).
+    type: Annotated[str, StringConstraints(max_length=40)] | None = None
 
 
 class Track(Strict):
@@ -158,9 +177,18 @@ class SessionData(Strict):
     room: Slug | None
     mode: Literal["in_person", "online", "hybrid"]
     stream_url: HttpsUrl | None = None
-    language: Literal["ko", "en", "ko-en"] = "ko"
+    language: SpokenLanguages = "ko"
     provenance: Literal["sourced", "reconstructed"]
     note: Localized | None = None
+    # Written by `import-schedule` (all optional): where the session came from and what it carries.
+    guid: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
+    url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=2000)] | None = None
+    subtitle: Localized | None = None
+    abstract: Localized | None = None
+    type: Annotated[str, StringConstraints(max_length=80)] | None = None
+    links: list[Link] = []
+    do_not_record: bool = False
+    recording_license: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
 class EventInfo(Strict):
@@ -172,6 +200,15 @@ class EventInfo(Strict):
     url: HttpsUrl | None = None
     organiser: Localized | None = None
     sources: list[str] = []
+    # The languages the event's texts are written in, the main one first.
+    languages: Annotated[list[LangCode], Field(min_length=1)] = list(LANGS)
+
+    @field_validator("languages")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists a language twice")
+        return value
 
 
 class Program(Strict):
@@ -265,7 +302,14 @@ def _raise_first(name: str, raw: object, exc: ValidationError, collection: str, 
         item = f"{noun} '{ident}'" if ident else f"{noun} #{loc[1] + 1}"
         loc = loc[2:]
     message = error["msg"]
-    if error["type"] == "missing":
+    if loc and loc[-1] == "[key]":
+        loc = loc[:-1]
+    pattern = (error.get("ctx") or {}).get("pattern")
+    if pattern == LANG_PATTERN:
+        message = "is not a language code such as 'de' or 'en'"
+    elif pattern == SPOKEN_PATTERN:
+        message = "is not one to three language codes joined by '-', such as 'de' or 'de-en'"
+    elif error["type"] == "missing":
         message = "is missing"
     elif error["type"] == "extra_forbidden":
         message = "is not a known field"
@@ -308,10 +352,14 @@ def _check_program(name: str, program: Program, venues: dict[str, VenuePropertie
     days = set(program.event.days)
     for s in program.sessions:
         item = f"session '{s.id}'"
+        for lang, text in s.title.translations.items():
+            if len(text) > TITLE_MAX:
+                raise EventDataError(name, item, f"title.{lang}", f"is longer than {TITLE_MAX} characters")
         if s.track not in tracks:
             raise EventDataError(name, item, "track", f"'{s.track}' is not listed in tracks")
-        if s.end <= s.start:
-            raise EventDataError(name, item, "end", "is not after start")
+        # Equal is a zero-length session (a deadline, "doors open"); it is kept, not refused.
+        if s.end < s.start:
+            raise EventDataError(name, item, "end", "is before start")
         if s.start.astimezone(tz).date() not in days:
             raise EventDataError(name, item, "start", "is not on one of the event's days")
         if s.mode in ("online", "hybrid") and not s.stream_url:
@@ -330,16 +378,27 @@ def _check_program(name: str, program: Program, venues: dict[str, VenuePropertie
             raise EventDataError(name, item, "room", f"'{s.room}' is not a room of venue '{s.venue}'")
 
 
+def _validate_venues(path: Path, data: object) -> VenueCollection:
+    try:
+        collection = VenueCollection.model_validate(data)
+    except ValidationError as exc:
+        _raise_first(path.name, data, exc, "features", "feature")
+    _check_venues(path.name, collection.features)
+    return collection
+
+
+def load_venues(venues_file: str | Path) -> list[VenueFeature]:
+    """Read and validate a venues file alone; raise EventDataError on the first problem."""
+    path = Path(venues_file)
+    return _validate_venues(path, _read_json(path)[1]).features
+
+
 def load_event(venues_file: str | Path, program_file: str | Path) -> EventData:
     """Read, validate and cross-check both files; raise EventDataError on the first problem."""
     venues_path, program_path = Path(venues_file), Path(program_file)
     venues_raw, venues_json = _read_json(venues_path)
     program_raw, program_json = _read_json(program_path)
-    try:
-        collection = VenueCollection.model_validate(venues_json)
-    except ValidationError as exc:
-        _raise_first(venues_path.name, venues_json, exc, "features", "feature")
-    _check_venues(venues_path.name, collection.features)
+    collection = _validate_venues(venues_path, venues_json)
     venues_by_id = {f.properties.id: f.properties for f in collection.features}
     try:
         program = Program.model_validate(program_json)

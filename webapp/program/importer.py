@@ -72,26 +72,7 @@ def _venue_rows(event: EventData) -> list[tuple[type, str, dict]]:
 
 
 def _session_rows(event: EventData) -> list[tuple[type, str, dict]]:
-    return [
-        (
-            Session,
-            s.id,
-            dict(
-                **Session.text_columns("title", s.title),
-                track_id=s.track,
-                start_at=s.start,
-                end_at=s.end,
-                venue_id=s.venue,
-                room_id=s.room,
-                mode=s.mode,
-                stream_url=s.stream_url,
-                language=s.language,
-                provenance=s.provenance,
-                details=s.model_dump(mode="json", include={"speakers", "description", "note"}),
-            ),
-        )
-        for s in event.program.sessions
-    ]
+    return [(Session, s.id, Session.values_from(s)) for s in event.program.sessions]
 
 
 def import_event(event: EventData) -> ImportResult:

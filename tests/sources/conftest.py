@@ -1,0 +1,136 @@
+"""Fixtures for the schedule importer: the real example files and venues files that place their rooms."""
+
+import hashlib
+import http.server
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from webapp.sources.convert import import_schedule
+from webapp.sources.follow import Follower
+
+EXAMPLES = ROOT / "tests" / "data" / "import-examples"
+XSD = ROOT / "tests" / "data" / "schemas" / "c3voc-schedule.xml.xsd"
+
+# Each example's rooms, placed in one made-up venue per event (the examples carry no coordinates).
+VENUES = {
+    "pretalx-democon.json": (
+        "democon-hall",
+        [13.40, 52.52],
+        {"en": "DemoCon Hall"},
+        ["Gray Room", "Tan Room"],
+    ),
+    "frab-camp2019.json": (
+        "ziegeleipark",
+        [13.30, 53.03],
+        {"de": "Ziegeleipark Mildenberg", "en": "Mildenberg Brickworks Park"},
+        ["Curie", "Meitner"],
+    ),
+    "hub-schedule2.json": (
+        "cch",
+        [9.98, 53.56],
+        {"de": "Congress Center Hamburg", "en": "Congress Center Hamburg"},
+        ["Saal 1", "Saal GLITCH", "Saal ZIGZAG"],
+    ),
+}
+
+
+def venues_for(example: str) -> dict:
+    """Return a venues file (only name, coordinates and rooms) that places the example's rooms."""
+    venue_id, lon_lat, name, rooms = VENUES[example]
+    props = {
+        "id": venue_id,
+        "name": name,
+        "rooms": [{"id": f"room-{i}", "name": {"en": r}} for i, r in enumerate(rooms)],
+    }
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": lon_lat}, "properties": props}
+        ],
+    }
+
+
+@pytest.fixture
+def write_venues(tmp_path):
+    """Return a callable that writes the venues file for an example and returns its path."""
+
+    def _write(example: str, edit=None) -> Path:
+        data = venues_for(example)
+        if edit:
+            edit(data)
+        path = tmp_path / "in" / "venues.geojson"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(data, ensure_ascii=False))
+        return path
+
+    return _write
+
+
+@pytest.fixture
+def imported(tmp_path, write_venues):
+    """Return a callable that imports an example (or any source) and returns (out_dir, summary)."""
+
+    def _import(example: str, source: str | None = None, **options):
+        out = tmp_path / "out"
+        summary, _ = import_schedule(
+            source or str(EXAMPLES / example), write_venues(example), out_dir=out, **options
+        )
+        return out, summary
+
+    return _import
+
+
+class ReleaseServer(http.server.ThreadingHTTPServer):
+    """Serves one body at /schedule.json with an ETag, or an error status; tests swap the body."""
+
+    body: bytes = b""
+    status: int = 200
+
+
+class ReleaseHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        server = self.server
+        etag = '"' + hashlib.sha256(server.body).hexdigest()[:16] + '"'
+        if server.status != 200:
+            self.send_error(server.status)
+        elif self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.end_headers()
+        else:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("ETag", etag)
+            self.end_headers()
+            self.wfile.write(server.body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def release_server():
+    """Yield a server on 127.0.0.1 that serves whatever release the test sets."""
+    server = ReleaseServer(("127.0.0.1", 0), ReleaseHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/schedule.json"
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def followed(make_app, imported, release_server):
+    """Return the app on the imported democon event, a Follower of the server, and the first release."""
+    out, _ = imported("pretalx-democon.json")
+    app = make_app(
+        VENUES_FILE=str(out / "venues.geojson"),
+        PROGRAM_FILE=str(out / "program.json"),
+        EVENT_NOW="2020-12-14T08:00:00+01:00",
+    )
+    first = json.loads((EXAMPLES / "pretalx-democon.json").read_text())
+    release_server.body = json.dumps(first).encode()
+    return app, Follower(release_server.url), first

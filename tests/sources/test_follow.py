@@ -1,0 +1,160 @@
+"""Following a schedule: each new release served over HTTP becomes ordinary changes; staff edits win."""
+
+import copy
+import json
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from webapp.extensions import db, socketio
+from webapp.live.changes import apply_change, head_seq
+from webapp.models import Change
+from webapp.sources.follow import poll_seconds, recent_conflicts
+from webapp.sources.model import ScheduleError
+
+MOVED = "8079583e-8321-506c-95af-fd2903a5f075"  # Gray Room, 14 Dec 09:00: moved to Tan Room
+SHIFTED = "2d64f8e2-26ee-529f-b5ab-3b3f326e31b9"  # Gray Room 09:30: retimed 30 minutes later
+DISPUTED = "a179c8ac-e6eb-5b25-8ed0-c5828ef7b6d9"  # Gray Room 10:00: staff retime it, then the source
+ADDED = "11111111-2222-4333-8444-555555555555"
+
+
+def _events(data):
+    for day in data["schedule"]["conference"]["days"]:
+        for room, events in day["rooms"].items():
+            for event in events:
+                yield day, room, event
+
+
+def next_release(data):
+    """Return the democon schedule with one session moved, one shifted, one retimed, one removed, one added."""
+    data = copy.deepcopy(data)
+    removed = None
+    for day, room, event in list(_events(data)):
+        if event["guid"] == MOVED:
+            day["rooms"][room].remove(event)
+            day["rooms"]["Tan Room"].append({**event, "room": "Tan Room"})
+        elif event["guid"] in (SHIFTED, DISPUTED):
+            later = datetime.fromisoformat(event["date"]) + timedelta(
+                minutes=30 if event["guid"] == SHIFTED else 60
+            )
+            event.update(date=later.isoformat(), start=later.strftime("%H:%M"))
+        elif removed is None and event["guid"] not in (MOVED, SHIFTED, DISPUTED):
+            removed = event["guid"]
+            day["rooms"][room].remove(event)
+    day, room, event = next(_events(data))
+    day["rooms"][room].append(
+        {
+            **event,
+            "guid": ADDED,
+            "id": 9999,
+            "title": "A talk added late",
+            "date": "2020-12-14T18:00:00+01:00",
+        }
+    )
+    data["schedule"]["version"] = "v1.2"
+    return data, removed
+
+
+def poll(app, follower):
+    with app.app_context():
+        return follower.poll()
+
+
+def test_the_first_poll_of_the_imported_release_changes_nothing(followed):
+    app, follower, _ = followed
+    outcome = poll(app, follower)
+    assert (outcome.status, outcome.changes) == ("applied", [])
+    assert poll(app, follower).status == "not_modified"
+
+
+def test_a_new_release_becomes_changes_by_the_source_and_staff_edits_win(followed, release_server):
+    app, follower, first = followed
+    poll(app, follower)
+    with app.app_context():
+        apply_change({"kind": "retime", "session": DISPUTED, "delay_minutes": 15}, by="alice")
+    page = socketio.test_client(app, auth={"since": head_seq_of(app)})
+    page.get_received()
+    second, removed = next_release(first)
+    release_server.body = json.dumps(second).encode()
+
+    outcome = poll(app, follower)
+
+    assert outcome.status == "applied"
+    by = f"import:{release_server.url}"
+    logged = app.test_client().get("/api/changes?since=1").get_json()["changes"]
+    with app.app_context():  # who made a change is in the staff log, not in what attendees get
+        made = [
+            (c.kind, c.session_id, c.by) for c in db.session.scalars(sa.select(Change).where(Change.seq > 1))
+        ]
+    assert sorted(made) == sorted(
+        [("move", MOVED, by), ("retime", SHIFTED, by), ("cancel", removed, by), ("add", ADDED, by)]
+    )
+    assert [c["seq"] for c in logged] == [2, 3, 4, 5]
+    moved = next(c for c in logged if c["kind"] == "move")
+    assert (moved["before"]["room"], moved["after"]["room"]) == ("room-0", "room-1")
+    # Every phone hears each change like a staff change.
+    pushed = [m["args"][0] for m in page.get_received() if m["name"] == "change"]
+    assert [c["seq"] for c in pushed] == [2, 3, 4, 5]
+    sessions = {s["id"]: s for s in app.test_client().get("/api/sessions").get_json()["sessions"]}
+    assert sessions[ADDED]["title"]["en"] == "A talk added late"
+    assert sessions[removed]["status"] == "cancelled"
+    # Staff moved the disputed session 15 minutes; the source's 60 does not overwrite it, and says so.
+    assert sessions[DISPUTED]["start"] == "2020-12-14T10:45:00+01:00" or sessions[DISPUTED]["start"].endswith(
+        "+00:00"
+    )
+    with app.app_context():
+        conflicts = recent_conflicts()
+    assert [(c["session"], c["kind"]) for c in conflicts] == [(DISPUTED, "retime")]
+    assert outcome.message.endswith("1 conflicts kept staff's edit")
+    # One tap takes the source's value: the conflict carries the ordinary change that does it.
+    with app.app_context():
+        taken = apply_change(conflicts[0]["take_source"], by="alice")
+    assert (taken.kind, taken.after["start"]) == ("retime", "2020-12-14T10:00:00+00:00")
+    page.disconnect()
+
+
+def head_seq_of(app):
+    with app.app_context():
+        return head_seq()
+
+
+@pytest.mark.parametrize(
+    ("serve", "status"),
+    [
+        (lambda s, first: setattr(s, "status", 503), "refused"),
+        (lambda s, first: setattr(s, "body", b"<html>maintenance</html>"), "refused"),
+        (lambda s, first: setattr(s, "body", b'{"schedule": {}}'), "refused"),
+        (lambda s, first: setattr(s, "body", json.dumps(first).encode() + b" "), "older"),
+    ],
+    ids=["down", "garbage-xml", "not-a-schedule", "older-release"],
+)
+def test_a_bad_or_older_release_changes_nothing(followed, release_server, serve, status):
+    app, follower, first = followed
+    release_server.body = json.dumps(first).encode() + b" "
+    poll(app, follower)
+    second, _ = next_release(first)
+    release_server.body = json.dumps(second).encode()
+    poll(app, follower)
+    before = head_seq_of(app)
+    serve(release_server, first)
+    assert poll(app, follower).status == status
+    assert head_seq_of(app) == before
+
+
+def test_an_unknown_room_in_a_release_changes_nothing(followed, release_server):
+    app, follower, first = followed
+    poll(app, follower)
+    second = copy.deepcopy(first)
+    day, room, event = next(_events(second))
+    day["rooms"][room].append({**event, "guid": ADDED, "room": "Broom Closet"})
+    release_server.body = json.dumps(second).encode()
+    outcome = poll(app, follower)
+    assert outcome.status == "refused"
+    assert outcome.message.startswith("Room 'Broom Closet' of the schedule is not in venues.geojson")
+    assert head_seq_of(app) == 0
+
+
+def test_a_poll_interval_below_five_seconds_is_refused():
+    with pytest.raises(ScheduleError, match=r"^SCHEDULE_POLL_SECONDS: '1' is not a number of seconds"):
+        poll_seconds("1")

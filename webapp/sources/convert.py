@@ -1,0 +1,159 @@
+"""Import a schedule: read the source, place its rooms, build program.json, check it, write it."""
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from webapp.program.eventdata import EventDataError, load_venues
+from webapp.sources.fetch import load_source
+from webapp.sources.model import ScheduleError, SourceRoom, SourceSchedule
+from webapp.sources.rooms import Placement, place_rooms, read_rooms_map, slugify
+from webapp.sources.writer import (
+    Summary,
+    event_languages,
+    session_entry,
+    session_id,
+    tracks_block,
+    write_files,
+)
+
+_DAY = timedelta(days=1)
+
+
+def _event_block(schedule: SourceSchedule, source: str, sessions: list[dict], languages: list[str]) -> dict:
+    lang = languages[0]
+    days = {d.isoformat() for d in schedule.days}
+    tz = ZoneInfo(schedule.timezone)
+    days |= {datetime.fromisoformat(s["start"]).astimezone(tz).date().isoformat() for s in sessions}
+    block = {
+        "id": slugify(schedule.acronym or schedule.title) or "event",
+        "name": {lang: schedule.title},
+        "short_name": {lang: schedule.acronym or schedule.title},
+        "timezone": schedule.timezone,
+        "days": sorted(days),
+        "languages": languages,
+        "sources": [
+            f"{schedule.format} from {source}" + (f", version {schedule.version}" if schedule.version else "")
+        ],
+    }
+    if schedule.url and schedule.url.startswith("https://"):
+        block["url"] = schedule.url
+    return block
+
+
+def _notes(schedule: SourceSchedule, sessions: list[dict], summary: Summary, no_id: int) -> None:
+    tz = ZoneInfo(schedule.timezone)
+    spans = [(s.start.astimezone(tz), s.end.astimezone(tz)) for s in schedule.sessions]
+    checks = [
+        (sum(start == end for start, end in spans), "zero-length sessions (kept: start equals end)"),
+        (
+            sum(start.date() != end.date() and end - start <= _DAY for start, end in spans),
+            "overnight sessions (kept; each is listed on the day it starts)",
+        ),
+        (sum(end - start > _DAY for start, end in spans), "sessions longer than a day (kept)"),
+        (
+            sum(len(s["language"].split("-")) > 1 for s in sessions),
+            'sessions in more than one language (kept, e.g. "de-en")',
+        ),
+        (sum(bool(s["links"]) for s in sessions), "sessions with links (kept)"),
+        (
+            sum(s["do_not_record"] for s in sessions),
+            "sessions that must not be recorded (do_not_record kept)",
+        ),
+        (no_id, "sessions without a guid or id at the source: their ids follow title, time and room"),
+    ]
+    summary.notes += [f"{count} {what}" for count, what in checks if count]
+
+
+def build_program(
+    schedule: SourceSchedule, placements: dict[SourceRoom, Placement], source: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[dict, Summary]:  # fmt: skip
+    """Return program.json's content for the schedule, and the summary of what went in and what not."""
+    try:
+        ZoneInfo(schedule.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScheduleError(
+            f"{source}: the time zone '{schedule.timezone}' is not a known IANA zone."
+        ) from None
+    summary = Summary(skipped=list(schedule.skipped))
+    languages = event_languages(schedule)
+    summary.languages = languages
+    tracks, track_ids = tracks_block(schedule, summary, languages[0])
+    acronym = slugify(schedule.acronym or schedule.title) or "event"
+    sessions, seen, no_id, persons = [], set(), 0, {}
+    for number, item in enumerate(schedule.sessions, 1):
+        if progress and number % 100 == 0:
+            progress(number, len(schedule.sessions))
+        label = f"session {item.title!r} at {item.start.isoformat()}"
+        if item.room is None:
+            summary.skipped.append(f"{label}: it has no room, so it cannot be placed on the map")
+            continue
+        if item.end < item.start:
+            summary.skipped.append(f"{label}: it ends before it starts")
+            continue
+        placement = placements[item.room]
+        ident, stable = session_id(item, acronym, placement)
+        no_id += not stable
+        if ident in seen:
+            summary.skipped.append(
+                f"{label}: its id '{ident}' (from the source's guid) is used by another session"
+            )
+            continue
+        seen.add(ident)
+        lang = next((code for code in item.languages if code in languages), languages[0])
+        sessions.append(session_entry(item, ident, placement, track_ids[item.track or None], lang))
+        for person in item.persons:
+            persons[person.id or f"name:{person.name}"] = person.id is not None
+    if progress:
+        progress(len(schedule.sessions), len(schedule.sessions))
+    if not sessions:
+        raise ScheduleError(f"{source} has no session that can be imported ({len(summary.skipped)} skipped).")
+    summary.sessions = len(sessions)
+    summary.persons_with_id = sum(persons.values())
+    summary.persons_without_id = len(persons) - summary.persons_with_id
+    summary.rooms = {room.name: f"{p.venue}/{p.room} (by {p.how})" for room, p in placements.items()}
+    _notes(schedule, sessions, summary, no_id)
+    program = {
+        "event": _event_block(schedule, source, sessions, languages),
+        "tracks": tracks,
+        "sessions": sessions,
+    }
+    return program, summary
+
+
+def used_rooms(schedule: SourceSchedule) -> list[SourceRoom]:
+    """Return the rooms sessions are in, each once, with the guid the room list gives."""
+    listed = {room.name: room for room in schedule.rooms}
+    rooms = {}
+    for session in schedule.sessions:
+        if session.room is not None:
+            session.room = listed.get(session.room.name, session.room)
+            rooms.setdefault(session.room.name, session.room)
+    return list(rooms.values())
+
+
+def import_schedule(
+    source: str, venues_file: str | Path, rooms_file: str | Path | None = None, out_dir: str | Path = ".",
+    dry_run: bool = False, progress: Callable[[int, int], None] | None = None,
+) -> tuple[Summary, SourceSchedule]:  # fmt: skip
+    """Import source into out_dir/program.json and out_dir/venues.geojson; raise ScheduleError on failure."""
+    try:
+        venues = load_venues(venues_file)
+    except EventDataError as exc:
+        raise ScheduleError(str(exc)) from None
+    rooms_map = read_rooms_map(rooms_file)
+    schedule = load_source(source)
+    venues_name = Path(venues_file).name
+    mapfile = Path(rooms_file).name if rooms_file else "the rooms map"
+    placements = place_rooms(used_rooms(schedule), venues, venues_name, rooms_map, mapfile)
+    program, summary = build_program(schedule, placements, source, progress)
+    if unused := [r.name for r in schedule.rooms if r not in placements]:
+        summary.notes.append(
+            f"{len(unused)} rooms the source lists have no session, so were not placed: {', '.join(unused)}"
+        )
+    venues_json = json.loads(Path(venues_file).read_text(encoding="utf-8"))
+    write_files(program, venues_json, Path(out_dir), dry_run)
+    return summary, schedule

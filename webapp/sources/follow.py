@@ -1,0 +1,245 @@
+"""Follow a published schedule: poll it, and turn each new release's differences into ordinary changes.
+
+Every release is compared with the last one seen (kept in event_meta) and with the current state: a
+field the source changed becomes a `move` or `retime`, a removed session a `cancel`, a new one an `add`,
+a session back in the schedule a `restore`, all by `import:<source>` and in one transaction per release.
+A field staff changed since the last release is kept: the difference is recorded as a conflict.
+"""
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from webapp.extensions import db, socketio
+from webapp.live import changes as live
+from webapp.models import Change, EventMeta, Session
+from webapp.sources.convert import build_program, used_rooms
+from webapp.sources.fetch import fetch, read_schedule
+from webapp.sources.model import ScheduleError
+from webapp.sources.rooms import place_rooms, read_rooms_map
+
+log = logging.getLogger(__name__)
+RELEASE_KEY = "schedule_release"
+CONFLICTS_KEY = "schedule_conflicts"
+HISTORY = 50  # digests of earlier releases remembered, to recognise an older one served again
+MAX_CONFLICTS = 200
+MIN_POLL_SECONDS = 5  # a published file is not for hammering
+
+
+@dataclass
+class Outcome:
+    """What one poll did: applied, unchanged, not_modified, older or refused, and why."""
+
+    status: str
+    message: str
+    changes: list[Change] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
+
+
+def _utc(value: str | datetime) -> str:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(UTC).isoformat()
+
+
+def _fields(venue: str | None, room: str | None, start: Any, end: Any) -> dict:
+    return {"venue": venue, "room": room, "start": _utc(start), "end": _utc(end)}
+
+
+def _release() -> dict:
+    """Return the last release seen; before the first poll, the event files' sessions."""
+    meta = db.session.get(EventMeta, RELEASE_KEY)
+    if meta is not None:
+        return meta.value
+    event = current_app.extensions["event"]
+    sessions = {s.id: _fields(s.venue, s.room, s.start, s.end) for s in event.program.sessions}
+    return {"digest": None, "history": [], "sessions": sessions}
+
+
+def _differs(
+    kind: str, keys: tuple[str, ...], new: dict, base: dict, cur: dict, s: Session, conflicts: list
+) -> bool:
+    """Return whether the source changed these fields and staff did not; record a conflict if staff did."""
+    pick = lambda state: tuple(state[k] for k in keys)  # noqa: E731
+    if pick(new) == pick(base) or pick(new) == pick(cur):
+        return False
+    if pick(cur) == pick(base):
+        return True
+    source = dict(zip(keys, pick(new), strict=True))
+    conflicts.append(
+        {
+            "session": s.id, "title": s.title_en, "kind": kind, "staff": dict(zip(keys, pick(cur), strict=True)),
+            "source": source,
+            # The change that takes the source's value: one tap in the console posts it to /api/changes.
+            "take_source": {"kind": kind, "session": s.id, "expected_version": s.version, **source},
+        }
+    )  # fmt: skip
+    return False
+
+
+def plan(
+    release: dict, entries: dict[str, dict], current: dict[str, Session]
+) -> tuple[list[dict], list[dict], dict]:
+    """Return the changes that bring current in line with the new release, the conflicts, and the new baseline."""
+    todo, conflicts, baseline = [], [], {}
+    for ident, entry in entries.items():
+        new = _fields(entry["venue"], entry["room"], entry["start"], entry["end"])
+        baseline[ident] = new
+        s = current.get(ident)
+        if s is None:
+            todo.append({"kind": "add", "new_session": entry})
+            continue
+        cur = _fields(s.venue_id, s.room_id, s.start_at, s.end_at)
+        base = release["sessions"].get(ident) or cur
+        if s.status == "cancelled" and base.get("removed"):
+            todo.append({"kind": "restore", "session": ident})
+        if _differs("move", ("venue", "room"), new, base, cur, s, conflicts):
+            todo.append({"kind": "move", "session": ident, "venue": new["venue"], "room": new["room"]})
+        if _differs("retime", ("start", "end"), new, base, cur, s, conflicts):
+            todo.append({"kind": "retime", "session": ident, "start": new["start"], "end": new["end"]})
+    for ident, base in release["sessions"].items():
+        if ident in entries:
+            continue
+        baseline[ident] = {**base, "removed": True}
+        s = current.get(ident)
+        if s is not None and s.status != "cancelled" and not base.get("removed"):
+            todo.append(
+                {"kind": "cancel", "session": ident, "reason": "Removed from the published schedule."}
+            )
+    return todo, conflicts, baseline
+
+
+def _set_meta(key: str, value: Any) -> None:
+    meta = db.session.get(EventMeta, key)
+    if meta is None:
+        db.session.add(EventMeta(key=key, value=value))
+    else:
+        meta.value = value
+
+
+def apply_release(
+    todo: list[dict], by: str, release: dict, conflicts: list[dict], now: datetime
+) -> list[Change]:
+    """Write every change of one release and the new baseline in one transaction, then publish them."""
+
+    def baseline() -> None:
+        _set_meta(RELEASE_KEY, release)
+        if conflicts:
+            earlier = (db.session.get(EventMeta, CONFLICTS_KEY) or EventMeta(value=[])).value
+            stamped = [{**c, "at": now.isoformat(), "by": by} for c in conflicts]
+            _set_meta(CONFLICTS_KEY, (stamped + list(earlier))[:MAX_CONFLICTS])
+
+    return live.apply_changes(todo, by, now=now, also=baseline)
+
+
+def recent_conflicts() -> list[dict]:
+    """Return the conflicts between staff edits and source releases, newest first."""
+    meta = db.session.get(EventMeta, CONFLICTS_KEY)
+    return list(meta.value) if meta else []
+
+
+class Follower:
+    """Poll one source; keep its validators between polls. Call poll() inside an app context."""
+
+    def __init__(self, source: str, rooms_file: str | None = None) -> None:
+        self.source, self.rooms_map = source, read_rooms_map(rooms_file)
+        self.etag: str | None = None
+        self.last_modified: str | None = None
+        self.by = f"import:{source}"[:80]
+
+    def _entries(self, raw: bytes) -> dict[str, dict]:
+        event = current_app.extensions["event"]
+        schedule = read_schedule(raw, self.source)
+        placements = place_rooms(used_rooms(schedule), event.venues, event.venues_file, self.rooms_map)
+        program, _ = build_program(schedule, placements, self.source)
+        return {s["id"]: s for s in program["sessions"]}
+
+    def poll(self, now: datetime | None = None) -> Outcome:
+        """Fetch the source once and apply its new release, if there is one; never raise for a bad source."""
+        try:
+            fetched = fetch(self.source, self.etag, self.last_modified)
+            if fetched.raw is None:
+                return Outcome("not_modified", f"{self.source}: not modified since the last poll.")
+            self.etag, self.last_modified = fetched.etag, fetched.last_modified
+            digest = hashlib.sha256(fetched.raw).hexdigest()
+            release = _release()
+            if digest == release["digest"]:
+                return Outcome("unchanged", f"{self.source}: the same release as before.")
+            if digest in release["history"]:
+                return Outcome("older", f"{self.source}: serves an earlier release again; nothing changed.")
+            entries = self._entries(fetched.raw)
+        except ScheduleError as exc:
+            return Outcome("refused", f"{exc} Nothing changed.")
+        current = {s.id: s for s in db.session.scalars(sa.select(Session))}
+        todo, conflicts, baseline = plan(release, entries, current)
+        history = ([release["digest"]] if release["digest"] else []) + release["history"]
+        new_release = {"digest": digest, "history": history[:HISTORY], "sessions": baseline}
+        try:
+            rows = apply_release(todo, self.by, new_release, conflicts, now or datetime.now(UTC))
+        except live.ChangeError as exc:
+            return Outcome(
+                "refused",
+                f"{self.source}: the new release could not be applied ({exc.message}); nothing changed.",
+            )
+        counts = ", ".join(
+            f"{sum(r.kind == k for r in rows)} {k}" for k in dict.fromkeys(r.kind for r in rows)
+        )
+        message = f"{self.source}: new release applied: {counts or 'no change to place or time'}"
+        return Outcome(
+            "applied",
+            message + (f"; {len(conflicts)} conflicts kept staff's edit" if conflicts else ""),
+            rows,
+            conflicts,
+        )
+
+
+def follow(app: Flask, source: str, every: float, rooms_file: str | None = None, polls: int | None = None,
+           sleep: Callable[[float], None] = time.sleep, report: Callable[[Outcome], None] | None = None) -> None:  # fmt: skip
+    """Poll source every `every` seconds (forever, or `polls` times), logging what each poll did."""
+    follower, done = Follower(source, rooms_file), 0
+    while polls is None or done < polls:
+        with app.app_context():
+            try:
+                outcome = follower.poll()
+            except Exception:  # the app keeps serving whatever one poll hits
+                log.exception("Following %s failed; nothing changed", source)
+                outcome = Outcome("refused", f"{source}: unexpected error (see the log); nothing changed.")
+            finally:
+                db.session.remove()
+        (log.warning if outcome.status == "refused" else log.info)("%s", outcome.message)
+        for conflict in outcome.conflicts:
+            log.warning("Conflict kept staff's edit: %s", conflict)
+        if report:
+            report(outcome)
+        done += 1
+        if polls is None or done < polls:
+            sleep(every)
+
+
+def poll_seconds(value: object) -> float:
+    """Return a poll interval in seconds (5 s to a day); raise ScheduleError naming the setting."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not MIN_POLL_SECONDS <= seconds <= 86_400:
+        raise ScheduleError(f"SCHEDULE_POLL_SECONDS: {value!r} is not a number of seconds from 5 to 86400.")
+    return seconds
+
+
+def start_following(app: Flask) -> bool:
+    """Start following SCHEDULE_SOURCE in a background task when it is set; return whether it started."""
+    source = app.config.get("SCHEDULE_SOURCE")
+    if not source:
+        return False
+    every = poll_seconds(app.config.get("SCHEDULE_POLL_SECONDS", 60))
+    rooms_file = app.config.get("SCHEDULE_ROOMS")
+    read_rooms_map(rooms_file)  # a bad rooms map stops start-up here, not in the background
+    socketio.start_background_task(follow, app, source, every, rooms_file)
+    return True

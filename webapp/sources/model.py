@@ -1,0 +1,117 @@
+"""The common model every source format is read into, and the one error an import can raise."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+
+class ScheduleError(Exception):
+    """The source cannot be imported; the message is one sentence saying what and where."""
+
+    def __init__(self, message: str) -> None:
+        # Parsers' messages (lxml, icalendar) can span lines; the user gets one.
+        super().__init__(" ".join(message.split()))
+
+
+@dataclass(frozen=True)
+class SourceRoom:
+    """A room as the source names it."""
+
+    name: str
+    guid: str | None = None
+
+
+@dataclass(frozen=True)
+class SourcePerson:
+    """A speaker; id is the source's (pretalx code, frab id, hub guid) or None."""
+
+    name: str
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    url: str
+    title: str | None = None
+    type: str | None = None
+
+
+@dataclass
+class SourceSession:
+    """One session as the source has it, times aware."""
+
+    title: str
+    start: datetime
+    end: datetime
+    room: SourceRoom | None
+    guid: str | None = None
+    source_id: str | None = None
+    subtitle: str | None = None
+    abstract: str | None = None
+    description: str | None = None
+    track: str | None = None
+    type: str | None = None
+    languages: list[str] = field(default_factory=list)
+    persons: list[SourcePerson] = field(default_factory=list)
+    links: list[SourceLink] = field(default_factory=list)
+    url: str | None = None
+    do_not_record: bool = False
+    recording_license: str | None = None
+
+
+@dataclass
+class SourceSchedule:
+    """A whole schedule: the event, its rooms and sessions, and what reading it skipped."""
+
+    format: str
+    title: str
+    acronym: str | None
+    timezone: str
+    version: str | None = None
+    url: str | None = None
+    days: list[date] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    rooms: list[SourceRoom] = field(default_factory=list)
+    track_colors: dict[str, str] = field(default_factory=dict)
+    sessions: list[SourceSession] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+_LANGUAGE_NAMES = {"english": "en", "german": "de", "deutsch": "de", "englisch": "en", "korean": "ko"}
+
+
+def parse_languages(value: object) -> list[str]:
+    """Return the language codes in "de, en", "de-en", ["de", "en"] or "German" (unknown ones dropped)."""
+    if value is None:
+        return []
+    parts = value if isinstance(value, list) else re.split(r"[^A-Za-z]+", str(value))
+    codes = []
+    for part in parts:
+        code = str(part).strip().lower()
+        code = _LANGUAGE_NAMES.get(code, code)
+        if re.fullmatch(r"[a-z]{2,3}", code) and code not in codes:
+            codes.append(code)
+    return codes
+
+
+def parse_duration(value: object) -> timedelta:
+    """Return a frab duration ("00:30", "01:30:00" as the XSD allows, or minutes) as a timedelta."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(minutes=value)
+    parts = str(value).strip().split(":")
+    if not 2 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"duration {value!r} is not HH:MM")
+    numbers = [int(p) for p in parts]
+    if len(numbers) == 2:
+        return timedelta(hours=numbers[0], minutes=numbers[1])
+    return timedelta(hours=numbers[0], minutes=numbers[1], seconds=numbers[2])
+
+
+def text_or_none(value: object) -> str | None:
+    """Return value as stripped text, or None when it is empty or not text."""
+    if isinstance(value, dict):
+        value = value.get("en") or next(iter(value.values()), None)
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return None
+    text = str(value).strip()
+    return text or None
