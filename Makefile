@@ -51,3 +51,10 @@ bench: $(VENV)/.dev node_modules/.installed $(MO)
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache
+
+# Known vulnerabilities in the pinned dependencies (needs PyPI's JSON API and npm's audit endpoint;
+# --strict fails when a dependency could not be checked, rather than reporting "none found").
+.PHONY: audit
+audit: $(VENV)/.dev
+	$(BIN)/pip-audit --strict --progress-spinner off -r requirements.txt
+	npm audit --package-lock-only

@@ -59,7 +59,10 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=None, template_folder=str(ROOT / "templates"))
     # Flask's own static route is replaced by assets.static_file, which serves compressed copies.
     app.static_folder, app.static_url_path = str(ROOT / "static"), "/static"
-    app.config.from_object(Config())
+    try:
+        app.config.from_object(Config())
+    except ValueError as exc:  # a setting that cannot be read, e.g. TRUSTED_PROXIES=yes
+        raise StartupError(str(exc)) from None
     if config:
         app.config.update(config)
     app.json.ensure_ascii = False  # Korean as UTF-8, a third of the bytes of \u escapes

@@ -24,6 +24,15 @@ MOVE = {"kind": "move", "session": "gmp-audit", "room": "kins-7f-meeting-room"}
 
 
 @pytest.fixture
+def fast_hashes(monkeypatch):
+    """Cheap scrypt for the rate-limit tests: ten slow checks on a loaded machine can outlast a minute's window."""
+    monkeypatch.setattr(accounts, "HASH_METHOD", "scrypt:1024:8:1")
+    accounts._dummy_hash.cache_clear()
+    yield
+    accounts._dummy_hash.cache_clear()
+
+
+@pytest.fixture
 def alice_on():
     """Return a callable that creates staff member 'alice' on an app and returns the app."""
 
@@ -107,7 +116,7 @@ def test_wrong_password_is_refused(client, alice):
     assert response.status_code == 401 and "Wrong name or password" in response.get_data(as_text=True)
 
 
-def test_wrong_passwords_from_one_address_are_rate_limited_with_retry_after(make_app, alice_on):
+def test_wrong_passwords_from_one_address_are_rate_limited_with_retry_after(make_app, fast_hashes, alice_on):
     client = alice_on(make_app(TRUSTED_PROXIES=1)).test_client()
     names = ["alice", "bob", "carol", "dana", "erin", "frank", "gus", "hana", "ivan", "jun"]
     statuses = [
@@ -121,7 +130,9 @@ def test_wrong_passwords_from_one_address_are_rate_limited_with_retry_after(make
     assert login(client, "alice", address="203.0.113.20")[0].status_code == 302
 
 
-def test_wrong_passwords_for_one_account_lock_only_that_account_at_that_address(make_app, alice_on):
+def test_wrong_passwords_for_one_account_lock_only_that_account_at_that_address(
+    make_app, fast_hashes, alice_on
+):
     client = alice_on(make_app(TRUSTED_PROXIES=1)).test_client()
     statuses = [
         login(client, "alice", "wrong password!!", address="198.51.100.7")[0].status_code for _ in range(6)
@@ -131,12 +142,12 @@ def test_wrong_passwords_for_one_account_lock_only_that_account_at_that_address(
     assert login(client, "alice", address="203.0.113.20")[0].status_code == 302
 
 
-def test_right_passwords_never_use_up_the_limit(client, alice):
+def test_right_passwords_never_use_up_the_limit(fast_hashes, client, alice):
     statuses = [login(client, alice)[0].status_code for _ in range(15)]
     assert statuses == [302] * 15
 
 
-def test_without_trusted_proxies_forwarded_for_is_ignored(client, alice):
+def test_without_trusted_proxies_forwarded_for_is_ignored(fast_hashes, client, alice):
     for n in range(10):
         login(client, f"user{n}", "wrong password!!", address=f"198.51.100.{n}")
     assert login(client, "bob", "wrong password!!", address="203.0.113.1")[0].status_code == 429
@@ -176,10 +187,10 @@ def test_signing_in_starts_a_new_session(client, alice):
 def test_a_wrong_name_costs_one_hash_check_like_a_wrong_password(app, alice, monkeypatch):
     checked = []
     real = accounts.check_password_hash
+    accounts._dummy_hash()  # made once per process, not per attempt: after this, nothing is hashed anew
     monkeypatch.setattr(accounts, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
     monkeypatch.setattr(accounts, "generate_password_hash", lambda *a, **k: pytest.fail("hashed anew"))
     with app.app_context():
-        accounts._dummy_hash()  # made once per process, not per attempt
         assert check_login("nobody", PASSWORD) is None and check_login(alice, "wrong password!!") is None
     assert len(checked) == 2
     assert checked[0].split("$")[0] == checked[1].split("$")[0] == "scrypt:32768:8:1"

@@ -2,6 +2,7 @@
 
 import pytest
 
+from webapp import StartupError, create_app
 from webapp.web.headers import HEADERS, socket_origin_check
 
 
@@ -72,3 +73,9 @@ def test_behind_a_trusted_proxy_tls_is_read_from_x_forwarded_proto(make_app):
         "Strict-Transport-Security"
         not in make_app().test_client().get("/", headers={"X-Forwarded-Proto": "https"}).headers
     )
+
+
+def test_a_bad_trusted_proxies_setting_stops_start_up_with_one_sentence(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "yes")
+    with pytest.raises(StartupError, match="TRUSTED_PROXIES must be a number of proxies"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})

@@ -91,7 +91,8 @@ def login():
 def too_many_failures(_exc):
     """Refuse a sign-in after too many failures, saying when to try again (Retry-After)."""
     limit = limiter.current_limit
-    wait = max(1, math.ceil(limit.reset_at - time.time())) if limit else 60
+    # window[0] is the exact reset time (reset_at rounds it up a second, flask_limiter/_extension.py:97).
+    wait = max(1, math.ceil(limit.window[0] - time.time())) if limit else 60
     flash(
         _l("Too many failed sign-ins. Try again in %(minutes)d min.", minutes=math.ceil(wait / 60)), "error"
     )

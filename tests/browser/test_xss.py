@@ -1,0 +1,222 @@
+"""Stored text is shown as text: XSS payloads in every field staff or the data files can fill run nothing.
+
+The server runs on copies of the data files whose titles, names, rooms, addresses, speakers and stream
+URLs are payloads; a staff member whose name is a payload posts cancellations, announcements and moves
+whose text is a payload. Every page, popup, toast, banner, the staff log, the signage and the exports
+are opened; a page fails if a payload ran (a sentinel function and a dialog listener), if a payload
+became an element (so escaping is checked, not only the Content-Security-Policy), or if the payload's
+text is not on the page as text.
+"""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import ROOT, STAFF_NAME, STAFF_PASSWORD, own_server
+from tests.servers import post_change, run_flask
+
+# Each payload calls xss(n) (the sentinel) or alert() (the dialog listener) if it ever runs.
+P = "\"'><img src=x onerror=xss(1)><svg onload=xss(2)></script><script>xss(3)</script>javascript:alert(4)"
+SHORT = "<img src=x onerror=xss(5)>\"'<b>"  # for short fields (short names, the staff name)
+STAFF = f"{SHORT}staff"
+STREAM = 'https://example.org/"><script>xss(6)</script>'
+SENTINEL = """
+window.xssRan = [];
+window.xss = (n) => window.xssRan.push(n);
+"""
+# Elements a payload would have created, had it been parsed as HTML.
+INJECTED = (
+    "img[src='x'], svg[onload], [onerror], [onload], b, script:not([src]):not([type='application/json'])"
+    ":not([nonce]), a[href^='javascript:']"
+)
+CANCELLED, MOVED, ROOM, VENUE = "gmp-audit", "ivd-panel", "kins-7f-auditorium", "kins-tower"
+NOW = "2023-11-29T10:30:00+09:00"
+
+
+def hostile_files(workdir: Path) -> tuple[Path, Path]:
+    """Write copies of the embedded event's files with a payload in every text field people read."""
+    venues = json.loads((ROOT / "venues.geojson").read_text())
+    program = json.loads((ROOT / "program.json").read_text())
+    both = lambda text: {"ko": f"{text} 한", "en": text}  # noqa: E731
+    for n, feature in enumerate(venues["features"]):
+        props = feature["properties"]
+        props["name"], props["short_name"], props["address"] = both(f"{P} v{n}"), both(f"{SHORT}{n}"), both(P)
+        props["station"]["name"] = both(P)
+        for hint in props.get("transit_hints", {}):
+            props["transit_hints"][hint] = both(P)
+        for m, room in enumerate(props["rooms"]):
+            room["name"] = both(f"{P} r{n}.{m}")
+    program["event"]["name"], program["event"]["short_name"] = both(P), both(SHORT)
+    for track in program["tracks"]:
+        track["name"] = both(f"{P} {track['id']}")
+    for n, session in enumerate(program["sessions"]):
+        session["title"], session["description"] = both(f"{P} s{n}"), both(P)
+        if session.get("note"):
+            session["note"] = both(P)
+        for speaker in session["speakers"]:
+            speaker["name"], speaker["affiliation"] = both(P), both(P)
+        if session["stream_url"]:
+            session["stream_url"] = STREAM
+    paths = workdir / "venues.geojson", workdir / "program.json"
+    paths[0].write_text(json.dumps(venues, ensure_ascii=False))
+    paths[1].write_text(json.dumps(program, ensure_ascii=False))
+    return paths
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server on the hostile files, with changes posted by a staff member whose name is a payload."""
+    workdir = tmp_path_factory.mktemp("xss")
+    venues, program = hostile_files(workdir)
+    env = {"VENUES_FILE": str(venues), "PROGRAM_FILE": str(program), "EVENT_NOW": NOW}
+    with own_server(workdir, **env) as (base_url, _):
+        db_env = {"DATABASE_URL": f"sqlite:///{workdir / 'venue-live.db'}", **env}
+        run_flask(["staff", "create", STAFF], db_env, stdin="hostile staff password\n")
+        token = run_flask(["staff", "token", STAFF], db_env).strip()
+        post_change(base_url, token, {"kind": "cancel", "session": CANCELLED, "reason": P})
+        post_change(base_url, token, {"kind": "announce", "text": both_text(P), "expires_in_minutes": 600})
+        post_change(
+            base_url,
+            token,
+            {"kind": "announce", "text": both_text(P), "venue": VENUE, "expires_in_minutes": 600},
+        )
+        post_change(base_url, token, {"kind": "move", "session": MOVED, "room": "kins-7f-meeting-room"})
+        post_change(base_url, token, {"kind": "room_status", "room": ROOM, "status": "full"})
+        yield base_url, token
+
+
+def both_text(text: str) -> dict[str, str]:
+    return {"ko": f"{text} 한", "en": text}
+
+
+def watched(browser_session) -> Page:
+    page = browser_session.new_page()
+    page.add_init_script(SENTINEL)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.dialogs = dialogs
+    return page
+
+
+def assert_inert(page: Page, where: str, *, shows: str = P) -> None:
+    """Nothing ran, nothing was injected, and the payload is on the page as text."""
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.xssRan") == [], where
+    assert page.dialogs == [], where
+    injected = page.evaluate(f"[...document.querySelectorAll({json.dumps(INJECTED)})].map(e => e.outerHTML)")
+    assert injected == [], where
+    if shows:
+        assert shows in page.evaluate("document.body.innerText"), where
+
+
+def sign_in(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/login?lang=en")
+    page.get_by_label("Name").fill(STAFF_NAME)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{base_url}/staff/")
+
+
+ATTENDEE_PAGES = [
+    "/",
+    "/schedule",
+    f"/sessions/{CANCELLED}",
+    "/sessions/kosmi-online-terminology",
+    f"/venues/{VENUE}",
+    "/live",
+    f"/rooms/{ROOM}",
+    "/agenda",
+]
+
+
+@pytest.mark.parametrize("path", ATTENDEE_PAGES)
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_attendee_pages_show_payloads_as_text(browser_session, server, path, lang) -> None:
+    base_url, _ = server
+    page = watched(browser_session)
+    # Every session starred, so the agenda lists them all.
+    page.add_init_script(
+        "localStorage.setItem('venue-live:sbic-2023:starred', JSON.stringify("
+        + json.dumps([CANCELLED, MOVED, "kosmi-online-terminology", "opening-ceremony"])
+        + "))"
+    )
+    page.goto(f"{base_url}{path}?lang={lang}")
+    expect(page.locator("main")).to_be_visible()
+    assert_inert(page, path, shows=P if lang == "en" else f"{P} 한")
+
+
+def test_map_popups_show_payloads_as_text(browser_session, server) -> None:
+    base_url, _ = server
+    page = watched(browser_session)
+    page.goto(f"{base_url}/?lang=en")
+    markers = page.locator(".leaflet-marker-icon.venue-marker")
+    expect(markers).not_to_have_count(0)
+    for n in range(markers.count()):
+        markers.nth(n).dispatch_event("click")
+        popup = page.locator(".leaflet-popup-content").last
+        expect(popup).to_contain_text(P)
+        assert_inert(page, f"popup {n}")
+
+
+def test_toasts_and_banners_show_payloads_as_text(browser_session, server) -> None:
+    base_url, token = server
+    page = watched(browser_session)
+    page.goto(f"{base_url}/?lang=en")
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    expect(page.locator("#announcements")).to_contain_text(P)
+    post_change(base_url, token, {"kind": "cancel", "session": "ivd-community", "reason": P})
+    expect(page.locator("#toasts")).to_contain_text(P)
+    post_change(base_url, token, {"kind": "announce", "text": both_text(P), "expires_in_minutes": 600})
+    page.wait_for_timeout(500)
+    assert_inert(page, "toasts and banners")
+
+
+@pytest.mark.parametrize("path", ["/staff/", "/staff/log", "/staff/signage"])
+def test_staff_pages_show_payloads_as_text(browser_session, server, path) -> None:
+    base_url, _ = server
+    page = watched(browser_session)
+    sign_in(page, base_url)
+    page.goto(f"{base_url}{path}?lang=en")
+    expect(page.locator("main")).to_be_visible()
+    assert_inert(page, path)
+    if path == "/staff/log":
+        assert STAFF in page.evaluate("document.body.innerText")
+
+
+def test_a_javascript_stream_url_is_refused(server) -> None:
+    base_url, token = server
+    with pytest.raises(Exception, match="400"):
+        post_change(base_url, token, {"kind": "stream_status", "session": "kosmi-online-terminology",
+                                      "status": "live", "stream_url": "javascript:alert(1)"})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/schedule.xml", "xml"),
+        ("/schedule.json", "json"),
+        ("/api/sessions", "json"),
+        ("/schedule.ics", "ics"),
+    ],
+)
+def test_exports_carry_payloads_as_data_never_as_a_page(browser_session, server, path, kind) -> None:
+    base_url, _ = server
+    page = watched(browser_session)
+    response = page.request.get(f"{base_url}{path}")
+    assert response.ok and "html" not in response.headers["content-type"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    body = response.body()
+    if kind == "xml":
+        titles = etree.fromstring(body).xpath("//event/title/text()")
+        assert any(t.startswith(P) for t in titles)
+    elif kind == "json":
+        assert P in json.dumps(json.loads(body), ensure_ascii=False)
+    else:
+        assert "SUMMARY:" in body.decode() and "<script>" in body.decode()  # text/calendar: plain data
+    if kind == "json":  # Chromium shows JSON itself, as text (the XML and iCal types are downloads)
+        page.goto(f"{base_url}{path}")
+        assert_inert(page, path, shows="")
