@@ -9,6 +9,11 @@ def text(response):
     return response.get_data(as_text=True)
 
 
+def after(page: str, marker: str, length: int) -> str:
+    """Return length characters of page from marker on."""
+    return page[page.index(marker) :][:length]
+
+
 def test_map_page_lists_now_and_next_at_each_venue(client):
     page = text(client.get("/?lang=en"))
     assert "Now and next" in page
@@ -54,8 +59,7 @@ def test_page_language_follows_toggle_then_accept_language(client):
 def test_at_parameter_moves_the_clock_and_says_so(client):
     page = text(client.get("/?lang=en&at=2023-11-29T16:30"))
     assert "Showing the program as at" in page and "16:30" in page
-    gravity = page[page.index('id="venue-gravity-pangyo"') :]
-    assert "Opening ceremony" in gravity[:3000]
+    assert "Opening ceremony" in after(page, 'id="venue-gravity-pangyo"', 3000)
 
 
 def test_bad_at_is_a_friendly_400(client):
@@ -114,8 +118,7 @@ def test_online_session_page_has_no_map(client):
 def test_venue_page_lists_rooms_and_what_is_on(client):
     page = text(client.get("/venues/kins-tower?lang=en"))
     assert "Auditorium" in page and "150 seats" in page
-    room = page[page.index('id="room-kins-7f-auditorium"') :]
-    assert "Now" in room[:1500]
+    assert "Now" in after(page, 'id="room-kins-7f-auditorium"', 1500)
 
 
 def test_unknown_session_and_venue_are_404_pages(client):

@@ -41,15 +41,15 @@ def transfers(result) -> dict[str, dict]:
     return {i["session"]: i["transfer"] for d in result["days"] for i in d["items"] if i["transfer"]}
 
 
+def kins_then_park(venues, next_start: str):  # noqa: F811
+    """Return the plan of 13:00-14:00 at KINS Tower, then next_start-15:00 at Healthcare Innovation Park."""
+    first = session("a", "13:00", "14:00", "kins-tower")
+    return plan([first, session("b", next_start, "15:00", "healthcare-innovation-park")], venues)
+
+
 def test_an_impossible_transfer_is_warned_about(venues):  # noqa: F811
     # 14:00 KINS Tower -> 14:10 Healthcare Innovation Park: 1.8 km, about 30 min on foot.
-    result = plan(
-        [
-            session("a", "13:00", "14:00", "kins-tower"),
-            session("b", "14:10", "15:00", "healthcare-innovation-park"),
-        ],
-        venues,
-    )
+    result = kins_then_park(venues, "14:10")
     leg = transfers(result)["b"]
     assert leg["problem"] == "late" and result["warnings"] == 1
     assert leg["gap_minutes"] == 10 and leg["walking_minutes"] == 30
@@ -59,13 +59,7 @@ def test_an_impossible_transfer_is_warned_about(venues):  # noqa: F811
 
 
 def test_a_feasible_transfer_has_no_warning(venues):  # noqa: F811
-    result = plan(
-        [
-            session("a", "13:00", "14:00", "kins-tower"),
-            session("b", "14:30", "15:00", "healthcare-innovation-park"),
-        ],
-        venues,
-    )
+    result = kins_then_park(venues, "14:30")
     leg = transfers(result)["b"]
     assert leg["problem"] is None and result["warnings"] == 0
     assert datetime.fromisoformat(leg["leave_by"]) == at("14:00")  # 14:30 less 30 min

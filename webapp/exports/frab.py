@@ -8,7 +8,7 @@ from lxml import etree
 from webapp.exports.schedule_data import ScheduleData, guid, numeric_id, session_url
 from webapp.models import Room, Session
 from webapp.program.eventdata import EventData
-from webapp.program.localized import pick
+from webapp.program.localized import event_languages, pick
 from webapp.web.clock import day_start
 
 GENERATOR = {"name": "venue-live", "version": "0.1.0"}
@@ -112,11 +112,13 @@ def acronym(event: EventData) -> str:
 
 
 def build_schedule(
-    sessions: list[Session], event: EventData, base_url: str, version: str, lang: str = "ko"
+    sessions: list[Session], event: EventData, base_url: str, version: str, lang: str | None = None
 ) -> dict[str, Any]:
     """Return the c3voc schedule (its JSON form) of sessions; schedule_xml renders the same structure."""
     tz, base = event.tz, base_url.rstrip("/") + "/"
-    data = ScheduleData(event, base_url, lang)
+    # The format holds one language: the one asked for, else the event's first.
+    data = ScheduleData(event, base_url, lang or event_languages(event)[0])
+    lang = data.lang
     rooms: dict[str, dict] = {}
     by_day: dict[date, dict[str, list]] = {day: {} for day in event.event.days}
     # Rooms in the venues' and rooms' own order, the virtual Online room last.

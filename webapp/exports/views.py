@@ -86,7 +86,7 @@ def agenda_ics():
 
 def _schedule() -> tuple[dict, tuple[str, datetime]]:
     event, validators = current_event(), _validators()
-    schedule = build_schedule(list_sessions(event.tz), event, request.url_root, validators[0], _lang("ko"))
+    schedule = build_schedule(list_sessions(event.tz), event, request.url_root, validators[0], _lang(None))
     return schedule, validators
 
 

@@ -3,12 +3,14 @@
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from webapp.live.changes import active_announcements, head_seq
+from webapp.program.localized import event_languages
 from webapp.program.localized import pick as pick_text
 from webapp.program.present import live_data
 from webapp.program.queries import list_venues
@@ -30,6 +32,17 @@ def url_with(**changes) -> str:
 def day_label(day: date) -> str:
     """Return a short day label in the page's language, e.g. 'Wed, Nov 29' or '11월 29일 (수)'."""
     return format_skeleton("MMMEd", day, locale=get_locale())
+
+
+def language_label(code: str) -> str:
+    """Return a session's language(s) each in its own name, e.g. 'ko-en' -> '한국어 / English'."""
+    names = []
+    for part in code.replace(",", "-").split("-"):
+        try:
+            names.append(Locale.parse(part.strip()).get_display_name() or part)
+        except (ValueError, UnknownLocaleError):
+            names.append(part.strip())
+    return " / ".join(names)
 
 
 def mode_label(mode: str) -> str:
@@ -58,6 +71,7 @@ def _context() -> dict:
     return {
         "event": event,
         "lang": lang,
+        "langs": event_languages(event),
         "pick": lambda text: pick_text(text, lang),
         "zone_label": f"{sample.tzname()}, UTC{offset:+g}",
         "clock": None,
@@ -72,6 +86,7 @@ def init_app(app: Flask) -> None:
         day_label=day_label,
         clock_time=lambda moment: clock_time(moment, current_app.extensions["event"].tz),
         mode_label=mode_label,
+        language_label=language_label,
         page_live_data=page_live_data,
         vendor_url=vendor_url,
         rendered_label=rendered_label,
