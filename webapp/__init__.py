@@ -4,7 +4,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 
-from webapp import cli
+from webapp import cli, push
 from webapp.api import docs as api_docs_views
 from webapp.api import routes as api_routes
 from webapp.config import ROOT, Config
@@ -88,6 +88,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(staff_console.bp)
     for module in (export_views, rooms, travel_views, api_docs_views):
         app.register_blueprint(module.bp)
+    push.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
     live_handlers.init_app()

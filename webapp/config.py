@@ -62,3 +62,10 @@ class Config:
         self.COMPRESS_MIN_SIZE = 500
         self.SEND_FILE_MAX_AGE_DEFAULT = 3600
         self.JSON_SORT_KEYS = False
+        # Web Push (webapp/push): keys from the environment, else generated once into VAPID_KEY_FILE.
+        self.VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY") or None
+        self.VAPID_PUBLIC_KEY = env("VAPID_PUBLIC_KEY") or None
+        self.VAPID_SUBJECT = env("VAPID_SUBJECT") or "mailto:webmaster@localhost"
+        self.VAPID_KEY_FILE = env("VAPID_KEY_FILE") or str(VAR_DIR / "vapid_private_key.pem")
+        self.PUSH_DEBOUNCE_SECONDS = float(env("PUSH_DEBOUNCE_SECONDS") or 60)
+        self.PUSH_WORKER = env("PUSH_WORKER", "1") == "1"

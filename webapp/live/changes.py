@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from webapp.extensions import db, socketio
 from webapp.live.protocol import CHANGE
+from webapp.live.signals import change_committed
 from webapp.models import Announcement, Change, LogHead, Room, Session, Venue
 
 KINDS = ("move", "retime", "cancel", "restore", "room_status", "stream_status", "announce", "retract", "undo")
@@ -329,6 +330,7 @@ def _lock_head() -> LogHead:
 def publish(change: Change) -> None:
     """Send one committed change to every client, in this process and (with a message queue) in all others."""
     socketio.emit(CHANGE, change.to_dict())
+    change_committed.send(change)
 
 
 def apply_change(data: dict, by: str, now: datetime | None = None) -> Change:
