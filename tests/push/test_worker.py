@@ -1,14 +1,18 @@
 """The outbox against a real (local) push service: encryption, VAPID, debounce, undo, failures."""
 
+import re
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 
+from tests.push.conftest import NOW
 from tests.push.pushservice import verify_vapid
 from webapp.extensions import db
 from webapp.push.models import PushNotice, PushSubscription
 from webapp.push.worker import claim_due
+from webapp.staff.accounts import create_staff
 
 SESSION = "medical-data-platform"  # 10:00 in KINS Tower 7F Auditorium
 
@@ -148,11 +152,32 @@ def test_hanging_push_service_does_not_hold_up_staff_changes(push_service, subsc
 def test_a_due_notice_is_claimed_by_one_worker_only(push_app, subscribe, change):
     subscribe(SESSION)
     change(kind="cancel", session=SESSION)
-    from datetime import timedelta
-
-    from tests.push.conftest import NOW
 
     with push_app.app_context():
         first = claim_due(NOW + timedelta(minutes=2), worker="one")
         second = claim_due(NOW + timedelta(minutes=2), worker="two")
     assert len(first) == 1 and second == []
+
+
+def test_staff_log_shows_what_was_sent_skipped_and_failed(
+    push_app, push_service, subscribe, change, send_due
+):
+    gone = subscribe(SESSION)
+    subscribe(SESSION)
+    push_service.reply(gone.endpoint.removeprefix(push_service.origin), 410)
+    change(0, kind="cancel", session=SESSION)
+    send_due(minutes=2)
+    subscribe("dentistry-keynote")
+    seq = change(3, kind="retime", session="dentistry-keynote", delay_minutes=5)
+    change(3.5, kind="undo", seq=seq)
+    with push_app.app_context():
+        create_staff("alice", "a-long-password-123")
+    client = push_app.test_client()
+    client.post("/login", data={"name": "alice", "password": "a-long-password-123"})
+    send_due(minutes=6)
+    page = client.get("/staff/log?lang=en").get_data(as_text=True)
+    totals = re.search(r'id="push-totals">([^<]+)<', page).group(1)
+    assert (
+        totals
+        == "1 sent · 0 failed · 1 expired subscriptions removed · 1 notices skipped (undone) · 0 waiting"
+    )

@@ -26,7 +26,8 @@ def _guard():
     if not request.is_json:
         return _error(415, "unsupported_media_type", "Send the subscription as application/json.")
     try:
-        csrf.protect()
+        if current_app.config.get("WTF_CSRF_ENABLED", True):  # csrf.protect() itself does not look
+            csrf.protect()
     except CSRFError as exc:
         return _error(400, "csrf", exc.description)
     return None
