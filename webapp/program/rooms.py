@@ -14,6 +14,7 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from webapp.models import Room, Session, Venue
+from webapp.program import alternatives
 from webapp.program.eventdata import EventData
 from webapp.program.pages import page_clock
 from webapp.program.present import session_view
@@ -168,6 +169,7 @@ def room(room_id: str):
         state=state,
         clock=clock,
         screen=request.args.get("screen") == "1",
+        **alternatives.page_context(found, alternatives.for_room(found, clock.now, event.tz), lang, event.tz),
     )
 
 
