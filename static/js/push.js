@@ -22,7 +22,7 @@ function showState(active) {
   off.hidden = !active;
   const count = starredIds().length;
   if (!active) return;
-  say(count ? words.on.replace("{count}", count) : words.on_none);
+  say(count === 0 ? words.on_none : count === 1 ? words.on_one : words.on.replace("{count}", count));
 }
 
 function keyBytes(b64url) {
