@@ -10,6 +10,7 @@ import pytest
 from tests.push.conftest import NOW
 from tests.push.pushservice import verify_vapid
 from webapp.extensions import db
+from webapp.live.changes import apply_change
 from webapp.push.models import PushNotice, PushSubscription
 from webapp.push.worker import claim_due
 from webapp.staff.accounts import create_staff
@@ -181,3 +182,27 @@ def test_staff_log_shows_what_was_sent_skipped_and_failed(
         totals
         == "1 sent · 0 failed · 1 expired subscriptions removed · 1 notices skipped (undone) · 0 waiting"
     )
+
+
+def test_worker_started_by_the_first_request_sends_on_its_own(make_app, push_service):
+    app = make_app(
+        PUSH_WORKER=True, PUSH_DEBOUNCE_SECONDS=0, PUSH_ALLOW_LOCAL_ENDPOINTS=True, WTF_CSRF_ENABLED=False
+    )
+    browser = push_service.browser("own")
+    worker = app.extensions["push_worker"]
+    try:
+        client = app.test_client()
+        assert (
+            client.post(
+                "/push/subscriptions",
+                json={"subscription": browser.subscription(), "sessions": [SESSION], "lang": "en"},
+            ).status_code
+            == 201
+        )
+        assert worker.started
+        with app.app_context():
+            apply_change({"kind": "cancel", "session": SESSION}, by="alice")
+        assert push_service.got_request.wait(10)
+    finally:
+        worker.stop()
+    assert browser.decrypt(push_service.to(browser)[0].body)["body"].endswith("is cancelled.")

@@ -11,6 +11,7 @@ from datetime import timedelta
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from webapp.extensions import db
 from webapp.live.signals import change_committed
@@ -55,6 +56,17 @@ def push_summary() -> dict:
     return {**dict(zip(keys, totals, strict=True)), "recent": list(recent)}
 
 
+push_cli = AppGroup("push", help="Web Push for starred sessions.")
+
+
+@push_cli.command("worker")
+def push_worker_command() -> None:
+    """Send due push notices until stopped (for deployments that run web processes with PUSH_WORKER=0)."""
+    worker: Worker = current_app.extensions["push_worker"]
+    click.echo(f"Sending push notices every {worker.poll:g} s at most; Ctrl-C stops.")
+    worker.run_forever()
+
+
 def init_app(app: Flask) -> None:
     """Load the VAPID keys, register /push/, listen for committed changes and start the worker on demand."""
     try:
@@ -75,6 +87,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(push_summary)
     app.add_template_global(lambda: keys.public_key, "vapid_public_key")
     change_committed.connect(_on_change_committed)  # module-level function: connected once for every app
+    app.cli.add_command(push_cli)
     if app.config["PUSH_WORKER"]:
         # Started by the first request, so CLI commands (db upgrade, staff create) never start a sender.
         app.before_request(worker.start)

@@ -124,9 +124,9 @@ def run_due(app: Flask, sender: Sender, now: datetime | None = None) -> list[Pus
 class Worker:
     """One per process: wakes when a notice is recorded, or every few seconds, and sends what is due."""
 
-    def __init__(self, app: Flask, sender: Sender) -> None:
-        self.app, self.sender = app, sender
-        self.wake = threading.Event()
+    def __init__(self, app: Flask, sender: Sender, poll: float = POLL_SECONDS) -> None:
+        self.app, self.sender, self.poll = app, sender, poll
+        self.wake, self.stopped = threading.Event(), threading.Event()
         self.started = False
         self._lock = threading.Lock()
 
@@ -138,13 +138,19 @@ class Worker:
             self.started = True
         from webapp.extensions import socketio
 
-        socketio.start_background_task(self._loop)
+        socketio.start_background_task(self.run_forever)
 
-    def _loop(self) -> None:
-        while True:
+    def run_forever(self) -> None:
+        """Send what is due, then wait for a wake-up or the poll interval; until stop()."""
+        while not self.stopped.is_set():
             try:
                 run_due(self.app, self.sender)
             except Exception:  # a database hiccup: log it and try again on the next round
                 log.exception("push worker round failed")
-            self.wake.wait(POLL_SECONDS)
+            self.wake.wait(self.poll)
             self.wake.clear()
+
+    def stop(self) -> None:
+        """End the loop after its current round."""
+        self.stopped.set()
+        self.wake.set()
