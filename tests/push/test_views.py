@@ -43,6 +43,8 @@ def test_agenda_page_offers_the_button_with_the_apps_public_key(guarded_app, pag
 def test_subscribe_stores_sessions_and_language_then_update_replaces_them(guarded_app, page_client):
     first = body()
     assert post(page_client, first).status_code == 201
+    first["sessions"] = ["medical-data-platform", "dentistry-keynote"]  # one more star
+    assert post(page_client, first).get_json()["sessions"] == ["medical-data-platform", "dentistry-keynote"]
     first["sessions"], first["lang"] = ["dentistry-keynote", "gmp-audit"], "ko"
     answer = post(page_client, first)
     assert answer.status_code == 200

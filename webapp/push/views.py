@@ -51,7 +51,7 @@ def subscribe():
     except SubscriptionError as exc:
         return _error(400, "invalid", str(exc))
     found, created = subscriptions.save(**fields)
-    return jsonify(sessions=[t.session_id for t in found.topics], lang=found.lang), 201 if created else 200
+    return jsonify(sessions=fields["sessions"], lang=found.lang), 201 if created else 200
 
 
 @bp.delete("/subscriptions")
