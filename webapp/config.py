@@ -69,3 +69,7 @@ class Config:
         self.VAPID_KEY_FILE = env("VAPID_KEY_FILE") or str(VAR_DIR / "vapid_private_key.pem")
         self.PUSH_DEBOUNCE_SECONDS = float(env("PUSH_DEBOUNCE_SECONDS") or 60)
         self.PUSH_WORKER = env("PUSH_WORKER", "1") == "1"
+        hosts = env("PUSH_SERVICE_HOSTS")  # comma-separated; unset: the browsers' own push services
+        self.PUSH_SERVICE_HOSTS = (
+            tuple(h.strip().lower() for h in hosts.split(",") if h.strip()) if hosts else None
+        )

@@ -49,7 +49,9 @@ FAKE_PUSH_SERVICE = """
 def push_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # Tiles as a data: URL: no request to route, so Chromium keeps the service worker in the path.
     tiles = "data:image/png;base64," + base64.b64encode(TILE_PNG).decode()
-    with own_server(tmp_path_factory.mktemp("push"), TILES_URL=tiles) as server:
+    with own_server(
+        tmp_path_factory.mktemp("push"), TILES_URL=tiles, PUSH_SERVICE_HOSTS="push.example.net"
+    ) as server:
         yield server
 
 

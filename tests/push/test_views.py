@@ -14,7 +14,9 @@ URL = "/push/subscriptions"
 @pytest.fixture
 def guarded_app(make_app):
     """The app with CSRF on, as in production, accepting 127.0.0.1 endpoints."""
-    return make_app(PUSH_ALLOW_LOCAL_ENDPOINTS=True)
+    return make_app(
+        PUSH_ALLOW_LOCAL_ENDPOINTS=True, PUSH_SERVICE_HOSTS=("fcm.googleapis.com", "push.example.net")
+    )
 
 
 @pytest.fixture
@@ -83,6 +85,11 @@ def test_request_from_another_origin_is_refused(page_client):
     [
         (lambda d: d["subscription"].update(endpoint="http://push.example.net/x"), "endpoint"),
         (lambda d: d["subscription"].update(endpoint="https://x/" + "a" * 1000), "endpoint"),
+        (lambda d: d["subscription"].update(endpoint="https://10.0.0.1/admin"), "known push service"),
+        (
+            lambda d: d["subscription"].update(endpoint="https://evil-push.example.net.attacker.org/x"),
+            "known",
+        ),
         (lambda d: d["subscription"]["keys"].update(p256dh="AAAA"), "p256dh"),
         (lambda d: d["subscription"]["keys"].update(auth="not base64!"), "auth"),
         (lambda d: d.update(sessions=["medical-data-platform"] * 101), "sessions"),
@@ -108,3 +115,12 @@ def test_local_http_endpoint_needs_the_test_setting(make_app):
     answer = app.test_client().post(URL, json=body(endpoint="http://127.0.0.1:9/push/x"))
     assert answer.status_code == 400
     assert "https" in answer.get_json()["message"]
+
+
+def test_browsers_push_services_are_accepted_by_default(make_app):
+    app = make_app(WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    for endpoint in ("https://fcm.googleapis.com/fcm/send/abc", "https://web.push.apple.com/QG9",
+                     "https://updates.push.services.mozilla.com/wpush/v2/x"):  # fmt: skip
+        assert client.post(URL, json=body(endpoint=endpoint)).status_code == 201
+    assert client.post(URL, json=body(endpoint="https://push.example.net/x")).status_code == 400

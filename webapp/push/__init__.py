@@ -20,6 +20,7 @@ from webapp.push.keys import VapidKeyError, load_keys
 from webapp.push.models import PushNotice
 from webapp.push.notices import record
 from webapp.push.sender import Sender
+from webapp.push.subscriptions import PUSH_SERVICE_HOSTS
 from webapp.push.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ def init_app(app: Flask) -> None:
     except VapidKeyError as exc:
         raise click.ClickException(str(exc)) from None
     app.extensions["vapid"] = keys
+    app.config["PUSH_SERVICE_HOSTS"] = app.config.get("PUSH_SERVICE_HOSTS") or PUSH_SERVICE_HOSTS
     sender = Sender(
         keys,
         timeout=app.config.get("PUSH_TIMEOUT_SECONDS", 10.0),

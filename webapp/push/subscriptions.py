@@ -18,6 +18,11 @@ MAX_ENDPOINT = 1000
 SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")
 LANGS = ("ko", "en")
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
+# The push services of Chrome/Android/Edge (FCM), Firefox, Safari and Windows; PUSH_SERVICE_HOSTS overrides.
+PUSH_SERVICE_HOSTS = (
+    "fcm.googleapis.com", "android.googleapis.com", "push.services.mozilla.com", "push.apple.com",
+    "notify.windows.com",
+)  # fmt: skip
 
 
 class SubscriptionError(ValueError):
@@ -38,13 +43,21 @@ def _b64url(value: Any, field: str, size: int) -> str:
     return value.rstrip("=")
 
 
-def _endpoint(value: Any, allow_local: bool) -> str:
+def _known_host(host: str, hosts: tuple[str, ...]) -> bool:
+    return "*" in hosts or any(host == h or host.endswith("." + h) for h in hosts)
+
+
+def _endpoint(value: Any, allow_local: bool, hosts: tuple[str, ...]) -> str:
     if not isinstance(value, str) or not 0 < len(value) <= MAX_ENDPOINT:
         raise SubscriptionError(f"'endpoint' must be a URL of at most {MAX_ENDPOINT} characters.")
     parts = urlsplit(value)
-    local = allow_local and parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
-    if not (parts.scheme == "https" and parts.hostname) and not local:
+    if allow_local and parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
+        return value
+    if not (parts.scheme == "https" and parts.hostname):
         raise SubscriptionError("'endpoint' must be an https:// URL of a push service.")
+    # The server POSTs to this URL: only to browsers' push services, never to a host of the visitor's choosing.
+    if not _known_host(parts.hostname.lower(), hosts):
+        raise SubscriptionError(f"'endpoint' is not on a known push service ({parts.hostname}).")
     return value
 
 
@@ -61,7 +74,9 @@ def _session_ids(value: Any) -> list[str]:
     return ids
 
 
-def parse(data: Any, allow_local: bool = False) -> dict[str, Any]:
+def parse(
+    data: Any, hosts: tuple[str, ...] = PUSH_SERVICE_HOSTS, allow_local: bool = False
+) -> dict[str, Any]:
     """Check a subscription request body; return endpoint, keys, sessions and lang, or raise SubscriptionError."""
     if not isinstance(data, dict) or not isinstance(data.get("subscription"), dict):
         raise SubscriptionError("Send {subscription: PushSubscription.toJSON(), sessions: [...], lang}.")
@@ -71,7 +86,7 @@ def parse(data: Any, allow_local: bool = False) -> dict[str, Any]:
     if lang not in LANGS:
         raise SubscriptionError("'lang' must be 'ko' or 'en'.")
     return {
-        "endpoint": _endpoint(sub.get("endpoint"), allow_local),
+        "endpoint": _endpoint(sub.get("endpoint"), allow_local, hosts),
         "p256dh": _b64url(keys.get("p256dh"), "keys.p256dh", 65),
         "auth": _b64url(keys.get("auth"), "keys.auth", 16),
         "sessions": _session_ids(data.get("sessions")),

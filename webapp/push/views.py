@@ -46,6 +46,7 @@ def subscribe():
     try:
         fields = subscriptions.parse(
             request.get_json(silent=True),
+            hosts=current_app.config["PUSH_SERVICE_HOSTS"],
             allow_local=current_app.config.get("PUSH_ALLOW_LOCAL_ENDPOINTS", False),
         )
     except SubscriptionError as exc:
