@@ -62,6 +62,7 @@ app.router.add_get("/stats", stats)
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None, backlog=4096)
 """
 
+WORKER_DEBOUNCE = 5.0  # --worker-process: the changes to FOLLOWED are gathered, then the worker polls
 FOLLOWED, QUIET, THIRD = "medical-data-platform", "dentistry-keynote", "gmp-audit"
 
 
@@ -93,7 +94,7 @@ def start_push_service(port: int) -> subprocess.Popen:
     raise SystemExit("the local push service did not start")
 
 
-def make_app(database_url: str):
+def make_app(database_url: str, debounce: float = 0):
     """Build the app on database_url, migrated, with the event imported."""
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
     os.environ.setdefault("VAPID_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="vapid-"), "vapid.pem"))
@@ -103,7 +104,7 @@ def make_app(database_url: str):
     from webapp.program.importer import import_event
 
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": database_url, "PUSH_WORKER": False, "PUSH_DEBOUNCE_SECONDS": 0,
+        {"SQLALCHEMY_DATABASE_URI": database_url, "PUSH_WORKER": False, "PUSH_DEBOUNCE_SECONDS": debounce,
          "EVENT_NOW": None, "PUSH_ALLOW_LOCAL_ENDPOINTS": True}
     )  # fmt: skip
     with app.app_context():
@@ -177,6 +178,9 @@ def main() -> int:
     parser.add_argument("--distinct-keys", type=int, default=100)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--gevent", action="store_true")
+    parser.add_argument(
+        "--worker-process", action="store_true", help="send from `flask push worker`, not in-process"
+    )
     parser.add_argument("--max-seconds", type=float, default=300)
     args = parser.parse_args()
     if not 1 <= args.subscribers <= 50_000:
@@ -187,30 +191,17 @@ def main() -> int:
     port = free_port()
     service = start_push_service(port)
     try:
-        app = make_app(database_url)
+        app = make_app(database_url, WORKER_DEBOUNCE if args.worker_process else 0)
         inserted = add_subscribers(app, args.subscribers, port, args.distinct_keys)
         quiet = time_changes(app, QUIET, args.changes)
         followed = time_changes(app, FOLLOWED, 1)  # the change that makes the notice
         followed += time_changes(app, FOLLOWED, args.changes - 1)  # merged into the same pending notice
 
-        from webapp.push.worker import run_due
-
-        sender = app.extensions["push_worker"].sender
-        result: dict = {}
-
-        def fan_out() -> None:
-            started = time.perf_counter()
-            result["started"] = time.time()
-            result["notices"] = run_due(app, sender, now=datetime.now(UTC) + timedelta(seconds=1))
-            result["run_due"] = time.perf_counter() - started
-
-        worker = threading.Thread(target=fan_out)
-        worker.start()
-        during = time_changes(app, THIRD, args.changes)  # a staff change while the fan-out runs
-        worker.join(args.max_seconds)
-        if worker.is_alive():
-            print("fan-out did not finish within --max-seconds", file=sys.stderr)
-            return 3
+        if args.worker_process:
+            result = fan_out_elsewhere(app, args, database_url, port)
+            during = result.pop("during") if result else []
+        else:
+            result, during = fan_out_here(app, args, port)
         got = stats(port)
         with app.app_context():
             from webapp.extensions import db
@@ -221,9 +212,63 @@ def main() -> int:
     finally:
         service.terminate()
         service.wait(10)
+    if result is None:
+        print("fan-out did not finish within --max-seconds", file=sys.stderr)
+        return 3
+    report(args, database_url, inserted, got, result, counts, quiet, followed, during)
+    return 0 if got["count"] == args.subscribers and counts[0] == args.subscribers else 1
 
+
+def fan_out_here(app, args, port: int):
+    """Run the outbox in this process (a thread or greenlet) while timing staff changes; return the result."""
+    from webapp.push.worker import run_due
+
+    sender = app.extensions["push_worker"].sender
+    result: dict = {}
+
+    def fan_out() -> None:
+        started = time.perf_counter()
+        result["started"] = time.time()
+        result["notices"] = run_due(app, sender, now=datetime.now(UTC) + timedelta(seconds=1))
+        result["run_due"] = time.perf_counter() - started
+
+    worker = threading.Thread(target=fan_out)
+    worker.start()
+    during = time_changes(app, THIRD, args.changes)  # a staff change while the fan-out runs
+    worker.join(args.max_seconds)
+    return (None if worker.is_alive() else result), during
+
+
+def fan_out_elsewhere(app, args, database_url: str, port: int) -> dict | None:
+    """Let `flask push worker` in its own process send; time staff changes here meanwhile."""
+    from webapp.extensions import db
+    from webapp.push.models import PushNotice
+
+    with app.app_context():
+        due = db.session.query(PushNotice).filter_by(session_id=FOLLOWED).one().due_at.timestamp()
+    env = {**os.environ, "DATABASE_URL": database_url, "PUSH_WORKER": "0"}
+    proc = subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "webapp", "push", "worker"], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.time() + args.max_seconds
+        while stats(port)["count"] == 0 and time.time() < deadline:
+            time.sleep(0.05)
+        during = time_changes(app, THIRD, args.changes)  # a staff change while the other process sends
+        while stats(port)["count"] < args.subscribers and time.time() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.5)  # the worker records the counts after the last answer
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    if stats(port)["count"] < args.subscribers:
+        return None
+    return {"started": due, "run_due": stats(port)["last"] - due, "during": during}
+
+
+def report(args, database_url, inserted, got, result, counts, quiet, followed, during) -> None:
+    """Print what was measured, with a markdown table."""
     every = got["last"] - result["started"]
-    mode = "gevent" if args.gevent else "threads"
+    mode = "a separate worker process" if args.worker_process else "gevent" if args.gevent else "threads"
     db_kind = database_url.split(":", 1)[0]
     print(
         f"\n{args.subscribers} subscribers to one session ({db_kind}, sender pool as {mode}, {os.cpu_count()} cores)"
@@ -235,11 +280,11 @@ def main() -> int:
     print(
         f"| until every push request was received | {every:.2f} s ({got['count'] / every:.0f} requests/s) |"
     )
-    print(f"| outbox run (claim, encrypt, send, record) | {result['run_due']:.2f} s |")
+    if not args.worker_process:
+        print(f"| outbox run (claim, encrypt, send, record) | {result['run_due']:.2f} s |")
     print(f"| staff change, session with 0 subscribers (median / p95 ms) | {summary(quiet)} |")
     print(f"| staff change, session with {args.subscribers} subscribers | {summary(followed)} |")
     print(f"| staff change during the fan-out | {summary(during)} |")
-    return 0 if got["count"] == args.subscribers and counts[0] == args.subscribers else 1
 
 
 if __name__ == "__main__":
