@@ -180,7 +180,7 @@ def test_staff_log_shows_what_was_sent_skipped_and_failed(
     totals = re.search(r'id="push-totals">([^<]+)<', page).group(1)
     assert (
         totals
-        == "1 sent · 0 failed · 1 expired subscriptions removed · 1 notices skipped (undone) · 0 waiting"
+        == "1 sent · 0 failed · 1 expired subscriptions removed · 1 notices skipped (undone or nothing to tell) · 0 waiting"
     )
 
 

@@ -1,6 +1,6 @@
 """Which committed changes become a push notice, gathered per session for a minute, and what it says."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -60,12 +60,6 @@ def record(change: Change, debounce: timedelta, tz: ZoneInfo) -> list[PushNotice
     return notices
 
 
-def current_state(session_id: str) -> dict[str, Any] | None:
-    """Return the session's state now, as a baseline is stored (None when it is gone)."""
-    s = db.session.get(Session, session_id)
-    return _state(s) if s else None
-
-
 def _also_now(s: Session, now: datetime, tz: ZoneInfo, lang: str) -> str:
     options = alternatives(s, now, tz, limit=1)
     if not options:
@@ -106,8 +100,3 @@ def compose(baseline: dict, s: Session, now: datetime, tz: ZoneInfo, lang: str) 
         if text and after["room_status"] == "full" and baseline["room_status"] != "full":
             text += _also_now(s, now, tz, lang)
     return text
-
-
-def utcnow() -> datetime:
-    """Return the wall clock in UTC."""
-    return datetime.now(UTC)
