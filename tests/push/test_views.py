@@ -1,6 +1,4 @@
-"""POST/DELETE /push/subscriptions: same-origin JSON with the page's CSRF token, strictly bounded."""
-
-import re
+"""POST/DELETE /push/subscriptions: JSON from this site's own pages (Origin), strictly bounded."""
 
 import pytest
 
@@ -9,6 +7,9 @@ from webapp.extensions import db
 from webapp.push.models import PushSubscription
 
 URL = "/push/subscriptions"
+
+
+ORIGIN = {"Origin": "http://localhost"}  # what a browser sends from the test client's host
 
 
 @pytest.fixture
@@ -21,11 +22,8 @@ def guarded_app(make_app):
 
 @pytest.fixture
 def page_client(guarded_app):
-    """A client that opened /agenda and holds the CSRF token its push button sends."""
-    client = guarded_app.test_client()
-    page = client.get("/agenda?lang=en").get_data(as_text=True)
-    client.token = re.search(r'data-csrf="([^"]+)"', page).group(1)
-    return client
+    """A client for the app (its requests carry the Origin a browser adds when the test says so)."""
+    return guarded_app.test_client()
 
 
 def body(sessions=("medical-data-platform",), lang="en", endpoint="https://push.example.net/send/abc"):
@@ -33,7 +31,7 @@ def body(sessions=("medical-data-platform",), lang="en", endpoint="https://push.
 
 
 def post(client, data, **headers):
-    return client.post(URL, json=data, headers={"X-CSRFToken": client.token, **headers})
+    return client.post(URL, json=data, headers={**ORIGIN, **headers})
 
 
 def test_agenda_page_offers_the_button_with_the_apps_public_key(guarded_app, page_client):
@@ -60,18 +58,28 @@ def test_delete_stops_the_subscription(guarded_app, page_client):
     data = body()
     post(page_client, data)
     endpoint = data["subscription"]["endpoint"]
-    answer = page_client.delete(URL, json={"endpoint": endpoint}, headers={"X-CSRFToken": page_client.token})
+    answer = page_client.delete(URL, json={"endpoint": endpoint}, headers=ORIGIN)
     assert answer.status_code == 204
-    again = page_client.delete(URL, json={"endpoint": endpoint}, headers={"X-CSRFToken": page_client.token})
+    again = page_client.delete(URL, json={"endpoint": endpoint}, headers=ORIGIN)
     assert again.status_code == 404
     with guarded_app.app_context():
         assert db.session.query(PushSubscription).count() == 0
 
 
-def test_request_without_the_csrf_token_is_refused(page_client):
+def test_request_without_an_origin_is_refused(page_client):
     answer = page_client.post(URL, json=body())
-    assert answer.status_code == 400
-    assert answer.get_json()["error"] == "csrf"
+    assert answer.status_code == 403
+    assert answer.get_json()["error"] == "cross_origin"
+
+
+def test_form_post_is_refused(page_client):
+    answer = page_client.post(URL, data={"subscription": "x"}, headers=ORIGIN)
+    assert answer.status_code == 415
+
+
+def test_agenda_page_sets_no_cookie(page_client):
+    # The service worker caches pages that vary on Cookie: the button must not create a session.
+    assert "Set-Cookie" not in page_client.get("/agenda").headers
 
 
 def test_request_from_another_origin_is_refused(page_client):
@@ -112,7 +120,7 @@ def test_bad_subscription_is_refused_with_a_reason(guarded_app, page_client, cha
 
 def test_local_http_endpoint_needs_the_test_setting(make_app):
     app = make_app(WTF_CSRF_ENABLED=False)
-    answer = app.test_client().post(URL, json=body(endpoint="http://127.0.0.1:9/push/x"))
+    answer = app.test_client().post(URL, json=body(endpoint="http://127.0.0.1:9/push/x"), headers=ORIGIN)
     assert answer.status_code == 400
     assert "https" in answer.get_json()["message"]
 
@@ -122,5 +130,7 @@ def test_browsers_push_services_are_accepted_by_default(make_app):
     client = app.test_client()
     for endpoint in ("https://fcm.googleapis.com/fcm/send/abc", "https://web.push.apple.com/QG9",
                      "https://updates.push.services.mozilla.com/wpush/v2/x"):  # fmt: skip
-        assert client.post(URL, json=body(endpoint=endpoint)).status_code == 201
-    assert client.post(URL, json=body(endpoint="https://push.example.net/x")).status_code == 400
+        assert client.post(URL, json=body(endpoint=endpoint), headers=ORIGIN).status_code == 201
+    assert (
+        client.post(URL, json=body(endpoint="https://push.example.net/x"), headers=ORIGIN).status_code == 400
+    )

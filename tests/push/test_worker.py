@@ -196,6 +196,7 @@ def test_worker_started_by_the_first_request_sends_on_its_own(make_app, push_ser
             client.post(
                 "/push/subscriptions",
                 json={"subscription": browser.subscription(), "sessions": [SESSION], "lang": "en"},
+                headers={"Origin": "http://localhost"},
             ).status_code
             == 201
         )
