@@ -56,7 +56,7 @@ def test_for_room_follows_the_rooms_current_session_and_views_say_the_walk(app, 
 def test_room_screen_lists_the_way_out_when_the_room_is_full(client, full_room):
     page = client.get(f"/rooms/{FULL_ROOM}?lang=en").get_data(as_text=True)
     section = page[page.index('class="alternatives"') :]
-    assert 'data-room-status="kins-7f-auditorium"' in section[:200]
+    assert 'data-alternatives-room="kins-7f-auditorium"' in section[:200]
     assert "hidden" not in section[: section.index(">")]
     assert "Room full? Also now" in section and "min walk" in section
 
