@@ -97,3 +97,40 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(networkFirst(request));
   }
 });
+
+// --- Web Push (webapp/push, static/js/push.js): a notice about a starred session; a tap opens it. ---
+// Self-contained block: the payload is {title, body, url, tag, seq}, encrypted by the server (RFC 8291).
+
+self.addEventListener("push", (event) => {
+  let notice;
+  try {
+    notice = event.data ? event.data.json() : {};
+  } catch {
+    notice = { body: event.data?.text() ?? "" };
+  }
+  event.waitUntil(
+    self.registration.showNotification(notice.title || "Venue Live", {
+      body: notice.body || "",
+      tag: notice.tag, // a newer notice about the same session replaces the older one
+      renotify: Boolean(notice.tag),
+      icon: "/static/favicon.svg",
+      data: { url: notice.url || "/", seq: notice.seq },
+    }),
+  );
+});
+
+/** Show url in a window of ours: an open one if there is one, else a new one. */
+async function openNoticeUrl(url) {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const same = windows.find((client) => new URL(client.url).origin === self.location.origin);
+  if (!same) return self.clients.openWindow(url);
+  const shown = new URL(same.url).pathname === new URL(url).pathname ? same : await same.navigate(url);
+  return (shown ?? same).focus().catch(() => undefined); // focus needs the tap's activation
+}
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data?.url || "/", self.location.origin);
+  if (url.origin !== self.location.origin) return; // the server only ever sends its own paths
+  event.waitUntil(openNoticeUrl(url.href));
+});

@@ -3,6 +3,7 @@
 import copy
 import json
 import os
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -15,6 +16,9 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0
 
 # Tests never read or create var/secret_key.
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+# Nor var/vapid_private_key.pem; push tests start the push worker themselves.
+os.environ.setdefault("VAPID_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="vapid-"), "vapid.pem"))
+os.environ.setdefault("PUSH_WORKER", "0")
 
 from webapp import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import cli
+from webapp import cli, push
 from webapp.api import docs_page as api_docs_page
 from webapp.api import routes as api_routes
 from webapp.api import travel as api_travel
@@ -97,6 +97,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(staff_console.bp)
     for module in (export_views, rooms, travel_views, api_travel, api_docs_page, signage):
         app.register_blueprint(module.bp)
+    push.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
     live_handlers.init_app()

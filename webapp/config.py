@@ -87,3 +87,14 @@ class Config:
         self.SCHEDULE_SOURCE = env("SCHEDULE_SOURCE") or None
         self.SCHEDULE_POLL_SECONDS = env("SCHEDULE_POLL_SECONDS") or "60"
         self.SCHEDULE_ROOMS = env("SCHEDULE_ROOMS") or None
+        # Web Push (webapp/push): keys from the environment, else generated once into VAPID_KEY_FILE.
+        self.VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY") or None
+        self.VAPID_PUBLIC_KEY = env("VAPID_PUBLIC_KEY") or None
+        self.VAPID_SUBJECT = env("VAPID_SUBJECT") or "mailto:webmaster@localhost"
+        self.VAPID_KEY_FILE = env("VAPID_KEY_FILE") or str(VAR_DIR / "vapid_private_key.pem")
+        self.PUSH_DEBOUNCE_SECONDS = float(env("PUSH_DEBOUNCE_SECONDS") or 60)
+        self.PUSH_WORKER = env("PUSH_WORKER", "1") == "1"
+        hosts = env("PUSH_SERVICE_HOSTS")  # comma-separated; unset: the browsers' own push services
+        self.PUSH_SERVICE_HOSTS = (
+            tuple(h.strip().lower() for h in hosts.split(",") if h.strip()) if hosts else None
+        )

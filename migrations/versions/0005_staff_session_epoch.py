@@ -1,7 +1,7 @@
 """staff session epoch: sign-out and password change end every copy of a session cookie
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-01 19:30:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0005"
-# 0002 is the head on this branch; when 0003/0004 land first, re-chain this to the newest of them.
-down_revision = "0002"
+# After 0004 (push subscriptions).
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

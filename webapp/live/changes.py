@@ -28,6 +28,7 @@ from webapp.live.schemas import (
     event_window,
     parse_change,
 )
+from webapp.live.signals import change_committed
 from webapp.models import Announcement, Change, LogHead, Room, Session, Venue
 from webapp.program.eventdata import SessionData
 
@@ -347,6 +348,7 @@ def public_change(change: Change) -> dict[str, Any]:
 def publish(change: Change) -> None:
     """Send one committed change to every client, in this process and (with a message queue) in all others."""
     socketio.emit(CHANGE, public_change(change))
+    change_committed.send(change)
 
 
 def validate_change(data: Any) -> ChangeBody:

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
+from webapp.program import alternatives
 from webapp.program.mapview import MapParts, build_map
 from webapp.program.present import (
     directions_html,
@@ -105,15 +106,16 @@ def schedule():
 def session(session_id: str):
     """Show one session: when, where on a small map, who, how to watch."""
     found = get_session(session_id) or abort(404, description="There is no such session.")
-    lang = page_lang()
+    lang, clock, tz = page_lang(), page_clock(), current_event().tz
     small_map = venue_map(lang, focus=found.venue_id) if found.venue_id else None
     return render_template(
         "session.html",
         s=found,
         view=session_view(found, lang, current_event()),
         map=small_map,
-        clock=page_clock(),
+        clock=clock,
         directions=directions_html(found.venue, lang) if found.venue else None,
+        **alternatives.page_context(found.room, alternatives.alternatives(found, clock.now, tz), lang, tz),
     )
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 
 from webapp.models import Room, Session
+from webapp.program import alternatives
 from webapp.program.present import session_view
 from webapp.program.queries import get_room, list_sessions, now_and_next
 from webapp.web.context import current_event, page_clock, page_lang
@@ -88,6 +89,7 @@ def room(room_id: str):
         state=state,
         clock=clock,
         screen=request.args.get("screen") == "1",
+        **alternatives.page_context(found, alternatives.for_room(found, clock.now, event.tz), lang, event.tz),
     )
 
 

@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
 
-from flask import Flask, Response, request
+from flask import Flask, Response, has_request_context, request
 from flask_babel import Babel, force_locale, format_time
 
 LANGUAGES = ("ko", "en")
@@ -36,7 +36,9 @@ def in_each_language(words: Mapping[str, object], langs: Iterable[str]) -> dict[
 
 
 def select_locale() -> str:
-    """Return the language to show this request in."""
+    """Return the language to show this request in (Korean outside a request, e.g. a push notice)."""
+    if not has_request_context():  # background work names its language with force_locale
+        return "ko"
     for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
         if candidate in LANGUAGES:
             return candidate

@@ -1,0 +1,136 @@
+"""POST/DELETE /push/subscriptions: JSON from this site's own pages (Origin), strictly bounded."""
+
+import pytest
+
+from tests.push.pushservice import Browser
+from webapp.extensions import db
+from webapp.push.models import PushSubscription
+
+URL = "/push/subscriptions"
+
+
+ORIGIN = {"Origin": "http://localhost"}  # what a browser sends from the test client's host
+
+
+@pytest.fixture
+def guarded_app(make_app):
+    """The app with CSRF on, as in production, accepting 127.0.0.1 endpoints."""
+    return make_app(
+        PUSH_ALLOW_LOCAL_ENDPOINTS=True, PUSH_SERVICE_HOSTS=("fcm.googleapis.com", "push.example.net")
+    )
+
+
+@pytest.fixture
+def page_client(guarded_app):
+    """A client for the app (its requests carry the Origin a browser adds when the test says so)."""
+    return guarded_app.test_client()
+
+
+def body(sessions=("medical-data-platform",), lang="en", endpoint="https://push.example.net/send/abc"):
+    return {"subscription": Browser(endpoint).subscription(), "sessions": list(sessions), "lang": lang}
+
+
+def post(client, data, **headers):
+    return client.post(URL, json=data, headers={**ORIGIN, **headers})
+
+
+def test_agenda_page_offers_the_button_with_the_apps_public_key(guarded_app, page_client):
+    page = page_client.get("/agenda?lang=en").get_data(as_text=True)
+    assert "Notify me of changes" in page
+    assert f'data-key="{guarded_app.extensions["vapid"].public_key}"' in page
+
+
+def test_subscribe_stores_sessions_and_language_then_update_replaces_them(guarded_app, page_client):
+    first = body()
+    assert post(page_client, first).status_code == 201
+    first["sessions"] = ["medical-data-platform", "dentistry-keynote"]  # one more star
+    assert post(page_client, first).get_json()["sessions"] == ["medical-data-platform", "dentistry-keynote"]
+    first["sessions"], first["lang"] = ["dentistry-keynote", "gmp-audit"], "ko"
+    answer = post(page_client, first)
+    assert answer.status_code == 200
+    assert answer.get_json() == {"sessions": ["dentistry-keynote", "gmp-audit"], "lang": "ko"}
+    with guarded_app.app_context():
+        [sub] = db.session.query(PushSubscription).all()
+        assert sorted(t.session_id for t in sub.topics) == ["dentistry-keynote", "gmp-audit"]
+
+
+def test_delete_stops_the_subscription(guarded_app, page_client):
+    data = body()
+    post(page_client, data)
+    endpoint = data["subscription"]["endpoint"]
+    answer = page_client.delete(URL, json={"endpoint": endpoint}, headers=ORIGIN)
+    assert answer.status_code == 204
+    again = page_client.delete(URL, json={"endpoint": endpoint}, headers=ORIGIN)
+    assert again.status_code == 404
+    with guarded_app.app_context():
+        assert db.session.query(PushSubscription).count() == 0
+
+
+def test_request_without_an_origin_is_refused(page_client):
+    answer = page_client.post(URL, json=body())
+    assert answer.status_code == 403
+    assert answer.get_json()["error"] == "cross_origin"
+
+
+def test_form_post_is_refused(page_client):
+    answer = page_client.post(URL, data={"subscription": "x"}, headers=ORIGIN)
+    assert answer.status_code == 415
+
+
+def test_agenda_page_sets_no_cookie(page_client):
+    # The service worker caches pages that vary on Cookie: the button must not create a session.
+    assert "Set-Cookie" not in page_client.get("/agenda").headers
+
+
+def test_request_from_another_origin_is_refused(page_client):
+    answer = post(page_client, body(), Origin="https://evil.example")
+    assert answer.status_code == 403
+    assert answer.get_json()["error"] == "cross_origin"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda d: d["subscription"].update(endpoint="http://push.example.net/x"), "endpoint"),
+        (lambda d: d["subscription"].update(endpoint="https://x/" + "a" * 1000), "endpoint"),
+        (lambda d: d["subscription"].update(endpoint="https://10.0.0.1/admin"), "known push service"),
+        (
+            lambda d: d["subscription"].update(endpoint="https://evil-push.example.net.attacker.org/x"),
+            "known",
+        ),
+        (lambda d: d["subscription"]["keys"].update(p256dh="AAAA"), "p256dh"),
+        (lambda d: d["subscription"]["keys"].update(auth="not base64!"), "auth"),
+        (lambda d: d.update(sessions=["medical-data-platform"] * 101), "sessions"),
+        (lambda d: d.update(sessions=["<script>"]), "sessions"),
+        (lambda d: d.update(sessions=["no-such-session"]), "no-such-session"),
+        (lambda d: d.update(lang="fr"), "lang"),
+        (lambda d: d.pop("subscription"), "subscription"),
+    ],
+)
+def test_bad_subscription_is_refused_with_a_reason(guarded_app, page_client, change, field):
+    data = body()
+    change(data)
+    answer = post(page_client, data)
+    assert answer.status_code == 400
+    assert answer.get_json()["error"] == "invalid"
+    assert field in answer.get_json()["message"]
+    with guarded_app.app_context():
+        assert db.session.query(PushSubscription).count() == 0
+
+
+def test_local_http_endpoint_needs_the_test_setting(make_app):
+    app = make_app(WTF_CSRF_ENABLED=False)
+    answer = app.test_client().post(URL, json=body(endpoint="http://127.0.0.1:9/push/x"), headers=ORIGIN)
+    assert answer.status_code == 400
+    assert "https" in answer.get_json()["message"]
+
+
+def test_browsers_push_services_are_accepted_by_default(make_app):
+    app = make_app(WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    for endpoint in ("https://fcm.googleapis.com/fcm/send/abc", "https://web.push.apple.com/QG9",
+                     "https://updates.push.services.mozilla.com/wpush/v2/x"):  # fmt: skip
+        assert client.post(URL, json=body(endpoint=endpoint), headers=ORIGIN).status_code == 201
+    assert (
+        client.post(URL, json=body(endpoint="https://push.example.net/x"), headers=ORIGIN).status_code == 400
+    )

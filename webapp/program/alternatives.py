@@ -1,0 +1,94 @@
+"""A way out of a full room: what else starts or runs in the same time slot, nearest first."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+
+from webapp.models import Room, Session
+from webapp.program.queries import list_sessions
+from webapp.travel.service import travel
+from webapp.web.i18n import time_range
+
+LIMIT = 3
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A session one could go to instead, and the walk to it from the full room's venue."""
+
+    session: Session
+    walking_minutes: int
+    running: bool  # already running at the moment asked about, else it starts later in the slot
+    approximate: bool
+
+
+def slot_session(room: Room, now: datetime, tz: ZoneInfo) -> Session | None:
+    """Return the room's session running at now, else its next one that day (None when there is none)."""
+    sessions = [
+        s
+        for s in list_sessions(tz, day=now.astimezone(tz).date(), room_id=room.id)
+        if s.status != "cancelled"
+    ]
+    running = [s for s in sessions if s.start_at <= now < s.end_at]
+    upcoming = [s for s in sessions if s.start_at > now]
+    return (running or upcoming or [None])[0]
+
+
+def alternatives(full: Session, now: datetime, tz: ZoneInfo, limit: int = LIMIT) -> list[Alternative]:
+    """Return sessions elsewhere overlapping full's slot from now on, nearest walk first, then earliest."""
+    room = full.room
+    if room is None or room.venue is None:
+        return []
+    start, end = max(now, full.start_at), full.end_at
+    found = []
+    for s in list_sessions(tz, day=full.start_at.astimezone(tz).date()):
+        if s.id == full.id or s.room_id == room.id or s.venue is None or s.status == "cancelled":
+            continue
+        if s.room is not None and s.room.status == "full":
+            continue
+        if s.start_at < end and s.end_at > start:
+            way = travel(room.venue, s.venue)
+            found.append(Alternative(s, way["walking_minutes"], s.start_at <= now, way["approximate"]))
+    found.sort(key=lambda a: (a.walking_minutes, a.session.start_at, a.session.id))
+    return found[:limit]
+
+
+def for_room(room: Room, now: datetime, tz: ZoneInfo, limit: int = LIMIT) -> list[Alternative]:
+    """Return the alternatives to a room's current or next session (shown while the room is full)."""
+    current = slot_session(room, now, tz)
+    return alternatives(current, now, tz, limit) if current else []
+
+
+def place(s: Session, lang: str) -> str:
+    """Return where a session is, in one line: 'KINS Tower, 7F Auditorium'."""
+    if s.venue is None:
+        return _("Online")
+    return f"{s.venue.short_name(lang)}, {s.room.name(lang)}" if s.room else s.venue.short_name(lang)
+
+
+def view(options: list[Alternative], lang: str, tz: ZoneInfo) -> list[dict]:
+    """Return alternatives as the pages list them."""
+    return [
+        {
+            "id": a.session.id,
+            "title": a.session.title(lang),
+            "url": f"/sessions/{a.session.id}",
+            "place": place(a.session, lang),
+            "time": time_range(a.session.start_at, a.session.end_at, tz),
+            "minutes": a.walking_minutes,
+            "running": a.running,
+            "approximate": a.approximate,
+        }
+        for a in options
+    ]
+
+
+def page_context(room: Room | None, options: list[Alternative], lang: str, tz: ZoneInfo) -> dict:
+    """Return what templates/_alternatives.html needs: the list, and the room whose status shows it."""
+    return {
+        "also": view(options, lang, tz),
+        "also_room": room.id if room else None,
+        "also_status": room.status if room else None,
+    }
