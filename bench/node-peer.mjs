@@ -2,7 +2,7 @@
 //
 // GET /api/changes?since=N -> {"seq": head}; POST /api/changes with a JSON body -> the body with the
 // next "seq" and "at" added, emitted as "change" to every connected socket, answered 201. A socket gets
-// "synced" {seq} when it connects. No database, no auth: a yardstick for the fan-out alone. It listens
+// "synced" {seq} when it connects, after the changes it missed when it sent auth {since}. No database, no auth: a yardstick for the fan-out alone. It listens
 // on HOST (127.0.0.1) and PORT only, and stops on SIGTERM or SIGINT.
 //
 // socket.io is not one of the project's dependencies: it is loaded from SOCKETIO_PEER_DIR (default
@@ -27,6 +27,7 @@ const MAX_BODY = 64 * 1024;
 const SEQ_KEY = "vl-peer:seq";
 let seq = 0;
 let redis = null;
+const log = []; // every change of a single process, log[seq - 1], for catch-up from auth {since}
 
 async function nextSeq() {
   if (redis) return Number(await redis.incr(SEQ_KEY));
@@ -72,6 +73,7 @@ const server = http.createServer((req, res) => {
     }
     nextSeq().then((next) => {
       const change = { ...body, seq: next, at: new Date().toISOString() };
+      if (!redis) log.push(change);
       io.emit("change", change);
       reply(res, 201, change);
     });
@@ -80,6 +82,11 @@ const server = http.createServer((req, res) => {
 
 const io = new Server(server, { transports: ["websocket"], serveClient: false, cors: { origin: false } });
 io.on("connection", (socket) => {
+  // Like Venue Live: a client that says what it has gets what it missed, in order, then "synced".
+  const since = socket.handshake.auth?.since;
+  if (!redis && Number.isInteger(since) && since >= 0) {
+    for (const change of log.slice(since)) socket.emit("change", change);
+  }
   headSeq().then((head) => socket.emit("synced", { seq: head }));
 });
 

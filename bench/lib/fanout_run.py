@@ -155,7 +155,11 @@ def fan_out(result: Result, target: Target, load: workers.Workers, poster: Chang
     time.sleep(args.settle)
     server_before, clients_before = cpu_of(target.pids), cpu_of(load.pids)
     own_before, machine_before, wall_before = time.process_time(), machine_cpu()[0], time.monotonic()
-    profiler = profile.start(target.pids[0], args.profile, result) if args.profile and target.pids else None
+    profiler = (
+        profile.start(target.pids[0], args.profile, result)
+        if args.profile and target.name in ("venue", "target") and target.pids
+        else None
+    )
     posts = post_changes(result, poster, args)
     workers.send_all(load.conns, {"kind": "collect", "seqs": sorted(posts), "grace": args.grace})
     collected = workers.recv_all(load.conns, "results", args.grace + 60)
