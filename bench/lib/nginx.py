@@ -94,3 +94,49 @@ def balancer(workdir: Path, upstreams: list[str]) -> Iterator[Balancer]:
             proc.kill()
             proc.wait()
         log.close()
+
+
+STATIC_CONFIG = """
+worker_processes 1;
+pid {work}/nginx-static.pid;
+error_log {work}/nginx-static-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {work}/client_body;
+    proxy_temp_path {work}/proxy;
+    fastcgi_temp_path {work}/fastcgi;
+    uwsgi_temp_path {work}/uwsgi;
+    scgi_temp_path {work}/scgi;
+    default_type text/html;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        location / {{ try_files $uri /index.html; }}
+    }}
+}}
+"""
+
+
+@contextmanager
+def static_files(workdir: Path, root: Path) -> Iterator[str]:
+    """Serve the files under root with a temporary one-worker nginx; yield its URL."""
+    port = free_port()
+    config = workdir / "nginx-static.conf"
+    config.write_text(STATIC_CONFIG.format(work=workdir, root=root, port=port))
+    proc = subprocess.Popen(
+        [NGINX, "-c", str(config), "-p", str(workdir), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 15
+        while not answers_http(url + "/"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("nginx (static) did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
