@@ -38,6 +38,11 @@ def run(
     out = subprocess.run(
         [*command, url], capture_output=True, text=True, timeout=seconds + 60, check=False
     ).stdout
+    return parse(out)
+
+
+def parse(out: str) -> dict:
+    """Return req/s, p50/p99 latency (s), requests, errors and transfer/s from wrk --latency output."""
     figures = {"raw": out, "rps": float("nan"), "p50": float("nan"), "p99": float("nan"), "errors": 0}
     if match := re.search(r"Requests/sec:\s+([\d.]+)", out):
         figures["rps"] = float(match.group(1))
