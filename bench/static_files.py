@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -70,29 +71,34 @@ def headers_rows(mode: str, url: str) -> list[list]:
     return rows
 
 
-def load_rows(mode: str, url: str, args) -> list[list]:
-    """Return one row per file: wrk's requests per second and p50/p99 with Accept-Encoding: br."""
+def load_rows(urls: dict[str, str], args) -> list[list]:
+    """Return one row per server and file: wrk's req/s and p50/p99 with Accept-Encoding: br.
+
+    The two servers run side by side and take turns file by file, so a change in the machine's load
+    (other jobs share it) falls on both alike.
+    """
     rows = []
     for path in FILES:
-        got = wrk.run(url + path, args.connections, args.seconds, headers={"Accept-Encoding": "br"})
-        rows.append([mode, path.split("?")[0], f"{got['rps']:.0f}", f"{got['p50'] * 1000:.1f}", f"{got['p99'] * 1000:.1f}",
-                     got["errors"], got.get("non_2xx", 0)])  # fmt: skip
-    return rows
+        for mode, url in urls.items():
+            got = wrk.run(url + path, args.connections, args.seconds, headers={"Accept-Encoding": "br"})
+            rows.append([mode, path.split("?")[0], f"{got['rps']:.0f}", f"{got['p50'] * 1000:.1f}",
+                         f"{got['p99'] * 1000:.1f}", got["errors"], got.get("non_2xx", 0)])  # fmt: skip
+    return sorted(rows, key=lambda row: MODES.index(row[0]))
 
 
 def measure(workdir: Path, args) -> tuple[list, list]:
-    """Serve each mode in turn and measure its headers and its load figures."""
+    """Serve both ways side by side; measure their headers, then their load figures in turns."""
     copy = make_copy(workdir)
     env = server_env(DATABASE_URL=f"sqlite:///{workdir / 'static.db'}")
     run_flask(["db", "upgrade"], env)
-    head, load = [], []
-    for mode in MODES:
-        command = [sys.executable, str(ROOT / "bench" / "lib" / "static_app.py"), mode, str(copy)]
-        with serving(command, workdir, env, probe="/static/favicon.svg") as served:
+    head, urls = [], {}
+    with ExitStack() as stack:
+        for mode in MODES:
+            command = [sys.executable, str(ROOT / "bench" / "lib" / "static_app.py"), mode, str(copy)]
+            served = stack.enter_context(serving(command, workdir, env, probe="/static/favicon.svg"))
             head += headers_rows(mode, served.url)
-            fetch(served.url, FILES[2], {"Accept-Encoding": "br"})  # warm both the same way
-            load += load_rows(mode, served.url, args)
-    return head, load
+            urls[mode] = served.url
+        return head, load_rows(urls, args)
 
 
 def ratio_rows(load: list[list]) -> list[list]:
