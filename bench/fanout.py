@@ -132,7 +132,7 @@ def main() -> int:
     picture = plots.latency_cdf(
         {f"{r.target} N={r.n}": r.latencies for r in results},
         "Delivery latency of a staff change",
-        "fanout.png",
+        f"fanout-{'-'.join(map(str, args.clients))}.png",
     )
     body = (
         f"{args.changes} changes {args.interval * 1000:.0f} ms apart, {args.workers} {args.client} load-generator "
