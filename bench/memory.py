@@ -30,7 +30,6 @@ def measure(kind: str, n: int, args) -> dict:
     """Return the memory and descriptor figures of a fresh target of kind with 0 and n idle clients."""
     workdir = Path(tempfile.mkdtemp(prefix=f"vl-memory-{kind}-{n}-"))
     with open_target(kind, workdir) as target:
-        guard.track(*target.pids)
         since = Http(target.url).head_seq()
         idle = proc_stats(target.pids[0])
         load = workers.start("node", target.url, n, since, OPTS, workdir, args.workers)
@@ -40,7 +39,6 @@ def measure(kind: str, n: int, args) -> dict:
             busy = proc_stats(target.pids[0])
         finally:
             workers.stop(load)
-            guard.untrack(*target.pids)
     ok = sum(m["ok"] for m in connected.values() if m)
     row = {"target": kind, "n": n, "connected": ok, "rss0": idle["rss_mib"], "rss": busy["rss_mib"]}
     row.update(fds0=idle["fds"], fds=busy["fds"])

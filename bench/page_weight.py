@@ -97,6 +97,88 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
+class NetworkLog:
+    """The page's responses and WebSockets as the DevTools protocol reports them."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, Response] = {}
+        self.sockets: dict[str, dict] = {}  # WebSockets: live traffic, reported apart from the page's weight
+
+    def _found(self, params: dict) -> Response | None:
+        return self.seen.get(params["requestId"])
+
+    def sent(self, params: dict) -> None:
+        """Record a request (data: URLs aside)."""
+        request = params["request"]
+        if not request["url"].startswith("data:"):
+            self.seen[params["requestId"]] = Response(url=request["url"], type=params.get("type", "Other"))
+
+    def sent_extra(self, params: dict) -> None:
+        """Record the Accept-Encoding the browser really sent."""
+        headers = {k.lower(): v for k, v in params.get("headers", {}).items()}
+        if (found := self._found(params)) is not None and "accept-encoding" in headers:
+            found.accept_encoding = headers["accept-encoding"]
+
+    def received(self, params: dict) -> None:
+        """Record a response's status, encoding and type."""
+        if (found := self._found(params)) is not None:
+            headers = {k.lower(): v for k, v in params["response"].get("headers", {}).items()}
+            found.status = params["response"]["status"]
+            found.encoding = headers.get("content-encoding", "")
+            found.type = params.get("type", found.type)
+
+    def received_extra(self, params: dict) -> None:
+        """Record the size of a response's headers as received."""
+        if (found := self._found(params)) is not None and params.get("headersText"):
+            found.header_bytes = len(params["headersText"].encode())
+
+    def data(self, params: dict) -> None:
+        """Add decoded body bytes."""
+        if (found := self._found(params)) is not None:
+            found.decoded += params["dataLength"]
+
+    def finished(self, params: dict) -> None:
+        """Record the bytes transferred (compressed body plus headers)."""
+        if (found := self._found(params)) is not None:
+            found.transferred = int(params["encodedDataLength"])
+
+    def failed(self, params: dict) -> None:
+        """Record why a request failed."""
+        if (found := self._found(params)) is not None:
+            found.failed = params.get("errorText", "failed")
+
+    def socket_created(self, params: dict) -> None:
+        """Record a WebSocket."""
+        self.sockets[params["requestId"]] = {"url": params["url"], "received": 0, "sent": 0}
+
+    def socket_frame(self, direction: str):
+        """Return a handler adding a WebSocket frame's bytes to direction (sent or received)."""
+
+        def record(params: dict) -> None:
+            if (found := self.sockets.get(params["requestId"])) is not None:
+                found[direction] += len(params["response"].get("payloadData", "").encode())
+
+        return record
+
+    def attach(self, cdp) -> None:
+        """Listen to the Network domain of a DevTools session, with the cache disabled."""
+        cdp.on("Network.webSocketCreated", self.socket_created)
+        cdp.on("Network.webSocketFrameReceived", self.socket_frame("received"))
+        cdp.on("Network.webSocketFrameSent", self.socket_frame("sent"))
+        for event, handler in (
+            ("requestWillBeSent", self.sent),
+            ("requestWillBeSentExtraInfo", self.sent_extra),
+            ("responseReceived", self.received),
+            ("responseReceivedExtraInfo", self.received_extra),
+            ("dataReceived", self.data),
+            ("loadingFinished", self.finished),
+            ("loadingFailed", self.failed),
+        ):
+            cdp.on(f"Network.{event}", handler)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+
+
 def measure(browser, url: str) -> tuple[list[Response], list[dict]]:
     """Load url at phone size with tiles stubbed; return its responses (no data: URLs) and WebSockets."""
     from playwright.sync_api import Error as PlaywrightError
@@ -108,77 +190,21 @@ def measure(browser, url: str) -> tuple[list[Response], list[dict]]:
         )
         page = context.new_page()
         cdp = context.new_cdp_session(page)
-        seen: dict[str, Response] = {}
-        sockets: dict[str, dict] = {}  # WebSockets: live traffic, reported apart from the page's weight
+        log = NetworkLog()
         bodies = []  # Playwright's responses, for their decoded bodies once the page has loaded
         page.on("response", lambda response: bodies.append(response))
-
-        def sent(params: dict) -> None:
-            request = params["request"]
-            if not request["url"].startswith("data:"):
-                seen[params["requestId"]] = Response(url=request["url"], type=params.get("type", "Other"))
-
-        def sent_extra(params: dict) -> None:
-            headers = {k.lower(): v for k, v in params.get("headers", {}).items()}
-            if params["requestId"] in seen and "accept-encoding" in headers:
-                seen[params["requestId"]].accept_encoding = headers["accept-encoding"]
-
-        def received(params: dict) -> None:
-            if (found := seen.get(params["requestId"])) is not None:
-                headers = {k.lower(): v for k, v in params["response"].get("headers", {}).items()}
-                found.status = params["response"]["status"]
-                found.encoding = headers.get("content-encoding", "")
-                found.type = params.get("type", found.type)
-
-        def received_extra(params: dict) -> None:
-            if (found := seen.get(params["requestId"])) is not None and params.get("headersText"):
-                found.header_bytes = len(params["headersText"].encode())
-
-        def data(params: dict) -> None:
-            if (found := seen.get(params["requestId"])) is not None:
-                found.decoded += params["dataLength"]
-
-        def finished(params: dict) -> None:
-            if (found := seen.get(params["requestId"])) is not None:
-                found.transferred = int(params["encodedDataLength"])
-
-        def failed(params: dict) -> None:
-            if (found := seen.get(params["requestId"])) is not None:
-                found.failed = params.get("errorText", "failed")
-
-        def socket_created(params: dict) -> None:
-            sockets[params["requestId"]] = {"url": params["url"], "received": 0, "sent": 0}
-
-        def socket_frame(direction: str):
-            def record(params: dict) -> None:
-                if (found := sockets.get(params["requestId"])) is not None:
-                    found[direction] += len(params["response"].get("payloadData", "").encode())
-
-            return record
-
-        cdp.on("Network.webSocketCreated", socket_created)
-        cdp.on("Network.webSocketFrameReceived", socket_frame("received"))
-        cdp.on("Network.webSocketFrameSent", socket_frame("sent"))
-        cdp.on("Network.requestWillBeSent", sent)
-        cdp.on("Network.requestWillBeSentExtraInfo", sent_extra)
-        cdp.on("Network.responseReceived", received)
-        cdp.on("Network.responseReceivedExtraInfo", received_extra)
-        cdp.on("Network.dataReceived", data)
-        cdp.on("Network.loadingFinished", finished)
-        cdp.on("Network.loadingFailed", failed)
-        cdp.send("Network.enable")
-        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        log.attach(cdp)
         try:
             page.goto(url, wait_until="networkidle")
         except PlaywrightError as exc:
             raise CannotMeasureError(f"{url} did not load: {exc.message.splitlines()[0]}") from None
         page.wait_for_timeout(500)  # late events (favicon, loadingFinished) arrive
         cdp.detach()
-        by_url = {r.url: r for r in seen.values() if not r.is_tile}
+        by_url = {r.url: r for r in log.seen.values() if not r.is_tile}
         for response in bodies:
             if (found := by_url.get(response.url)) is not None and found.offline is None:
                 found.offline = compressed_sizes(response.body(), response.url)
-        return list(seen.values()), list(sockets.values())
+        return list(log.seen.values()), list(log.sockets.values())
     finally:
         context.close()
 
@@ -194,47 +220,38 @@ class OurTotals:
     origins: set[str]
 
 
-def report_ours(responses: list[Response], sockets: list[dict], budget: int) -> OurTotals:
-    """Print our page's tables and verdicts; return its totals (WebSockets count as origins, not weight)."""
-    assets = [r for r in responses if not r.is_tile]
-    tiles = [r for r in responses if r.is_tile]
+def _offline(r: Response, i: int) -> int:
+    return r.offline[i] if r.offline and r.offline[i] is not None else 0
 
-    def offline(r: Response, i: int) -> int:
-        return r.offline[i] if r.offline and r.offline[i] is not None else 0
 
+def print_responses(assets: list[Response]) -> None:
+    """Print every response (tiles aside), the largest first, and the Accept-Encoding Chromium sent."""
     print("Responses (tiles left out); transferred = body on the wire + headers:")
-    print_table(
-        [
-            "type",
-            "status",
-            "encoding",
-            "transferred B",
-            "body B",
-            "decoded B",
-            "gzip -9 B",
-            "br q11 B",
-            "url",
-        ],
-        [
-            [
-                r.type,
-                r.status or r.failed,
-                r.encoding or "-",
-                r.transferred,
-                r.body_on_wire,
-                r.decoded,
-                offline(r, 1),
-                offline(r, 2),
-                urlsplit(r.url).path + (f"?{urlsplit(r.url).query}" if urlsplit(r.url).query else ""),
-            ]
-            for r in sorted(assets, key=lambda r: -r.transferred)
-        ],
-        right={3, 4, 5, 6, 7},
-    )
+    head = [
+        "type",
+        "status",
+        "encoding",
+        "transferred B",
+        "body B",
+        "decoded B",
+        "gzip -9 B",
+        "br q11 B",
+        "url",
+    ]
+    rows = []
+    for r in sorted(assets, key=lambda r: -r.transferred):
+        parts = urlsplit(r.url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        rows.append([r.type, r.status or r.failed, r.encoding or "-", r.transferred, r.body_on_wire, r.decoded,
+                     _offline(r, 1), _offline(r, 2), path])  # fmt: skip
+    print_table(head, rows, right={3, 4, 5, 6, 7})
     sent = sorted({r.accept_encoding for r in assets if r.accept_encoding})
     print(f"Accept-Encoding sent by Chromium: {', '.join(repr(s) for s in sent) or 'not seen'}")
     print()
 
+
+def print_groups(assets: list[Response], responses: list[Response], sockets: list[dict]) -> None:
+    """Print the totals by resource type and by origin, and the WebSockets' traffic."""
     by_type: dict[str, list[Response]] = defaultdict(list)
     for r in assets:
         by_type[r.type].append(r)
@@ -248,7 +265,6 @@ def report_ours(responses: list[Response], sockets: list[dict], budget: int) -> 
         right={1, 2, 3},
     )
     print()
-
     by_origin: dict[str, list[Response]] = defaultdict(list)
     for r in responses:
         by_origin[r.origin + ("  (tiles, stubbed 1x1 PNG)" if r.is_tile else "")].append(r)
@@ -259,18 +275,25 @@ def report_ours(responses: list[Response], sockets: list[dict], budget: int) -> 
         right={1, 2},
     )
     print()
-
     for socket_ in sockets:
         print(
             f"WebSocket {socket_['url']}: {socket_['received']} B received, {socket_['sent']} B sent "
             "in frames while loading (live traffic, not counted in the weight)"
         )
+
+
+def report_ours(responses: list[Response], sockets: list[dict], budget: int) -> OurTotals:
+    """Print our page's tables and verdicts; return its totals (WebSockets count as origins, not weight)."""
+    assets = [r for r in responses if not r.is_tile]
+    tiles = [r for r in responses if r.is_tile]
+    print_responses(assets)
+    print_groups(assets, responses, sockets)
     socket_origins = {f"{urlsplit(w['url']).hostname}:{urlsplit(w['url']).port}" for w in sockets}
     totals = OurTotals(
         transferred=sum(r.transferred for r in assets),
         body=sum(r.body_on_wire for r in assets),
-        gzip9=sum(offline(r, 1) for r in assets),
-        br11=sum(offline(r, 2) for r in assets),
+        gzip9=sum(_offline(r, 1) for r in assets),
+        br11=sum(_offline(r, 2) for r in assets),
         origins={r.origin for r in assets}
         | {o for o in socket_origins if not any(o == urlsplit(r.url).netloc for r in assets)},
     )
@@ -293,6 +316,7 @@ def report_ours(responses: list[Response], sockets: list[dict], budget: int) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and measure; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folium-sizes", action="store_true", help="size folium's CDN files via `npm pack`")
     parser.add_argument("--path", default="/", help="page to measure (default: /)")

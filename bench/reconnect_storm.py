@@ -105,7 +105,6 @@ def measure(kind: str, args) -> tuple[dict, list[float]]:
             "hold_timeout": 600, "teardown_timeout": 30, "deflate": False}  # fmt: skip
     workdir = Path(tempfile.mkdtemp(prefix=f"vl-storm-{kind}-"))
     with open_target(kind, workdir, args.target, args.token) as target:
-        guard.track(*target.pids)
         since = Http(target.url).head_seq()
         load = workers.start("node", target.url, args.clients, since, opts, workdir, args.workers)
         try:
@@ -115,7 +114,6 @@ def measure(kind: str, args) -> tuple[dict, list[float]]:
             times = storm(target, load, args, row, since)
         finally:
             workers.stop(load)
-            guard.untrack(*target.pids)
     return row, times
 
 

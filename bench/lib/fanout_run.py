@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.lib import guard, profile, workers
+from bench.lib import profile, workers
 from bench.lib.api import ChangePoster, Http
 from bench.lib.procstats import cpu_of, log_problems, machine_cpu, proc_stats, rss_of
 from bench.lib.stats import Deliveries, percentile
@@ -119,7 +119,7 @@ def post_changes(result: Result, poster: ChangePoster, args) -> dict[int, float]
     result.posted = len(posts)
     rtts = sorted(poster.rtts)
     result.post_rtt_p50, result.post_rtt_max = percentile(rtts, 50), (rtts[-1] if rtts else math.nan)
-    poster.template = poster.template or (last if result.target == "venue" else None)
+    poster.template = poster.template or (last if result.target in ("venue", "target") else None)
     return posts
 
 
@@ -179,9 +179,10 @@ def measure(kind: str, n: int, args, poster_template: dict | None) -> tuple[Resu
     workdir = Path(tempfile.mkdtemp(prefix=f"vl-fanout-{kind}-{n}-"))
     try:
         with open_target(kind, workdir, args.target, args.token, args.target_pids) as target:
-            guard.track(*target.pids)
             http = Http(target.url)
-            poster = ChangePoster(http, target.token, poster_template if kind != "venue" else None)
+            poster = ChangePoster(
+                http, target.token, poster_template if kind not in ("venue", "url") else None
+            )
             load = workers.start(
                 args.client, target.url, n, http.head_seq(), worker_opts(args), workdir, args.workers
             )
@@ -198,7 +199,6 @@ def measure(kind: str, n: int, args, poster_template: dict | None) -> tuple[Resu
                 count, lines = log_problems(log)
                 result.log_problem_count += count
                 result.log_problem_lines += lines
-            guard.untrack(*target.pids)
     except Exception as exc:
         result.notes.append(f"{type(exc).__name__}: {exc}")
         print(f"  {kind} N={n} failed: {exc}", flush=True)

@@ -65,6 +65,7 @@ class NodeWorker:
 
     # the Pipe side
     def poll(self, timeout: float = 0.0) -> bool:
+        """Tell whether a message is waiting (waiting at most timeout seconds)."""
         if self._pending is None:
             try:
                 self._pending = self._queue.get(timeout=timeout) if timeout > 0 else self._queue.get_nowait()
@@ -73,6 +74,7 @@ class NodeWorker:
         return True
 
     def recv(self):
+        """Return the next message, raising EOFError once the process has closed its output."""
         if self._pending is None:
             self._pending = self._queue.get()
         message = self._pending
@@ -82,21 +84,25 @@ class NodeWorker:
         return message
 
     def send(self, message: dict) -> None:
+        """Write message to the process as one JSON line."""
         if self.proc.stdin is None or self.proc.stdin.closed:
             raise OSError(f"{self.name}: its input is closed")
         self.proc.stdin.write((json.dumps(message) + "\n").encode())
         self.proc.stdin.flush()
 
     def close(self) -> None:
+        """Close the process's input (it then stops)."""
         with contextlib.suppress(OSError, ValueError):
             if self.proc.stdin:
                 self.proc.stdin.close()
 
     # the Process side
     def is_alive(self) -> bool:
+        """Tell whether the process still runs."""
         return self.proc.poll() is None
 
     def join(self, timeout: float | None = None) -> None:
+        """Wait for the process to end (at most timeout seconds)."""
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout)
         if self.proc.poll() is not None:
@@ -104,10 +110,12 @@ class NodeWorker:
             self._reader.join(2)
 
     def terminate(self) -> None:
+        """Send the process SIGTERM."""
         with contextlib.suppress(OSError):
             self.proc.terminate()
 
     def kill(self) -> None:
+        """Send the process SIGKILL."""
         with contextlib.suppress(OSError):
             self.proc.kill()
 

@@ -10,7 +10,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.lib import nginx
+from bench.lib import guard, nginx
 from tests.servers import ROOT, free_port, make_staff_token, server_env, serving
 
 NODE_PEER = ROOT / "bench" / "node-peer.mjs"
@@ -111,17 +111,20 @@ def node_cluster(workdir: Path) -> Iterator[Target]:
 
 @contextmanager
 def open_target(kind: str, workdir: Path, url: str | None = None, token: str | None = None, pids=()):
-    """Yield the Target of kind venue, node, node-cluster or url (an already running server)."""
+    """Yield the Target of kind venue, node, node-cluster or url (an already running server).
+
+    The processes of a target started here are stopped by the watchdog if the run is cut short; those
+    of a url target are only watched, never stopped.
+    """
     if kind == "url":
         yield Target("target", url.rstrip("/"), token, list(pids))
-    elif kind == "venue":
-        with venue(workdir) as target:
-            yield target
-    elif kind == "node":
-        with node_peer(workdir) as target:
-            yield target
-    elif kind == "node-cluster":
-        with node_cluster(workdir) as target:
-            yield target
-    else:
+        return
+    starters = {"venue": venue, "node": node_peer, "node-cluster": node_cluster}
+    if kind not in starters:
         raise ValueError(f"unknown target kind {kind!r}")
+    with starters[kind](workdir) as target:
+        guard.track(*target.pids)
+        try:
+            yield target
+        finally:
+            guard.untrack(*target.pids)
