@@ -100,8 +100,9 @@ def run_all(args, started: float) -> list[Result]:
     """Measure every target at every N (bounded by --max-seconds)."""
     results: list[Result] = []
     template = None
-    for kind in kinds(args):
-        for n in args.clients:
+    chosen = kinds(args)
+    for n in args.clients:  # every target at one N before the next N: the machine's load falls on all alike
+        for kind in chosen:
             if time.monotonic() - started > args.max_seconds - 60:
                 print(f"  {kind} N={n}: skipped, too little of --max-seconds left", flush=True)
                 continue

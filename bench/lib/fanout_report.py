@@ -55,6 +55,14 @@ def _cpu(value: float) -> str:
     return "-" if math.isnan(value) else f"{value:.1f}"
 
 
+def _cpu_each(r: Result) -> float:
+    return r.server_cpu / r.received if r.received else math.nan
+
+
+def _per_delivery(r: Result) -> str:
+    return "-" if math.isnan(r.server_cpu) or not r.received else f"{r.server_cpu / r.received * 1e6:.0f}"
+
+
 def _peer_of(r: Result, results: list[Result]) -> Result | None:
     if r.target in PEERS:
         return None
@@ -68,7 +76,7 @@ def markdown(results: list[Result]) -> str:
     """Return the markdown table of every run, with p99 and CPU as ratios to the peer at the same N."""
     head = [
         "server", "N", "connected", "connect s", "p50 ms", "p99 ms", "max ms", "p99 vs peer", "received / expected",
-        "lost", "dup", "out-of-order", "CPU s server", "server CPU vs peer", "CPU s load generators", "CPU s others",
+        "lost", "dup", "out-of-order", "CPU s server", "server CPU µs / delivery", "server CPU / delivery vs peer", "CPU s load generators", "CPU s others",
         "server fds", "server RSS MiB",
     ]  # fmt: skip
     rows = []
@@ -78,7 +86,7 @@ def markdown(results: list[Result]) -> str:
             r.target, r.n, r.connected, "-" if math.isnan(r.connect_wall) else f"{r.connect_wall:.1f}",
             fmt_ms(r.p50), fmt_ms(r.p99), fmt_ms(r.max), _ratio(r.p99, peer.p99) if peer else "",
             f"{r.received} / {r.n * r.k}", r.lost, r.duplicates, r.out_of_order, _cpu(r.server_cpu),
-            _ratio(r.server_cpu, peer.server_cpu) if peer else "", _cpu(r.clients_cpu), _cpu(r.others_cpu),
+            _per_delivery(r), _ratio(_cpu_each(r), _cpu_each(peer)) if peer else "", _cpu(r.clients_cpu), _cpu(r.others_cpu),
             r.server.get("fds_all", "-"), r.server.get("rss_all_mib", "-"),
         ])  # fmt: skip
     return table(head, rows)
