@@ -6,7 +6,8 @@ processes), closes them all at once, posts K changes as fast as one staff connec
 reconnects every client with auth {since: the last seq it had} (at most --rejoin-concurrency connects in
 flight per worker). It reports the time from the start of the reconnect until every client is current
 (has the last seq, or got a snapshot), the p50/p99 of each client's catch-up time, how many deliveries
-were lost (any seq after a client's first `since` it never got), the server's CPU seconds and its memory
+were missing when the wait ended (--timeout; any seq after a client's first `since` it had not got:
+lost, if every client was current by then), the server's CPU seconds and its memory
 before and at the peak, and the load generators' CPU. It prints a table, writes a PNG of the share of
 clients current over time to bench/results/, and with --readme appends both to bench/README.md.
 
@@ -19,10 +20,11 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.lib import guard, plots, report, workers
+from bench.lib import guard, plots, profile, report, workers
 from bench.lib.api import ChangePoster, Http
 from bench.lib.procstats import cpu_of, load_average, raise_nofile, rss_of
 from bench.lib.stats import percentile
@@ -84,6 +86,11 @@ def storm(target, load: workers.Workers, args, row: dict, since: int) -> list[fl
     row["rss_before"] = peak.peak
     server_before, clients_before = cpu_of(target.pids), cpu_of(load.pids)
     peak.start()
+    spy = None
+    if args.profile and target.name in ("venue", "target") and target.pids:
+        spy = profile.start(
+            target.pids[0], args.profile, SimpleNamespace(target="storm", n=row["n"], notes=[])
+        )
     message = {
         "kind": "rejoin",
         "target": head,
@@ -93,6 +100,8 @@ def storm(target, load: workers.Workers, args, row: dict, since: int) -> list[fl
     workers.send_all(load.conns, message)
     rejoined = workers.recv_all(load.conns, "rejoined", args.timeout + 60)
     peak.running = False
+    if spy:
+        profile.stop(spy)
     row.update(server_cpu=cpu_of(target.pids) - server_before, clients_cpu=cpu_of(load.pids) - clients_before)
     row["rss_peak"] = peak.peak
     return summarize(row, rejoined, since, head)
@@ -128,6 +137,8 @@ def _versus(row: dict, peer: dict | None):
     def ratio(key: str) -> str:
         if not peer or row is peer or not peer[key] or peer[key] != peer[key]:
             return ""
+        if row[key] != row[key]:
+            return "-"
         return fmt(row[key] / peer[key]) + "x"
 
     return ratio
@@ -137,7 +148,7 @@ def table(rows: list[dict]) -> str:
     """Return the markdown table of every target's storm, with ratios to the Node peer."""
     peer = next((r for r in rows if r["target"] == "node"), None)
     head = ["server", "N", "connected", "changes", "posting s", "all current s", "vs peer", "catch-up p50 s",
-            "catch-up p99 s", "current", "lost", "dup", "snapshots", "server CPU s", "vs peer",
+            "catch-up p99 s", "current", "missing deliveries when the wait ended", "dup", "snapshots", "server CPU s", "vs peer",
             "server RSS MiB before / peak", "load generators CPU s"]  # fmt: skip
     lines = []
     for r in rows:
@@ -164,6 +175,9 @@ def main() -> int:
     parser.add_argument("--node-peer", action="store_true", help="also run the storm against the Node peer")
     parser.add_argument("--target", help="URL of an already running Venue Live instead of a fresh serve.py")
     parser.add_argument("--token", help="staff bearer token for --target")
+    parser.add_argument(
+        "--profile", metavar="DIR", help="py-spy record the Venue Live server during the catch-up"
+    )
     parser.add_argument("--max-seconds", type=float, default=900.0)
     parser.add_argument("--readme", action="store_true", help="append the results to bench/README.md")
     args = parser.parse_args()
