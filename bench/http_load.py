@@ -54,14 +54,20 @@ def measure(args, workdir: Path) -> list[dict]:
     return rows
 
 
+def _per_cpu(row: dict) -> str:
+    if math.isnan(row["cpu"]) or not row["cpu"] or "requests" not in row:
+        return "-"
+    return f"{row['requests'] / row['cpu']:.0f}"
+
+
 def table(rows: list[dict]) -> str:
     """Return the markdown table, with each path's req/s as a share of nginx's."""
     ceiling = rows[-1]["rps"]
     head = ["path", "req/s", "share of nginx", "p50 ms", "p99 ms", "requests", "socket errors", "non-2xx/3xx",
-            "server CPU s"]  # fmt: skip
+            "server CPU s", "requests per server CPU-s"]  # fmt: skip
     lines = [[f"`{r['name']}`", f"{r['rps']:.0f}", f"{r['rps'] / ceiling:.3f}", f"{r['p50'] * 1000:.1f}",
               f"{r['p99'] * 1000:.1f}", r.get("requests", "-"), r["errors"], r.get("non_2xx", 0),
-              "-" if math.isnan(r["cpu"]) else f"{r['cpu']:.1f}"] for r in rows]  # fmt: skip
+              "-" if math.isnan(r["cpu"]) else f"{r['cpu']:.1f}", _per_cpu(r)] for r in rows]  # fmt: skip
     return report.table(head, lines)
 
 
