@@ -13,7 +13,11 @@
 //   {"kind": "results", "worker", "seqs", "times", "synced", "synced_wrong", "still_connected",
 //    "disconnects", "client_logs", "other_events"}
 // in the same shape as the Python workers of fanout.py; {"kind": "abort"} or the end of stdin make it
-// disconnect everything and exit at once. Receive times are Date.now() / 1000 taken in the "change"
+// disconnect everything and exit at once. For bench/reconnect_storm.py, {"kind": "drop"} closes every
+// client at once (answered {"kind": "dropped"}), and {"kind": "rejoin", "target", "timeout",
+// "concurrency"} reconnects each with auth {since: the last seq it had} and answers
+//   {"kind": "rejoined", "worker", "start", "current_at", "seqs", "times", "errors", "snapshots"}
+// once every client has seq target (or got a snapshot), or after timeout seconds. Receive times are Date.now() / 1000 taken in the "change"
 // handler (seconds since the epoch, like Python's time.time(); one machine, so one clock). Every wait is
 // bounded and a last timer ends the process in any case.
 
@@ -115,6 +119,7 @@ const disconnects = {};
 const clientLogs = {};
 const errors = {};
 const durations = [];
+const snapshots = new Array(count).fill(null);
 let phaseOver = false;
 
 function teardown() {
@@ -154,10 +159,10 @@ function release() {
   else inFlight -= 1;
 }
 
-function makeClient(i) {
+function makeClient(i, from = since) {
   const socket = io(cfg.url, {
     transports: ["websocket"],
-    auth: { since },
+    auth: { since: from },
     reconnection: false,
     forceNew: true, // one Manager and one engine.io connection per client
     timeout: (cfg.connect_timeout ?? 60) * 1000,
@@ -168,12 +173,15 @@ function makeClient(i) {
     seqs[i].push(isObject(data) ? (data.seq ?? null) : null);
     times[i].push(now);
   });
+  socket.on("snapshot", () => {
+    snapshots[i] = Date.now() / 1000;
+  });
   socket.on("synced", (data) => {
     synced[i] = isObject(data) ? (data.seq ?? null) : -1;
   });
   socket.on("disconnect", (reason) => bump(disconnects, String(reason)));
   socket.onAny((event) => {
-    if (event !== "change" && event !== "synced") bump(otherEvents, event);
+    if (event !== "change" && event !== "synced" && event !== "snapshot") bump(otherEvents, event);
   });
   socket.io.on("error", (error) => {
     if (socket.connected || sockets[i]) bump(clientLogs, `ERROR: ${String(error?.message || error).slice(0, 100)}`);
@@ -226,6 +234,95 @@ function nofileSoft() {
   }
 }
 
+async function collect(message) {
+  const wanted = message.seqs ?? [];
+  const live = [];
+  for (let i = 0; i < count; i++) if (sockets[i]) live.push(i);
+  const deadline = performance.now() + (message.grace ?? 15) * 1000;
+  const complete = () =>
+    live.every((i) => {
+      const got = new Set(seqs[i]);
+      return wanted.every((seq) => got.has(seq));
+    });
+  while (performance.now() < deadline && !aborting) {
+    if (complete()) break;
+    await sleep(200); // receive times are taken in the "change" handler, not here
+  }
+  if (aborting) return;
+  await send({
+    kind: "results",
+    worker,
+    seqs: live.map((i) => seqs[i]),
+    times: live.map((i) => times[i]),
+    synced: live.filter((i) => synced[i] !== null).length,
+    synced_wrong: live.filter((i) => synced[i] !== null && synced[i] !== since).length,
+    still_connected: live.filter((i) => sockets[i].connected).length,
+    disconnects,
+    client_logs: clientLogs,
+    other_events: otherEvents,
+  });
+}
+
+// --- the reconnect storm ------------------------------------------------------------------------------
+const lastSeq = (i) => seqs[i].reduce((a, b) => (Number.isInteger(b) && b > a ? b : a), since);
+let dropped = [];
+
+function drop() {
+  dropped = [];
+  for (let i = 0; i < count; i++) {
+    if (!sockets[i]) continue;
+    sockets[i].disconnect();
+    sockets[i] = null;
+    dropped.push(i);
+  }
+  return dropped.length;
+}
+
+async function rejoin(message) {
+  const target = message.target;
+  const start = Date.now() / 1000;
+  const currentAt = new Array(count).fill(null);
+  const rejoinErrors = {};
+  const isCurrent = (i) => snapshots[i] !== null || lastSeq(i) >= target;
+  const gate = { free: message.concurrency || dropped.length, waiting: [] };
+  const one = async (i) => {
+    if (gate.free > 0) gate.free -= 1;
+    else await new Promise((resolve) => gate.waiting.push(resolve));
+    const socket = makeClient(i, lastSeq(i));
+    sockets[i] = socket;
+    socket.on("change", () => {
+      if (currentAt[i] === null && isCurrent(i)) currentAt[i] = Date.now() / 1000;
+    });
+    await new Promise((resolve) => {
+      socket.once("connect", resolve);
+      socket.once("connect_error", (error) => {
+        bump(rejoinErrors, String(error?.message || error).slice(0, 80));
+        resolve();
+      });
+    });
+    if (currentAt[i] === null && isCurrent(i)) currentAt[i] = Date.now() / 1000;
+    const next = gate.waiting.shift();
+    if (next) next();
+    else gate.free += 1;
+  };
+  dropped.forEach((i) => one(i));
+  const deadline = performance.now() + (message.timeout ?? 30) * 1000;
+  while (performance.now() < deadline && !aborting && dropped.some((i) => currentAt[i] === null)) {
+    await sleep(20);
+  }
+  if (aborting) return;
+  await send({
+    kind: "rejoined",
+    worker,
+    start,
+    current_at: dropped.map((i) => currentAt[i]),
+    seqs: dropped.map((i) => seqs[i]),
+    times: dropped.map((i) => times[i]),
+    errors: rejoinErrors,
+    snapshots: dropped.filter((i) => snapshots[i] !== null).length,
+  });
+}
+
 async function main() {
   const phaseStart = Date.now() / 1000;
   const tasks = Array.from({ length: count }, (_, i) => connectOne(i));
@@ -257,35 +354,19 @@ async function main() {
   });
 
   // Hold the connections until the coordinator has posted its changes (bounded).
-  const message = await nextMessage((cfg.hold_timeout ?? 600) * 1000);
-  if (aborting) return;
-  if (message?.kind === "collect") {
-    const wanted = message.seqs ?? [];
-    const live = [];
-    for (let i = 0; i < count; i++) if (sockets[i]) live.push(i);
-    const deadline = performance.now() + (message.grace ?? 15) * 1000;
-    const complete = () =>
-      live.every((i) => {
-        const got = new Set(seqs[i]);
-        return wanted.every((seq) => got.has(seq));
-      });
-    while (performance.now() < deadline && !aborting) {
-      if (complete()) break;
-      await sleep(200); // receive times are taken in the "change" handler, not here
+  for (;;) {
+    const message = await nextMessage((cfg.hold_timeout ?? 600) * 1000);
+    if (aborting || !message) break;
+    if (message.kind === "collect") {
+      await collect(message);
+      break;
     }
-    if (aborting) return;
-    await send({
-      kind: "results",
-      worker,
-      seqs: live.map((i) => seqs[i]),
-      times: live.map((i) => times[i]),
-      synced: live.filter((i) => synced[i] !== null).length,
-      synced_wrong: live.filter((i) => synced[i] !== null && synced[i] !== since).length,
-      still_connected: live.filter((i) => sockets[i].connected).length,
-      disconnects,
-      client_logs: clientLogs,
-      other_events: otherEvents,
-    });
+    if (message.kind === "drop") {
+      await send({ kind: "dropped", worker, count: drop() });
+    } else if (message.kind === "rejoin") {
+      await rejoin(message);
+      break;
+    }
   }
   if (!aborting) {
     aborting = true;

@@ -12,6 +12,7 @@ import urllib.request
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,21 +80,36 @@ def run_flask(args: list[str], env: dict[str, str], stdin: str = "") -> str:
     return result.stdout
 
 
-@contextmanager
-def running_server(workdir: Path, **env: str) -> Iterator[str]:
-    """Start serve.py with env on a free port; yield its base URL; stop it (showing its log on failure)."""
-    port = free_port()
+@dataclass
+class Served:
+    """A server process started by serving(): its base URL, process and log file."""
+
+    url: str
+    proc: subprocess.Popen
+    log_path: Path
+
+
+def server_env(**env: str) -> dict[str, str]:
+    """Return this process's environment without tile and access-log settings, with a test secret and env."""
     full_env = {
         k: v for k, v in os.environ.items() if k not in {"TILES_URL", "TILES_ATTRIBUTION", "ACCESS_LOG"}
     }
-    full_env.update(
-        HOST="127.0.0.1", PORT=str(port), SECRET_KEY="tests-only-secret", PYTHONUNBUFFERED="1", **env
-    )
+    full_env.update(SECRET_KEY="tests-only-secret", PYTHONUNBUFFERED="1", **env)
+    return full_env
+
+
+@contextmanager
+def serving(
+    command: list[str], workdir: Path, env: dict[str, str], probe: str = "/api/venues"
+) -> Iterator[Served]:
+    """Start command with env, HOST and a free PORT; yield it once probe answers HTTP; stop it after."""
+    port = free_port()
+    full_env = {**env, "HOST": "127.0.0.1", "PORT": str(port)}
     log_path = workdir / f"server-{port}.log"
     base_url = f"http://127.0.0.1:{port}"
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "serve.py"],
+            command,
             cwd=ROOT,
             env=full_env,
             stdin=subprocess.DEVNULL,
@@ -102,11 +118,11 @@ def running_server(workdir: Path, **env: str) -> Iterator[str]:
         )
     try:
         deadline = time.monotonic() + START_TIMEOUT
-        while not answers_http(base_url + "/api/venues"):
+        while not answers_http(base_url + probe):
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"serve.py did not start:\n{log_path.read_text()}")
+                raise RuntimeError(f"{command[-1]} did not start:\n{log_path.read_text()}")
             time.sleep(0.2)
-        yield base_url
+        yield Served(base_url, proc, log_path)
     finally:
         proc.terminate()
         try:
@@ -114,6 +130,20 @@ def running_server(workdir: Path, **env: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def running_server(workdir: Path, **env: str) -> Iterator[str]:
+    """Start serve.py with env on a free port; yield its base URL; stop it (showing its log on failure)."""
+    with serving([sys.executable, "serve.py"], workdir, server_env(**env)) as served:
+        yield served.url
+
+
+def make_staff_token(env: dict[str, str], name: str, password: str) -> str:
+    """Migrate the database of env, create staff account name, and return a bearer token for it."""
+    run_flask(["db", "upgrade"], env)
+    run_flask(["staff", "create", name], env, stdin=password + "\n")
+    return run_flask(["staff", "token", name], env).strip().splitlines()[-1].strip()
 
 
 def post_change(base_url: str, token: str, data: dict) -> dict:

@@ -1,0 +1,1 @@
+"""Shared pieces of the benchmarks in bench/: servers under test, load generators, statistics, reports."""

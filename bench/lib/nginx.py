@@ -1,0 +1,142 @@
+"""A temporary nginx in front of several upstream servers: round-robin, websocket upgrade, no buffering."""
+
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.servers import answers_http, free_port
+
+NGINX = "/usr/sbin/nginx"
+CONFIG = """
+worker_processes 2;
+worker_rlimit_nofile 20000;
+pid {work}/nginx.pid;
+error_log {work}/nginx-error.log warn;
+events {{ worker_connections 20000; }}
+http {{
+    access_log off;
+    client_body_temp_path {work}/client_body;
+    proxy_temp_path {work}/proxy;
+    fastcgi_temp_path {work}/fastcgi;
+    uwsgi_temp_path {work}/uwsgi;
+    scgi_temp_path {work}/scgi;
+    map $http_upgrade $connection_upgrade {{ default upgrade; "" close; }}
+    upstream peers {{
+{servers}
+        keepalive 32;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://peers;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $host;
+            proxy_buffering off;
+            proxy_read_timeout 3600s;
+        }}
+    }}
+}}
+"""
+
+
+@dataclass
+class Balancer:
+    """A running nginx: its URL, its processes and its error log."""
+
+    url: str
+    pids: list[int]
+    error_log: Path
+
+
+def write_config(workdir: Path, upstreams: list[str], port: int) -> Path:
+    """Write the nginx configuration for upstreams (http://host:port) listening on port; return its path."""
+    servers = "\n".join(f"        server {url.removeprefix('http://')};" for url in upstreams)
+    path = workdir / "nginx.conf"
+    path.write_text(CONFIG.format(work=workdir, servers=servers, port=port))
+    return path
+
+
+def _worker_pids(master: int) -> list[int]:
+    """Return the pids of master's nginx worker processes."""
+    found = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True, check=False)
+    return [int(pid) for pid in found.stdout.split()]
+
+
+@contextmanager
+def balancer(workdir: Path, upstreams: list[str]) -> Iterator[Balancer]:
+    """Start nginx in the foreground with a temporary config in front of upstreams; stop it after."""
+    port = free_port()
+    config = write_config(workdir, upstreams, port)
+    log = (workdir / "nginx.out").open("w")
+    proc = subprocess.Popen(
+        [NGINX, "-c", str(config), "-p", str(workdir), "-g", "daemon off;"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 15
+        while not answers_http(url + "/api/changes"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"nginx did not start: {(workdir / 'nginx.out').read_text()[-500:]}")
+            time.sleep(0.1)
+        yield Balancer(url, [proc.pid, *_worker_pids(proc.pid)], workdir / "nginx-error.log")
+    finally:
+        proc.terminate()  # SIGTERM: nginx's fast shutdown
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+STATIC_CONFIG = """
+worker_processes 1;
+pid {work}/nginx-static.pid;
+error_log {work}/nginx-static-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {work}/client_body;
+    proxy_temp_path {work}/proxy;
+    fastcgi_temp_path {work}/fastcgi;
+    uwsgi_temp_path {work}/uwsgi;
+    scgi_temp_path {work}/scgi;
+    default_type text/html;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        location / {{ try_files $uri /index.html; }}
+    }}
+}}
+"""
+
+
+@contextmanager
+def static_files(workdir: Path, root: Path) -> Iterator[str]:
+    """Serve the files under root with a temporary one-worker nginx; yield its URL."""
+    port = free_port()
+    config = workdir / "nginx-static.conf"
+    config.write_text(STATIC_CONFIG.format(work=workdir, root=root, port=port))
+    proc = subprocess.Popen(
+        [NGINX, "-c", str(config), "-p", str(workdir), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 15
+        while not answers_http(url + "/"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("nginx (static) did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
