@@ -62,3 +62,8 @@ class Config:
         self.COMPRESS_MIN_SIZE = 500
         self.SEND_FILE_MAX_AGE_DEFAULT = 3600
         self.JSON_SORT_KEYS = False
+        # Scale-out: seconds between reads of the log's head, so a change the queue lost still arrives.
+        self.SOCKETIO_HEARTBEAT = float(env("SOCKETIO_HEARTBEAT") or 1.0)
+        # Database connections per process (SQLAlchemy's default is 5, plus 10 overflow).
+        if env("DATABASE_POOL_SIZE"):
+            self.SQLALCHEMY_ENGINE_OPTIONS["pool_size"] = int(env("DATABASE_POOL_SIZE"))
