@@ -117,6 +117,7 @@ def start_app(cluster: Cluster, port: int) -> subprocess.Popen:
     return subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
          "--bind", f"127.0.0.1:{port}", "--pid", str(cluster.var / f"app-{port}.pid"),
+         "--control-socket", str(cluster.var / f"app-{port}.ctl"),
          "--chdir", str(ROOT)],
         cwd=ROOT, env=cluster.env(), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
         start_new_session=True,
@@ -203,6 +204,8 @@ def main(argv: list[str]) -> int:
         start(cluster) if argv[1] == "start" else stop(cluster)
     except (RuntimeError, subprocess.CalledProcessError, sa.exc.OperationalError) as exc:
         print(f"Venue Live cluster: {exc}", file=sys.stderr)
+        if argv[1] == "start":
+            stop(cluster)  # nothing half-started is left running
         return 1
     return 0
 
