@@ -38,6 +38,7 @@ class Cluster:
     channel: str = "venue-live"
     var: Path = ROOT / "var" / "cluster"
     extra_env: dict[str, str] = field(default_factory=dict)
+    procs: list[subprocess.Popen] = field(default_factory=list)  # the app processes this run started
 
     @classmethod
     def from_env(cls) -> "Cluster":
@@ -113,15 +114,16 @@ def release(cluster: Cluster) -> str:
 
 def start_app(cluster: Cluster, port: int) -> subprocess.Popen:
     """Start one gunicorn process (one gevent worker) on port, in its own session."""
-    log = (cluster.var / f"app-{port}.log").open("a")
-    return subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
-         "--bind", f"127.0.0.1:{port}", "--pid", str(cluster.var / f"app-{port}.pid"),
-         "--control-socket", str(cluster.var / f"app-{port}.ctl"),
-         "--chdir", str(ROOT)],
-        cwd=ROOT, env=cluster.env(), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-        start_new_session=True,
-    )  # fmt: skip
+    with (cluster.var / f"app-{port}.log").open("a") as log:
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+             "--bind", f"127.0.0.1:{port}", "--pid", str(cluster.var / f"app-{port}.pid"),
+             "--control-socket", str(cluster.var / f"app-{port}.ctl"), "--chdir", str(ROOT)],
+            cwd=ROOT, env=cluster.env(), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            start_new_session=True,
+        )  # fmt: skip
+    cluster.procs.append(proc)
+    return proc
 
 
 def _ready(url: str) -> bool:
@@ -162,35 +164,46 @@ def _pid(path: Path) -> int | None:
         return None
 
 
-def _stop_pid(pid: int, sig: int, timeout: float = 15.0) -> None:
+def _signal(pid: int | None, sig: int) -> int | None:
+    if pid is None:
+        return None
     try:
         os.kill(pid, sig)
+        return pid
     except ProcessLookupError:
-        return
+        return None
+
+
+def _wait_gone(pids: list[int], timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
+    for pid in pids:
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            _signal(pid, signal.SIGKILL)
 
 
 def stop_app(cluster: Cluster, port: int) -> None:
     """Stop one app process gracefully (SIGTERM to its gunicorn, which stops its worker)."""
-    pid = _pid(cluster.var / f"app-{port}.pid")
-    if pid:
-        _stop_pid(pid, signal.SIGTERM)
+    pid = _signal(_pid(cluster.var / f"app-{port}.pid"), signal.SIGTERM)
+    _wait_gone([pid] if pid else [])
 
 
 def stop(cluster: Cluster) -> None:
-    """Stop nginx (gracefully), then every app process."""
-    pid = _pid(cluster.var / "nginx.pid")
-    if pid:
-        _stop_pid(pid, signal.SIGQUIT)
-    for port in cluster.app_ports:
-        stop_app(cluster, port)
+    """Stop nginx and every app process gracefully, all at once, and wait until they are gone."""
+    pids = [_signal(_pid(cluster.var / "nginx.pid"), signal.SIGQUIT)]
+    pids += [_signal(_pid(cluster.var / f"app-{port}.pid"), signal.SIGTERM) for port in cluster.app_ports]
+    for proc in cluster.procs:  # started by this run but perhaps before it wrote its pid file
+        if proc.poll() is None:
+            proc.terminate()
+    _wait_gone([pid for pid in pids if pid])
+    for proc in cluster.procs:
+        proc.wait(timeout=15)
+    cluster.procs.clear()
     print("Venue Live cluster stopped.")
 
 

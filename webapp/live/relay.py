@@ -16,6 +16,8 @@ from collections.abc import Iterable
 
 import socketio
 from flask import Flask
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from webapp.extensions import db
 from webapp.live.changes import changes_since, head_seq
@@ -78,11 +80,14 @@ class LogRelay(RoomIndex, socketio.RedisManager):
     name = "redis"
 
     def __init__(self, url: str, channel: str, app: Flask, heartbeat: float) -> None:
-        super().__init__(url, channel=channel)
+        # A queue that is away must not hold up a staff change: one quick try, no backoff (redis-py
+        # retries three times by default; with python-socketio's own second attempt a publish took 0.6 s).
+        options = {"socket_connect_timeout": 2, "retry": Retry(NoBackoff(), 0)}
+        super().__init__(url, channel=channel, redis_options=options)
         self.app, self.heartbeat = app, heartbeat
         self.relayed: int | None = None  # the last seq this process's clients were sent
         self._lock = threading.Lock()  # a gevent lock once the standard library is patched
-        self._connects = 0
+        self._queue_state = "starting"
 
     def initialize(self) -> None:
         """Start listening to the queue, and the heartbeat that reads the log's head."""
@@ -91,13 +96,36 @@ class LogRelay(RoomIndex, socketio.RedisManager):
         super().initialize()
         self.server.start_background_task(self._beat)
 
-    def _redis_connect(self) -> None:
-        # Called once at start, then only after the queue failed (python-socketio's redis_manager.py).
-        super()._redis_connect()
-        self._connects += 1
-        if self._connects > 1:
+    def _redis_listen_with_retries(self):
+        # python-socketio's loop (socketio/redis_manager.py:177), saying when the queue is back and
+        # reading the log then: what was published while this process was not subscribed is gone.
+        retry_sleep, subscribed = 1, False
+        while True:
+            try:
+                if not subscribed:
+                    self._redis_connect()
+                    self.pubsub.subscribe(self.channel)
+                    subscribed, retry_sleep = True, 1
+                    self._queue_is("up", "subscribed")
+                yield from self.pubsub.listen()
+            except Exception as exc:
+                self._queue_is("down", f"cannot receive ({exc}); retrying in {retry_sleep} s")
+                subscribed = False
+                self.server.sleep(retry_sleep)
+                retry_sleep = min(retry_sleep * 2, 60)
+
+    def _queue_is(self, state: str, detail: str) -> None:
+        """Log when the queue goes away or comes back; when it is back, catch up from the log."""
+        if state == self._queue_state:
+            return
+        was, self._queue_state = self._queue_state, state
+        if state == "down":
+            log.error(
+                "message queue (channel %s) is away: %s; changes go on through the log", self.channel, detail
+            )
+        elif was == "down":
             log.warning(
-                "reconnected to the message queue (channel %s); catching up from the log", self.channel
+                "message queue (channel %s) is back (%s); catching up from the log", self.channel, detail
             )
             self.server.start_background_task(self._safe_catch_up)
 
@@ -176,12 +204,14 @@ class LogRelay(RoomIndex, socketio.RedisManager):
 
     def _publish(self, data: dict) -> None:
         if super()._publish(data) is None:
+            self._queue_is("down", "cannot publish")
             log.error(
-                "could not publish to the message queue (channel %s): the other processes will read "
-                "this change from the log within %.0f s",
-                self.channel,
+                "could not publish change to the message queue: the other processes read it from the log "
+                "within %.0f s",
                 2 * self.heartbeat,
             )
+        else:
+            self._queue_is("up", "published")
 
 
 def client_manager(app: Flask) -> socketio.Manager:
