@@ -8,12 +8,13 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from webapp.live.changes import active_announcements, head_seq
+from webapp.live.changes import active_announcements
 from webapp.program.present import live_data
 from webapp.program.present import pick as pick_text
 from webapp.program.queries import list_venues
 from webapp.web.assets import vendor_url
 from webapp.web.context import page_lang
+from webapp.web.pagecache import page_seq
 
 
 def url_with(**changes) -> str:
@@ -43,7 +44,8 @@ def rendered_at() -> str:
 def page_live_data() -> dict:
     """Return the live-update data for the page being rendered."""
     event = current_app.extensions["event"]
-    return live_data(page_lang(), event, list_venues(), head_seq(), active_announcements())
+    # The seq read before the page's data (pagecache), never after: it must not claim a change it lacks.
+    return live_data(page_lang(), event, list_venues(), page_seq(), active_announcements())
 
 
 def _context() -> dict:
