@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export HOST PORT
 
-.PHONY: run test lint messages bench clean
+.PHONY: run test lint messages bench clean cluster cluster-stop
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,14 @@ messages: $(VENV)/.runtime
 
 bench: $(VENV)/.dev node_modules/.installed $(MO)
 	$(BIN)/python bench/page_weight.py
+
+# Production on this machine: nginx on :8080 in front of three gunicorn processes (one gevent worker
+# each), PostgreSQL (database venue_live, created when missing) and Redis. deploy/README.md says more.
+cluster: $(VENV)/.runtime node_modules/.installed $(MO)
+	$(BIN)/python deploy/cluster.py start
+
+cluster-stop:
+	$(BIN)/python deploy/cluster.py stop
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache

@@ -14,13 +14,44 @@ import os  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
 
-from flask_migrate import upgrade  # noqa: E402
+from gevent import pywsgi  # noqa: E402
 
 from webapp import StartupError, create_app  # noqa: E402
 from webapp.extensions import socketio  # noqa: E402
 from webapp.program.eventdata import EventDataError  # noqa: E402
-from webapp.program.importer import import_event, imported_version  # noqa: E402
+from webapp.release import release  # noqa: E402
 from webapp.staff.accounts import count_staff  # noqa: E402
+
+
+class WebSocketHandler(pywsgi.WSGIHandler):
+    """gevent's handler, with one descriptor per websocket and the connection closed when it ends.
+
+    simple-websocket finds no socket it knows in gevent's environ, so it takes a dup() of the
+    connection (simple_websocket/ws.py:285): two descriptors per websocket, and closing the dup
+    leaves the connection open, so the client waits for the end of the TCP stream (python-socketio's
+    client: 3 s) and gevent then reads what follows the websocket as a new HTTP request.
+    Handing it the socket as 'werkzeug.socket' makes it use that one socket; engine.io then ends
+    the request with ConnectionError (engineio/async_drivers/_websocket_wsgi.py:19), taken here
+    as the sign to close the connection.
+    """
+
+    def get_environ(self):
+        """Add the connection's own socket for a websocket upgrade."""
+        environ = super().get_environ()
+        if environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+            environ["werkzeug.socket"] = self.socket
+        return environ
+
+    def run_application(self):
+        """Run the app; after a websocket, close the connection instead of reading more HTTP."""
+        websocket = "werkzeug.socket" in self.environ
+        try:
+            super().run_application()
+        except ConnectionError:
+            if not websocket:
+                raise
+        if websocket:
+            self.close_connection = True
 
 
 def raise_open_file_limit() -> int:
@@ -32,7 +63,7 @@ def raise_open_file_limit() -> int:
 
 
 def main() -> int:
-    """Migrate the database, import the event if its files changed, and serve."""
+    """Run the release step (migrate, import the event if its files changed), then serve."""
     try:
         app = create_app({"SOCKETIO_ASYNC_MODE": "gevent"})
         # The app loads without a venue's coordinates (so `venues geocode` can run), but cannot serve it.
@@ -41,10 +72,9 @@ def main() -> int:
         print(f"Venue Live cannot start: {exc}", file=sys.stderr)
         return 2
     with app.app_context():
-        upgrade()
+        for line in release(app):
+            print(line)
         event = app.extensions["event"]
-        if imported_version() != event.version:
-            print(f"Imported the event: {import_event(event)}")
         if count_staff() == 0:
             print(
                 "No staff account yet. Create one (password from stdin, or generated and printed once):\n"
@@ -61,7 +91,13 @@ def main() -> int:
         f"Venue Live: {event.event.short_name.en} on http://{host}:{port} (open-file limit {limit})",
         flush=True,
     )
-    socketio.run(app, host=host, port=port, log_output=os.environ.get("ACCESS_LOG") == "1")
+    socketio.run(
+        app,
+        host=host,
+        port=port,
+        log_output=os.environ.get("ACCESS_LOG") == "1",
+        handler_class=WebSocketHandler,
+    )
     return 0
 
 

@@ -155,3 +155,16 @@ def post_change(base_url: str, token: str, data: dict) -> dict:
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
+
+
+def serve_pid(port: int) -> int:
+    """Return the pid of the serve.py process started (by running_server) with PORT=port."""
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        if b"serve.py" in cmdline and f"PORT={port}".encode() in environ:
+            return int(proc.name)
+    raise LookupError(f"no serve.py with PORT={port}")

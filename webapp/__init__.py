@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import cli, push
+from webapp import cli, push, release
 from webapp.api import docs_page as api_docs_page
 from webapp.api import routes as api_routes
 from webapp.api import travel as api_travel
@@ -13,12 +13,13 @@ from webapp.config import ROOT, Config
 from webapp.exports import views as export_views
 from webapp.extensions import compress, csrf, db, limiter, migrate, socketio
 from webapp.live import handlers as live_handlers
+from webapp.live import relay
 from webapp.program import pages, rooms
 from webapp.program.eventdata import EventDataError, load_event
 from webapp.staff import auth, signage
 from webapp.staff import console as staff_console
 from webapp.travel import views as travel_views
-from webapp.web import assets, errors, headers, i18n, templating
+from webapp.web import assets, errors, headers, health, i18n, templating
 from webapp.web.assets import MissingAssetError, check_vendor_files
 from webapp.web.clock import parse_moment
 
@@ -78,8 +79,8 @@ def create_app(config: dict | None = None) -> Flask:
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-        channel=app.config["SOCKETIO_CHANNEL"],
+        # With a message queue: Redis, made lossless by relaying gaps from the change log.
+        client_manager=relay.client_manager(app),
         # engine.io turns the Origin check off for [] (engineio/server.py:202): a callable keeps it on.
         cors_allowed_origins=headers.socket_origin_check(app.config["SOCKETIO_ALLOWED_ORIGINS"]),
     )
@@ -102,4 +103,6 @@ def create_app(config: dict | None = None) -> Flask:
     headers.init_app(app)
     live_handlers.init_app()
     cli.init_app(app)
+    app.cli.add_command(release.release_command)
+    app.register_blueprint(health.bp)
     return app

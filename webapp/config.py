@@ -98,3 +98,8 @@ class Config:
         self.PUSH_SERVICE_HOSTS = (
             tuple(h.strip().lower() for h in hosts.split(",") if h.strip()) if hosts else None
         )
+        # Scale-out: seconds between reads of the log's head, so a change the queue lost still arrives.
+        self.SOCKETIO_HEARTBEAT = float(env("SOCKETIO_HEARTBEAT") or 1.0)
+        # Database connections per process (SQLAlchemy's default is 5, plus 10 overflow).
+        if env("DATABASE_POOL_SIZE"):
+            self.SQLALCHEMY_ENGINE_OPTIONS["pool_size"] = int(env("DATABASE_POOL_SIZE"))

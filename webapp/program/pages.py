@@ -23,6 +23,7 @@ from webapp.program.queries import (
 )
 from webapp.web.assets import vendor_url
 from webapp.web.context import current_event, page_clock, page_lang
+from webapp.web.pagecache import cached_page
 
 bp = Blueprint("pages", __name__)
 
@@ -60,6 +61,7 @@ def scrubbed_moment(args, days) -> str | None:
 
 
 @bp.get("/")
+@cached_page
 def index():
     """Show the map of the venues and what is on now and next at each."""
     event = current_event()
@@ -87,6 +89,7 @@ def index():
 
 
 @bp.get("/schedule")
+@cached_page
 def schedule():
     """Show one day of the program, filtered by venue and track."""
     event, lang, clock = current_event(), page_lang(), page_clock()
@@ -103,6 +106,7 @@ def schedule():
 
 
 @bp.get("/sessions/<session_id>")
+@cached_page
 def session(session_id: str):
     """Show one session: when, where on a small map, who, how to watch."""
     found = get_session(session_id) or abort(404, description="There is no such session.")
@@ -120,6 +124,7 @@ def session(session_id: str):
 
 
 @bp.get("/venues/<venue_id>")
+@cached_page
 def venue(venue_id: str):
     """Show a venue, its rooms, and what is on in each room now, next and on each day."""
     found = get_venue(venue_id) or abort(404, description="There is no such venue.")

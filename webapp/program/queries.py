@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
 from webapp.models import Room, Session, Venue
@@ -48,7 +49,9 @@ def list_sessions(
     track_id: str | None = None,
 ) -> list[Session]:
     """Return sessions in start order, filtered by local day, venue, room and track."""
-    query = sa.select(Session).order_by(Session.start_at, Session.end_at, Session.id)
+    # Each session's venue and room in two queries, not two per session (the pages show both).
+    query = sa.select(Session).options(selectinload(Session.venue), selectinload(Session.room))
+    query = query.order_by(Session.start_at, Session.end_at, Session.id)
     if day is not None:
         start = day_start(day, tz)
         query = query.where(Session.start_at >= start, Session.start_at < start + timedelta(days=1))

@@ -1,7 +1,15 @@
 """One error shape: {"error", "message"} for the API, a friendly page for people."""
 
+import logging
+
+import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+
+from webapp.extensions import db
+
+log = logging.getLogger(__name__)
+DATABASE_AWAY = "The database is unreachable; nothing was changed. Try again in a moment."
 
 
 class ApiError(Exception):
@@ -27,7 +35,24 @@ def _http_error(exc: HTTPException):
     return render_template("error.html", status=exc.code, title=exc.name, message=exc.description), exc.code
 
 
+def _database_error(exc: sa.exc.DBAPIError):
+    # The transaction was rolled back (apply_change does it first): nothing is half-written.
+    db.session.rollback()
+    if not exc.connection_invalidated and not isinstance(
+        exc, sa.exc.OperationalError | sa.exc.InterfaceError
+    ):
+        raise exc
+    log.error("database unreachable answering %s %s: %s", request.method, request.path, exc.orig)
+    headers = {"Retry-After": "5"}
+    if _wants_json() or request.path.startswith("/staff/"):
+        return jsonify(error="unavailable", message=DATABASE_AWAY), 503, headers
+    # Not the site's template: its context reads the database too.
+    page = f"<!doctype html><title>503</title><h1>503 · Unavailable</h1><p>{DATABASE_AWAY}</p>"
+    return page, 503, headers
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
+    app.register_error_handler(sa.exc.DBAPIError, _database_error)
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)

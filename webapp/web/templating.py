@@ -9,7 +9,7 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
-from webapp.live.changes import active_announcements, head_seq
+from webapp.live.changes import active_announcements
 from webapp.program.localized import event_languages
 from webapp.program.localized import pick as pick_text
 from webapp.program.present import live_data
@@ -18,6 +18,7 @@ from webapp.web.assets import vendor_url
 from webapp.web.clock import EventClock
 from webapp.web.context import page_lang
 from webapp.web.i18n import clock_time
+from webapp.web.pagecache import page_seq
 
 
 def url_with(**changes) -> str:
@@ -60,7 +61,8 @@ def rendered_label() -> str:
 def page_live_data(clock: EventClock | None = None) -> dict:
     """Return the live-update data (and the page's clock) for the page being rendered."""
     event = current_app.extensions["event"]
-    return live_data(page_lang(), event, list_venues(), head_seq(), active_announcements(), clock)
+    # The seq read before the page's data (pagecache), never after: it must not claim a change it lacks.
+    return live_data(page_lang(), event, list_venues(), page_seq(), active_announcements(), clock)
 
 
 def _context() -> dict:

@@ -1,0 +1,72 @@
+"""Pages rendered once per (data version, seq, language, minute, query), never claiming a seq they lack."""
+
+import json
+import re
+
+import pytest
+
+from webapp.live.changes import apply_change, head_seq
+from webapp.program import pages
+from webapp.web import pagecache
+
+FULL = {"kind": "room_status", "room": "hip-future-hall", "status": "full"}
+
+
+def live_seq(html: str) -> int:
+    """Return the seq a page says it reflects (the live data its script starts from)."""
+    found = re.search(r'<script type="application/json" id="live-data">(.*?)</script>', html, re.S)
+    return json.loads(found.group(1))["seq"]
+
+
+@pytest.fixture
+def fresh_seq(monkeypatch):
+    """Read the log's head on every request, as if each came after SEQ_TTL."""
+    monkeypatch.setattr(pagecache, "SEQ_TTL", -1)
+
+
+@pytest.mark.parametrize("path", ["/", "/schedule"])
+def test_a_change_committed_while_a_page_renders_is_not_counted_as_applied(
+    app, client, monkeypatch, fresh_seq, path
+):
+    before = client.get(path).get_data(as_text=True)
+    start = live_seq(before)
+    real = pages.list_sessions
+
+    def sessions_then_a_staff_change(*args, **kwargs):
+        found = real(*args, **kwargs)
+        apply_change(dict(FULL), by="alice")  # committed after the page read its sessions
+        return found
+
+    monkeypatch.setattr(pages, "list_sessions", sessions_then_a_staff_change)
+    page = client.get(path, query_string={"lang": "en"}).get_data(as_text=True)
+    with app.app_context():
+        assert head_seq() == start + 1
+    # The page lacks the change, so it must claim the seq before it: its socket then sends the change.
+    assert live_seq(page) == start
+
+
+def test_the_same_page_is_rendered_once_until_the_seq_changes(app, client, monkeypatch, fresh_seq):
+    renders = []
+    real = pages.list_sessions
+    monkeypatch.setattr(pages, "list_sessions", lambda *a, **k: renders.append(1) or real(*a, **k))
+    first, second = client.get("/schedule"), client.get("/schedule")
+    assert second.get_data() == first.get_data() and len(renders) == 1
+    with app.app_context():
+        apply_change(dict(FULL), by="alice")
+    third = client.get("/schedule")
+    assert len(renders) == 2
+    assert live_seq(third.get_data(as_text=True)) == live_seq(first.get_data(as_text=True)) + 1
+
+
+def test_a_cached_page_is_sent_compressed_with_an_etag_and_304_when_unchanged(client):
+    first = client.get("/", headers={"Accept-Encoding": "br"})
+    assert first.headers["Content-Encoding"] == "br" and first.headers["ETag"]
+    again = client.get("/", headers={"Accept-Encoding": "br", "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_each_language_and_query_is_its_own_page(client):
+    english = client.get("/schedule", query_string={"lang": "en"}).get_data(as_text=True)
+    korean = client.get("/schedule", query_string={"lang": "ko"}).get_data(as_text=True)
+    assert english != korean
+    assert 'lang="ko"' in korean and 'lang="en"' in english
