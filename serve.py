@@ -20,6 +20,8 @@ from webapp import StartupError, create_app  # noqa: E402
 from webapp.extensions import socketio  # noqa: E402
 from webapp.program.eventdata import EventDataError  # noqa: E402
 from webapp.release import release  # noqa: E402
+from webapp.sources.follow import start_following  # noqa: E402
+from webapp.sources.model import ScheduleError  # noqa: E402
 from webapp.staff.accounts import count_staff  # noqa: E402
 
 
@@ -75,6 +77,12 @@ def main() -> int:
         for line in release(app):
             print(line)
         event = app.extensions["event"]
+        try:  # SCHEDULE_SOURCE: turn each new release of the organiser's schedule into live changes
+            if start_following(app):
+                print(f"Following {app.config['SCHEDULE_SOURCE']} for new releases")
+        except ScheduleError as exc:
+            print(f"Venue Live cannot start: {exc}", file=sys.stderr)
+            return 2
         if count_staff() == 0:
             print(
                 "No staff account yet. Create one (password from stdin, or generated and printed once):\n"

@@ -9,7 +9,7 @@ import logging
 from flask import request
 
 from webapp.extensions import socketio
-from webapp.live.changes import changes_since, head_seq, snapshot
+from webapp.live.changes import changes_since, head_seq, public_change, snapshot
 from webapp.live.protocol import CHANGE, REPLAY_LIMIT, SNAPSHOT, SYNC, SYNCED
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def catch_up(sid: str, since: int) -> None:
         socketio.emit(SNAPSHOT, snapshot(), to=sid)
     else:
         for change in missed:
-            socketio.emit(CHANGE, change.to_dict(), to=sid)
+            socketio.emit(CHANGE, public_change(change), to=sid)
     socketio.emit(SYNCED, {"seq": head}, to=sid)
 
 

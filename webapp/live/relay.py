@@ -20,7 +20,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from webapp.extensions import db
-from webapp.live.changes import changes_since, head_seq
+from webapp.live.changes import changes_since, head_seq, public_change
 from webapp.live.protocol import CHANGE
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ class LogRelay(RoomIndex, socketio.RedisManager):
         log.warning("relaying changes %d-%d from the change log: %s", start + 1, end, reason)
         with self.app.app_context():
             while start < end:
-                chunk = [c.to_dict() for c in changes_since(start, min(CHUNK, end - start))]
+                chunk = [public_change(c) for c in changes_since(start, min(CHUNK, end - start))]
                 if not chunk:
                     break
                 self._send(chunk)
