@@ -95,7 +95,7 @@ def _nested_sessions(conference: dict, rooms: dict[str, SourceRoom], out: Source
     for day in conference.get("days") or []:
         for room_name, events in (day.get("rooms") or {}).items():
             for raw in events or []:
-                _add(out, raw, nested_times, _room(raw.get("room") or room_name, rooms))
+                add_event(out, raw, nested_times, _room(raw.get("room") or room_name, rooms))
 
 
 def nested_times(raw: dict) -> tuple[datetime, datetime]:
@@ -110,7 +110,7 @@ def _flat_times(raw: dict) -> tuple[datetime, datetime]:
     return start, start + parse_duration(raw.get("duration", "00:00"))
 
 
-def _add(out: SourceSchedule, raw: object, times, room: SourceRoom | None) -> None:
+def add_event(out: SourceSchedule, raw: object, times, room: SourceRoom | None) -> None:
     """Add one event to out, or say in out.skipped why it could not be read."""
     label = (
         repr(text_or_none(raw.get("title")) or text_or_none(raw.get("guid")))
@@ -169,7 +169,9 @@ def read_c3voc_json(data: object) -> SourceSchedule:
     by_name = {r.name: r for r in rooms}
     if flat:
         for raw in schedule["events"]:
-            _add(out, raw, _flat_times, _room(raw.get("room"), by_name) if isinstance(raw, dict) else None)
+            add_event(
+                out, raw, _flat_times, _room(raw.get("room"), by_name) if isinstance(raw, dict) else None
+            )
     else:
         _nested_sessions(conference, by_name, out)
     # The hub names a session's track by slug only; the conference lists slug and name.

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from webapp.sources.c3json import nested_times, session_from_dict
-from webapp.sources.model import ScheduleError, SourceRoom, SourceSchedule, parse_languages, text_or_none
+from webapp.sources.c3json import add_event, nested_times
+from webapp.sources.model import ScheduleError, SourceRoom, SourceSchedule, text_or_none
 
 XSD = Path(__file__).parent / "schemas" / "c3voc-schedule.xml.xsd"
 
@@ -94,17 +94,6 @@ def read_frab_xml(raw: bytes) -> SourceSchedule:
         for room in day.iterfind("room"):
             source_room = rooms.setdefault(room.get("name"), SourceRoom(room.get("name"), room.get("guid")))
             for event in room.iterfind("event"):
-                _add_event(out, _event_dict(event), source_room)
+                add_event(out, _event_dict(event), nested_times, source_room)
     out.rooms = list(rooms.values())
     return out
-
-
-def _add_event(out: SourceSchedule, raw: dict, room: SourceRoom) -> None:
-    try:
-        start, end = nested_times(raw)
-    except (ValueError, OverflowError) as exc:
-        out.skipped.append(f"event {raw.get('title')!r}: {exc}")
-        return
-    session = session_from_dict(raw, start, end, room)
-    session.languages = parse_languages(raw.get("language"))
-    out.sessions.append(session)
