@@ -33,6 +33,8 @@ function describe(change) {
       return fill(labels.cancel, { title }) + (after.status_reason ? `: ${after.status_reason}` : "");
     case "restore":
       return fill(labels.restore, { title });
+    case "add":
+      return fill(labels.add, { title, place: place(after), time: timeRange(after.start, after.end) });
     case "room_status":
       return fill(after.status === "full" ? labels.room_full : labels.room_open, { title });
     case "stream_status":

@@ -92,7 +92,8 @@ def test_post_change_is_secured_and_takes_every_kind(spec):
     assert set(operation["responses"]) == {"201", "400", "401", "404", "409"}
     mapping = spec["components"]["schemas"]["NewChange"]["discriminator"]["mapping"]
     assert set(mapping) == {
-        "move", "retime", "cancel", "restore", "room_status", "stream_status", "announce", "retract", "undo"
+        "move", "retime", "cancel", "restore", "room_status", "stream_status", "announce", "retract", "undo",
+        "add",
     }  # fmt: skip
 
 

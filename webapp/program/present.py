@@ -118,6 +118,7 @@ def live_data(
             "retime": _("%(title)s is now at %(time)s"),
             "cancel": _("%(title)s is cancelled"),
             "restore": _("%(title)s is back on"),
+            "add": _("New session: %(title)s, %(place)s, %(time)s"),
             "room_full": _("%(title)s is full"),
             "room_open": _("%(title)s has seats again"),
             "stream_live": _("%(title)s is streaming live"),
