@@ -1,5 +1,6 @@
 """Fixtures shared by every test: the app on SQLite and PostgreSQL, a client, bad data files."""
 
+import contextlib
 import copy
 import json
 import os
@@ -32,13 +33,10 @@ def require_service(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    """Yield the URL of an empty database: a SQLite file, or a fresh schema in the local PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-        return
-    schema = f"test_{uuid.uuid4().hex[:12]}"
+@contextlib.contextmanager
+def postgres_schema(prefix: str):
+    """Create a fresh schema in the local PostgreSQL, yield its name, drop it afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     engine = sa.create_engine(POSTGRES_URL)
     try:
         with engine.begin() as conn:
@@ -46,10 +44,27 @@ def database_url(request, tmp_path):
     except sa.exc.OperationalError:
         engine.dispose()
         require_service("PostgreSQL at 127.0.0.1:5432 is unreachable")
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
+    try:
+        yield schema
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+
+def schema_url(schema: str, base: str = POSTGRES_URL) -> str:
+    """Return the database URL base with its search path set to schema."""
+    return f"{base}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """Yield the URL of an empty database: a SQLite file, or a fresh schema in the local PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    with postgres_schema("test") as schema:
+        yield schema_url(schema)
 
 
 @pytest.fixture

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 import redis
-import sqlalchemy as sa
 
 from deploy.cluster import NGINX, Cluster, start, stop
-from tests.conftest import POSTGRES_URL, require_service
+from tests.conftest import postgres_schema, require_service, schema_url
 from tests.servers import free_port, run_flask
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -34,18 +33,8 @@ def _require_redis(url: str) -> None:
 @pytest.fixture(scope="package")
 def pg_url():
     """Yield the URL of a fresh schema in the local PostgreSQL, dropped afterwards."""
-    schema = f"cluster_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(POSTGRES_URL)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    except sa.exc.OperationalError:
-        engine.dispose()
-        require_service("PostgreSQL at 127.0.0.1:5432 is unreachable")
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
+    with postgres_schema("cluster") as schema:
+        yield schema_url(schema)
 
 
 class RedisServer:

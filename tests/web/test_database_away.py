@@ -3,13 +3,12 @@
 import contextlib
 import socket
 import threading
-import uuid
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from tests.conftest import POSTGRES_URL, require_service
+from tests.conftest import POSTGRES_URL, postgres_schema, schema_url
 from webapp import create_app
 from webapp.extensions import db
 from webapp.program.importer import import_event
@@ -63,36 +62,26 @@ class TcpHop:
 @pytest.fixture
 def app_behind_hop(monkeypatch):
     """Yield (app, hop): the app on a fresh PostgreSQL schema reached through a TcpHop."""
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(POSTGRES_URL)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    except sa.exc.OperationalError:
-        engine.dispose()
-        require_service("PostgreSQL at 127.0.0.1:5432 is unreachable")
-    url = sa.engine.make_url(POSTGRES_URL)
-    hop = TcpHop((url.host, url.port))
-    app = create_app(
-        {"TESTING": True, "EVENT_NOW": "2023-11-29T10:30:00+09:00",
-         "SQLALCHEMY_DATABASE_URI": f"{url.set(port=hop.port).render_as_string(False)}?options=-csearch_path%3D{schema}",
-         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"connect_timeout": 2}}}
-    )  # fmt: skip
-    monkeypatch.setattr(pagecache, "SEQ_TTL", -1)  # read the head on every request
-    with app.app_context():
-        upgrade()
-        import_event(app.extensions["event"])
-        create_staff("alice", "a long enough password")
-        app.token = issue_token("alice")
-    app.direct_url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"  # past the hop
-    yield app, hop
-    hop.cut()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
+    with postgres_schema("test") as schema:
+        url = sa.engine.make_url(POSTGRES_URL)
+        hop = TcpHop((url.host, url.port))
+        app = create_app(
+            {"TESTING": True, "EVENT_NOW": "2023-11-29T10:30:00+09:00",
+             "SQLALCHEMY_DATABASE_URI": schema_url(schema, url.set(port=hop.port).render_as_string(False)),
+             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"connect_timeout": 2}}}
+        )  # fmt: skip
+        monkeypatch.setattr(pagecache, "SEQ_TTL", -1)  # read the head on every request
+        with app.app_context():
+            upgrade()
+            import_event(app.extensions["event"])
+            create_staff("alice", "a long enough password")
+            app.token = issue_token("alice")
+        app.direct_url = schema_url(schema)  # past the hop
+        yield app, hop
+        hop.cut()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_staff_get_a_503_and_nothing_is_written_when_the_database_is_away(app_behind_hop):
