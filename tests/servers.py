@@ -98,14 +98,12 @@ def server_env(**env: str) -> dict[str, str]:
     return full_env
 
 
-@contextmanager
-def serving(
-    command: list[str], workdir: Path, env: dict[str, str], probe: str = "/api/venues"
-) -> Iterator[Served]:
-    """Start command with env, HOST and a free PORT; yield it once probe answers HTTP; stop it after."""
-    port = free_port()
+def start_process(
+    command: list[str], workdir: Path, env: dict[str, str], port: int, probe: str = "/api/venues"
+) -> Served:
+    """Start command with env, HOST and PORT=port; return it once probe answers HTTP, else raise with its log."""
     full_env = {**env, "HOST": "127.0.0.1", "PORT": str(port)}
-    log_path = workdir / f"server-{port}.log"
+    log_path = workdir / f"server-{port}-{time.monotonic_ns()}.log"  # a restart on the same port keeps both
     base_url = f"http://127.0.0.1:{port}"
     with log_path.open("w") as log:
         proc = subprocess.Popen(
@@ -116,20 +114,35 @@ def serving(
             stdout=log,
             stderr=log,
         )
+    deadline = time.monotonic() + START_TIMEOUT
+    while not answers_http(base_url + probe):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_process(proc)
+            raise RuntimeError(f"{command[-1]} did not start:\n{log_path.read_text()}")
+        time.sleep(0.1)
+    return Served(base_url, proc, log_path)
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    """Stop proc with SIGTERM, or SIGKILL when it is not gone within 10 seconds."""
+    proc.terminate()
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not answers_http(base_url + probe):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{command[-1]} did not start:\n{log_path.read_text()}")
-            time.sleep(0.2)
-        yield Served(base_url, proc, log_path)
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def serving(
+    command: list[str], workdir: Path, env: dict[str, str], probe: str = "/api/venues"
+) -> Iterator[Served]:
+    """Start command with env, HOST and a free PORT; yield it once probe answers HTTP; stop it after."""
+    served = start_process(command, workdir, env, free_port(), probe)
+    try:
+        yield served
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(served.proc)
 
 
 @contextmanager
@@ -146,14 +159,14 @@ def make_staff_token(env: dict[str, str], name: str, password: str) -> str:
     return run_flask(["staff", "token", name], env).strip().splitlines()[-1].strip()
 
 
-def post_change(base_url: str, token: str, data: dict) -> dict:
+def post_change(base_url: str, token: str, data: dict, timeout: float = 10) -> dict:
     """POST one staff change to a running server with a bearer token; return the change it made."""
     request = urllib.request.Request(
         f"{base_url}/api/changes",
         data=json.dumps(data).encode(),
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.load(response)
 
 

@@ -25,7 +25,7 @@ import socketio as socketio_client
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from tests.servers import ROOT, answers_http, free_port
+from tests.servers import free_port, post_change, start_process, stop_process
 from webapp import create_app
 from webapp.extensions import db, socketio
 from webapp.live.changes import apply_change, head_seq
@@ -45,26 +45,8 @@ NETWORK_ERRORS = (urllib.error.URLError, ConnectionError, TimeoutError, OSError)
 def start_server(workdir: Path, port: int, database_url: str) -> subprocess.Popen:
     """Start serve.py on port and wait until it answers; raise with its log when it does not."""
     env = {k: v for k, v in os.environ.items() if k not in {"TILES_URL", "EVENT_NOW", "ACCESS_LOG"}}
-    env.update(HOST="127.0.0.1", PORT=str(port), DATABASE_URL=database_url, PYTHONUNBUFFERED="1")
-    log_path = workdir / f"server-{time.monotonic_ns()}.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen([sys.executable, "serve.py"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    deadline = time.monotonic() + 30
-    while not answers_http(f"http://127.0.0.1:{port}/api/venues"):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"serve.py did not start:\n{log_path.read_text()}")
-        time.sleep(0.1)
-    return proc
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    env.update(DATABASE_URL=database_url, PYTHONUNBUFFERED="1")
+    return start_process([sys.executable, "serve.py"], workdir, env, port).proc
 
 
 def get_json(url: str) -> dict:
@@ -97,16 +79,6 @@ class Outcomes:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def post(base_url: str, token: str, data: dict) -> dict:
-    request = urllib.request.Request(
-        f"{base_url}/api/changes",
-        data=json.dumps(data).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=15) as response:
-        return json.load(response)
-
-
 def staff_client(base_url: str, token: str, n: int, up: threading.Event, out: Outcomes) -> None:
     """Post CHANGES_EACH changes (announcements with a unique text, and room flips); never retry one."""
     for i in range(CHANGES_EACH):
@@ -116,7 +88,7 @@ def staff_client(base_url: str, token: str, n: int, up: threading.Event, out: Ou
         else:
             data = {"kind": "room_status", "room": ROOMS[n], "status": "full" if i % 4 == 1 else "open"}
         try:
-            change = post(base_url, token, data)
+            change = post_change(base_url, token, data, timeout=15)
         except urllib.error.HTTPError as exc:
             status = exc.code
             exc.close()
@@ -240,7 +212,7 @@ def test_a_killed_server_loses_no_acknowledged_change(tmp_path, database_url, to
         up.set()
         for listener in listeners:
             listener.client.disconnect()
-        stop(proc)
+        stop_process(proc)
 
     print(
         f"acked {len(out.acked)}, lost in the crash {len(out.lost)}, refused {len(out.refused)}, head {head}"
