@@ -103,15 +103,6 @@ BAD_PROGRAMS = [
 ]
 
 
-@pytest.mark.parametrize(("edit", "message"), BAD_PROGRAMS)
-def test_bad_program_is_refused_with_one_line(event_files, edit, message):
-    venues_path, program_path = event_files(edit_program=edit)
-    with pytest.raises(EventDataError) as caught:
-        load_event(venues_path, program_path)
-    assert str(caught.value).startswith(message)
-    assert "\n" not in str(caught.value)
-
-
 BAD_VENUES = [
     (
         lambda v: feature(v, "kins-tower")["geometry"].update(coordinates=[127.1, 95.0]),
@@ -140,12 +131,16 @@ BAD_VENUES = [
 ]
 
 
-@pytest.mark.parametrize(("edit", "message"), BAD_VENUES)
-def test_bad_venues_file_is_refused_with_one_line(event_files, edit, message):
-    venues_path, program_path = event_files(edit_venues=edit)
+@pytest.mark.parametrize(
+    ("edited", "edit", "message"),
+    [("program", *bad) for bad in BAD_PROGRAMS] + [("venues", *bad) for bad in BAD_VENUES],
+)
+def test_a_bad_data_file_is_refused_with_one_line(event_files, edited, edit, message):
+    venues_path, program_path = event_files(**{f"edit_{edited}": edit})
     with pytest.raises(EventDataError) as caught:
         load_event(venues_path, program_path)
     assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
 
 
 def test_a_file_that_is_not_json_names_the_file(event_files):

@@ -216,18 +216,23 @@ def test_nominatim_is_rate_limited_and_says_who_is_asking():
     assert limited.func.__self__.headers["User-Agent"].startswith("venue-live/")
 
 
-@pytest.fixture
-def geocode_cli(unplaced_files, tmp_path, monkeypatch):
-    """Return a callable running `venues geocode` on the unplaced files with a given fake geocoder."""
+def unplaced_app(unplaced_files, database):
+    """Return the app on the unplaced venue and program files, with its SQLite database at database."""
     venues_path, program_path = unplaced_files
-    app = create_app(
+    return create_app(
         {
             "TESTING": True,
             "VENUES_FILE": str(venues_path),
             "PROGRAM_FILE": str(program_path),
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cli.db'}",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
         }
     )
+
+
+@pytest.fixture
+def geocode_cli(unplaced_files, tmp_path, monkeypatch):
+    """Return a callable running `venues geocode` on the unplaced files with a given fake geocoder."""
+    app = unplaced_app(unplaced_files, tmp_path / "cli.db")
 
     def _run(geocoder, *args):
         monkeypatch.setattr(geocode, "make_nominatim", lambda: geocoder)
@@ -275,15 +280,7 @@ def test_geocode_command_without_network_says_so_and_changes_nothing(geocode_cli
 
 
 def test_import_event_refuses_a_venue_without_coordinates(unplaced_files, tmp_path):
-    venues_path, program_path = unplaced_files
-    app = create_app(
-        {
-            "TESTING": True,
-            "VENUES_FILE": str(venues_path),
-            "PROGRAM_FILE": str(program_path),
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'import.db'}",
-        }
-    )
+    app = unplaced_app(unplaced_files, tmp_path / "import.db")
 
     result = app.test_cli_runner().invoke(args=["import-event"])
 

@@ -6,18 +6,22 @@ from tests.sources.conftest import EXAMPLES
 from webapp.sources.follow import start_following
 
 
+def import_camp(app, venues, out):
+    """Run import-schedule on the Camp 2019 example with venues, writing to out; return the result."""
+    args = [
+        "import-schedule",
+        str(EXAMPLES / "frab-camp2019.json"),
+        "--venues",
+        str(venues),
+        "--out",
+        str(out),
+    ]
+    return app.test_cli_runner().invoke(args=args)
+
+
 def test_import_schedule_prints_the_summary(app, write_venues, tmp_path):
     venues = write_venues("frab-camp2019.json")
-    result = app.test_cli_runner().invoke(
-        args=[
-            "import-schedule",
-            str(EXAMPLES / "frab-camp2019.json"),
-            "--venues",
-            str(venues),
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
+    result = import_camp(app, venues, tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert "Chaos Communication Camp 2019 (c3voc schedule JSON):" in result.output
     assert "79 sessions, 7 tracks, languages en, de" in result.output
@@ -29,16 +33,7 @@ def test_import_schedule_prints_the_summary(app, write_venues, tmp_path):
 
 def test_import_schedule_stops_with_one_line_for_an_unknown_room(app, write_venues, tmp_path):
     venues = write_venues("frab-camp2019.json", lambda v: v["features"][0]["properties"]["rooms"].pop())
-    result = app.test_cli_runner().invoke(
-        args=[
-            "import-schedule",
-            str(EXAMPLES / "frab-camp2019.json"),
-            "--venues",
-            str(venues),
-            "--out",
-            str(tmp_path / "o"),
-        ]
-    )
+    result = import_camp(app, venues, tmp_path / "o")
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == (
         "Error: Room 'Meitner' of the schedule is not in venues.geojson: add its room there, or add the line "
