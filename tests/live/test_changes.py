@@ -6,15 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from webapp.extensions import db
-from webapp.live.changes import (
-    HANDLERS,
-    ChangeError,
-    apply_change,
-    changes_since,
-    head_seq,
-    recent_changes,
-    staff_state,
-)
+from webapp.live.changes import HANDLERS, ChangeError, apply_change
+from webapp.live.log import changes_since, head_seq, recent_changes, staff_state
 from webapp.live.schemas import KIND_MODELS, KINDS, kind_words
 from webapp.models import Announcement, Room, Session
 from webapp.program.importer import import_event

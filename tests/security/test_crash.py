@@ -28,7 +28,8 @@ from flask_migrate import upgrade
 from tests.servers import free_port, post_change, start_process, stop_process
 from webapp import create_app
 from webapp.extensions import db, socketio
-from webapp.live.changes import apply_change, head_seq
+from webapp.live.changes import apply_change
+from webapp.live.log import head_seq
 from webapp.models import Change, Room
 from webapp.staff.accounts import create_staff, issue_token
 

@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from webapp.extensions import db, socketio
-from webapp.live.changes import apply_change, head_seq
+from webapp.live.changes import apply_change
+from webapp.live.log import head_seq
 from webapp.models import Change
 from webapp.sources.follow import poll_seconds, recent_conflicts
 from webapp.sources.model import ScheduleError

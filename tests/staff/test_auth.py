@@ -6,7 +6,7 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from webapp.extensions import db
-from webapp.live.changes import head_seq
+from webapp.live.log import head_seq
 from webapp.models import Staff
 from webapp.staff import accounts
 from webapp.staff.accounts import (

@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from webapp.live.changes import apply_change, head_seq
+from webapp.live.changes import apply_change
+from webapp.live.log import head_seq
 from webapp.program import pages
 from webapp.web import pagecache
 

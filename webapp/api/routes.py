@@ -11,14 +11,8 @@ from werkzeug.exceptions import BadRequest
 from webapp.api import schemas
 from webapp.api.spec import STAFF, api
 from webapp.extensions import csrf
-from webapp.live.changes import (
-    ChangeError,
-    active_announcements,
-    apply_change,
-    changes_since,
-    head_seq,
-    public_change,
-)
+from webapp.live.changes import ChangeError, apply_change, public_change
+from webapp.live.log import active_announcements, changes_since, head_seq
 from webapp.live.schemas import NewChange
 from webapp.program.queries import get_session, list_sessions, list_venues
 from webapp.staff.auth import bearer_staff

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from webapp.extensions import db
-from webapp.live.changes import head_seq
+from webapp.live.log import head_seq
 from webapp.models import Change, Session
 from webapp.program.eventdata import EventData
 from webapp.program.localized import LocalizedText, event_languages, in_every_language, pick

@@ -9,7 +9,8 @@ import logging
 from flask import request
 
 from webapp.extensions import socketio
-from webapp.live.changes import changes_since, head_seq, public_change, snapshot
+from webapp.live.changes import public_change
+from webapp.live.log import changes_since, head_seq, snapshot
 from webapp.live.protocol import CHANGE, REPLAY_LIMIT, SNAPSHOT, SYNC, SYNCED
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from webapp.extensions import db
-from webapp.live.changes import changes_since, head_seq, public_change
+from webapp.live.changes import public_change
+from webapp.live.log import changes_since, head_seq
 from webapp.live.protocol import CHANGE
 
 log = logging.getLogger(__name__)

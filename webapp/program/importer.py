@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from webapp.extensions import db
-from webapp.live.changes import session_columns, staff_state
+from webapp.live.log import session_columns, staff_state
 from webapp.models import EventMeta, Room, Session, Venue
 from webapp.program.eventdata import EventData
 

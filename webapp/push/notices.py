@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from webapp.extensions import db
-from webapp.live.changes import session_state
+from webapp.live.log import session_state
 from webapp.models import Change, Room, Session
 from webapp.program.alternatives import alternatives, place, slot_session
 from webapp.push.models import PushNotice

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Flask, url_for
 
 from webapp.extensions import db
-from webapp.live.changes import session_state
+from webapp.live.log import session_state
 from webapp.models import Session
 from webapp.push import subscriptions
 from webapp.push.models import PushNotice

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from webapp.extensions import db
-from webapp.live.changes import head_seq, recent_changes
+from webapp.live.log import head_seq, recent_changes
 from webapp.live.schemas import DELAY_MINUTES, KINDS, console_limits, kind_words
 from webapp.models import Change, Session, Venue
 from webapp.program.eventdata import EventData

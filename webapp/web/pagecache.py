@@ -26,7 +26,7 @@ import brotli
 import sqlalchemy as sa
 from flask import Response, current_app, g, make_response, request
 
-from webapp.live.changes import head_seq
+from webapp.live.log import head_seq
 from webapp.web.context import page_lang
 
 log = logging.getLogger(__name__)

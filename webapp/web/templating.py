@@ -9,7 +9,7 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
-from webapp.live.changes import active_announcements
+from webapp.live.log import active_announcements
 from webapp.program.localized import event_languages
 from webapp.program.localized import pick as pick_text
 from webapp.program.present import live_data
