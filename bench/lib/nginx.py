@@ -7,9 +7,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.servers import answers_http, free_port
+from tests.servers import answers_http, free_port, stop_process
 
 NGINX = "/usr/sbin/nginx"
+# Every temporary nginx keeps its temp files in its own work directory.
+TEMPS = """\
+    client_body_temp_path {work}/client_body;
+    proxy_temp_path {work}/proxy;
+    fastcgi_temp_path {work}/fastcgi;
+    uwsgi_temp_path {work}/uwsgi;
+    scgi_temp_path {work}/scgi;"""
 CONFIG = """
 worker_processes 2;
 worker_rlimit_nofile 20000;
@@ -18,11 +25,7 @@ error_log {work}/nginx-error.log warn;
 events {{ worker_connections 20000; }}
 http {{
     access_log off;
-    client_body_temp_path {work}/client_body;
-    proxy_temp_path {work}/proxy;
-    fastcgi_temp_path {work}/fastcgi;
-    uwsgi_temp_path {work}/uwsgi;
-    scgi_temp_path {work}/scgi;
+{temps}
     map $http_upgrade $connection_upgrade {{ default upgrade; "" close; }}
     upstream peers {{
 {servers}
@@ -57,7 +60,7 @@ def write_config(workdir: Path, upstreams: list[str], port: int) -> Path:
     """Write the nginx configuration for upstreams (http://host:port) listening on port; return its path."""
     servers = "\n".join(f"        server {url.removeprefix('http://')};" for url in upstreams)
     path = workdir / "nginx.conf"
-    path.write_text(CONFIG.format(work=workdir, servers=servers, port=port))
+    path.write_text(CONFIG.format(work=workdir, temps=TEMPS.format(work=workdir), servers=servers, port=port))
     return path
 
 
@@ -68,32 +71,34 @@ def _worker_pids(master: int) -> list[int]:
 
 
 @contextmanager
+def _nginx(workdir: Path, config: Path, probe: str, name: str) -> Iterator[subprocess.Popen]:
+    """Run nginx in the foreground with config; yield it once probe answers HTTP; stop it after."""
+    out = workdir / f"{name}.out"
+    with out.open("w") as log:
+        proc = subprocess.Popen(
+            [NGINX, "-c", str(config), "-p", str(workdir), "-g", "daemon off;"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 15
+        while not answers_http(probe):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start: {out.read_text()[-500:]}")
+            time.sleep(0.1)
+        yield proc
+    finally:
+        stop_process(proc)  # SIGTERM: nginx's fast shutdown
+
+
+@contextmanager
 def balancer(workdir: Path, upstreams: list[str]) -> Iterator[Balancer]:
     """Start nginx in the foreground with a temporary config in front of upstreams; stop it after."""
     port = free_port()
     config = write_config(workdir, upstreams, port)
-    log = (workdir / "nginx.out").open("w")
-    proc = subprocess.Popen(
-        [NGINX, "-c", str(config), "-p", str(workdir), "-g", "daemon off;"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 15
-        while not answers_http(url + "/api/changes"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"nginx did not start: {(workdir / 'nginx.out').read_text()[-500:]}")
-            time.sleep(0.1)
+    with _nginx(workdir, config, url + "/api/changes", "nginx") as proc:
         yield Balancer(url, [proc.pid, *_worker_pids(proc.pid)], workdir / "nginx-error.log")
-    finally:
-        proc.terminate()  # SIGTERM: nginx's fast shutdown
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 STATIC_CONFIG = """
@@ -103,11 +108,7 @@ error_log {work}/nginx-static-error.log warn;
 events {{ worker_connections 1024; }}
 http {{
     access_log off;
-    client_body_temp_path {work}/client_body;
-    proxy_temp_path {work}/proxy;
-    fastcgi_temp_path {work}/fastcgi;
-    uwsgi_temp_path {work}/uwsgi;
-    scgi_temp_path {work}/scgi;
+{temps}
     default_type text/html;
     server {{
         listen 127.0.0.1:{port};
@@ -123,20 +124,9 @@ def static_files(workdir: Path, root: Path) -> Iterator[str]:
     """Serve the files under root with a temporary one-worker nginx; yield its URL."""
     port = free_port()
     config = workdir / "nginx-static.conf"
-    config.write_text(STATIC_CONFIG.format(work=workdir, root=root, port=port))
-    proc = subprocess.Popen(
-        [NGINX, "-c", str(config), "-p", str(workdir), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    config.write_text(
+        STATIC_CONFIG.format(work=workdir, temps=TEMPS.format(work=workdir), root=root, port=port)
     )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 15
-        while not answers_http(url + "/"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("nginx (static) did not start")
-            time.sleep(0.1)
+    with _nginx(workdir, config, url + "/", "nginx-static"):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
