@@ -51,9 +51,7 @@ from bench.lib.targets import node_peer_ready
 
 def parse_args() -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = report.parser(__doc__)
     add = parser.add_argument
     add("--clients", type=int, nargs="+", default=[2000, 5000], help="values of N")
     add("--changes", type=int, default=20, help="changes posted per N (K)")

@@ -12,7 +12,6 @@ Lighthouse saw it), and the render-blocking resources it names. --url measures a
     .venv/bin/python bench/first_paint.py [--runs 3] [--url URL] [--readme]
 """
 
-import argparse
 import http.server
 import json
 import os
@@ -103,13 +102,10 @@ def body(rows: list[dict]) -> str:
 
 def main() -> int:
     """Run Lighthouse --runs times on `/` and print (and optionally append) the figures."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = report.parser(__doc__)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--url", help="measure this already running server instead of a fresh serve.py")
-    parser.add_argument("--readme", action="store_true", help="append the results to bench/README.md")
-    args = parser.parse_args()
+    args = report.parse_args(parser)
     if not LIGHTHOUSE.exists() or not Path(CHROMIUM).exists():
         print(f"needs {LIGHTHOUSE} (npm ci) and {CHROMIUM}", file=sys.stderr)
         return 2

@@ -11,7 +11,6 @@ the app could reach; each path's req/s is also given as a share of it.
     .venv/bin/python bench/http_load.py [--seconds 10] [--connections 50] [--target URL] [--readme]
 """
 
-import argparse
 import math
 import sys
 import tempfile
@@ -73,15 +72,12 @@ def table(rows: list[dict]) -> str:
 
 def main() -> int:
     """Measure every path and print (and optionally append) the table and picture."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = report.parser(__doc__)
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per path")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--target", help="URL of an already running Venue Live (for example the cluster)")
     parser.add_argument("--target-pids", type=int, nargs="*", default=[], help="pids of the --target servers")
-    parser.add_argument("--readme", action="store_true", help="append the results to bench/README.md")
-    args = parser.parse_args()
+    args = report.parse_args(parser)
     if why := wrk.available():
         print(why, file=sys.stderr)
         return 2

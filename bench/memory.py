@@ -9,7 +9,6 @@ in KiB per client and the descriptors per client, with our figure as a ratio to 
     .venv/bin/python bench/memory.py --clients 1000 5000 --node-peer --readme
 """
 
-import argparse
 import sys
 import tempfile
 import time
@@ -19,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.lib import guard, plots, report, workers
 from bench.lib.api import Http
-from bench.lib.procstats import load_average, proc_stats, raise_nofile
+from bench.lib.procstats import proc_stats
 from bench.lib.targets import node_peer_ready, open_target
 
 OPTS = {"connect_concurrency": 16, "connect_timeout": 60, "connect_phase_timeout": 240, "hold_timeout": 300,
@@ -64,19 +63,13 @@ def table(rows: list[dict]) -> str:
 
 def main() -> int:
     """Measure every target at every N and print (and optionally append) the table."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = report.parser(__doc__)
     parser.add_argument("--clients", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--settle", type=float, default=5.0, help="seconds idle before reading memory")
     parser.add_argument("--node-peer", action="store_true", help="also measure the Node peer")
-    parser.add_argument("--max-seconds", type=float, default=900.0)
-    parser.add_argument("--readme", action="store_true", help="append the results to bench/README.md")
-    args = parser.parse_args()
-    raise_nofile()
-    load_before = load_average()
-    timer = guard.start_watchdog(args.max_seconds)
+    args = report.parse_args(parser, max_seconds=900.0)
+    load_before, timer = guard.begin(args.max_seconds)
     kinds = ["venue"] + (["node"] if args.node_peer and not node_peer_ready() else [])
     rows = [measure(kind, n, args) for kind in kinds for n in args.clients]
     timer.cancel()

@@ -14,7 +14,6 @@ clients current over time to bench/results/, and with --readme appends both to b
     .venv/bin/python bench/reconnect_storm.py --clients 2000 --changes 200 --node-peer --readme
 """
 
-import argparse
 import sys
 import tempfile
 import threading
@@ -26,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.lib import guard, plots, profile, report, workers
 from bench.lib.api import ChangePoster, Http
-from bench.lib.procstats import cpu_of, load_average, raise_nofile, rss_of
+from bench.lib.procstats import cpu_of, rss_of
 from bench.lib.stats import percentile
 from bench.lib.targets import node_peer_ready, open_target
 
@@ -162,9 +161,7 @@ def table(rows: list[dict]) -> str:
 
 def main() -> int:
     """Run the storm against each target and print (and optionally append) the table and picture."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = report.parser(__doc__)
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--changes", type=int, default=200)
     parser.add_argument("--workers", type=int, default=4)
@@ -178,12 +175,8 @@ def main() -> int:
     parser.add_argument(
         "--profile", metavar="DIR", help="py-spy record the Venue Live server during the catch-up"
     )
-    parser.add_argument("--max-seconds", type=float, default=900.0)
-    parser.add_argument("--readme", action="store_true", help="append the results to bench/README.md")
-    args = parser.parse_args()
-    raise_nofile()
-    load_before = load_average()
-    timer = guard.start_watchdog(args.max_seconds)
+    args = report.parse_args(parser, max_seconds=900.0)
+    load_before, timer = guard.begin(args.max_seconds)
     kinds = ["url" if args.target else "venue"] + (
         ["node"] if args.node_peer and not node_peer_ready() else []
     )

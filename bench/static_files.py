@@ -11,7 +11,6 @@ Accept-Encoding: br) measures requests per second and p99 for each file. One pro
     .venv/bin/python bench/static_files.py [--seconds 8] [--connections 50] [--readme]
 """
 
-import argparse
 import http.client
 import shutil
 import subprocess
@@ -116,13 +115,10 @@ def ratio_rows(load: list[list]) -> list[list]:
 
 def main() -> int:
     """Measure both ways of serving the static files and print (and optionally append) the tables."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = report.parser(__doc__)
     parser.add_argument("--seconds", type=int, default=8, help="wrk duration per file")
     parser.add_argument("--connections", type=int, default=50, help="wrk connections")
-    parser.add_argument("--readme", action="store_true", help="append the results to bench/README.md")
-    args = parser.parse_args()
+    args = report.parse_args(parser)
     if why := wrk.available():
         print(why, file=sys.stderr)
         return 2

@@ -9,6 +9,14 @@ import threading
 _pids: set[int] = set()
 
 
+def begin(max_seconds: float) -> tuple[str, threading.Timer]:
+    """Raise the open-file limit, note the load average and start the watchdog; return the load and timer."""
+    from bench.lib.procstats import load_average, raise_nofile
+
+    raise_nofile()
+    return load_average(), start_watchdog(max_seconds)
+
+
 def track(*pids: int) -> None:
     """Remember processes to stop if the run is cut short."""
     _pids.update(pids)

@@ -1,5 +1,6 @@
 """Print markdown tables and append a dated result section (machine, command, contention) to bench/README.md."""
 
+import argparse
 import datetime
 import os
 import platform
@@ -11,6 +12,19 @@ from bench.lib.procstats import load_average
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 RESULTS = Path(__file__).resolve().parent.parent / "results"
+
+
+def parser(doc: str) -> argparse.ArgumentParser:
+    """Return a bench script's argument parser, its module docstring as the help text."""
+    return argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def parse_args(parser: argparse.ArgumentParser, max_seconds: float | None = None) -> argparse.Namespace:
+    """Add --max-seconds (when given its default) and --readme to parser, then parse the command line."""
+    if max_seconds is not None:
+        parser.add_argument("--max-seconds", type=float, default=max_seconds)
+    parser.add_argument("--readme", action="store_true", help="append the results to bench/README.md")
+    return parser.parse_args()
 
 
 def table(head: list[str], rows: list[list]) -> str:
