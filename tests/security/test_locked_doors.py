@@ -32,6 +32,9 @@ PUBLIC = {
     ("GET", "/healthz"), ("GET", "/readyz"),
     # The door itself: anyone may try, but only with the form's CSRF token (checked below).
     ("POST", "/login"),
+    # Web Push needs no account: a browser stores its own subscription. Writes must come from this
+    # site's pages (the Origin check in webapp/push/views.py, tested in tests/push/test_views.py).
+    ("GET", "/push/key"), ("POST", "/push/subscriptions"), ("DELETE", "/push/subscriptions"),
 }  # fmt: skip
 SAMPLE_ARGS = {
     "session_id": "gmp-audit",
