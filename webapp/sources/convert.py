@@ -67,22 +67,13 @@ def _notes(schedule: SourceSchedule, sessions: list[dict], summary: Summary, no_
     summary.notes += [f"{count} {what}" for count, what in checks if count]
 
 
-def build_program(
-    schedule: SourceSchedule, placements: dict[SourceRoom, Placement], source: str,
-    progress: Callable[[int, int], None] | None = None,
-) -> tuple[dict, Summary]:  # fmt: skip
-    """Return program.json's content for the schedule, and the summary of what went in and what not."""
-    try:
-        ZoneInfo(schedule.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ScheduleError(
-            f"{source}: the time zone '{schedule.timezone}' is not a known IANA zone."
-        ) from None
-    summary = Summary(skipped=list(schedule.skipped))
-    languages = event_languages(schedule)
-    summary.languages = languages
-    tracks, track_ids = tracks_block(schedule, summary, languages[0])
+def _sessions(
+    schedule: SourceSchedule, placements: dict[SourceRoom, Placement], summary: Summary,
+    track_ids: dict, progress: Callable[[int, int], None] | None,
+) -> tuple[list[dict], int, dict[str, bool]]:  # fmt: skip
+    """Return the session entries, how many have no stable id, and each person (has an id at the source)."""
     acronym = slugify(schedule.acronym or schedule.title) or "event"
+    languages = summary.languages
     sessions, seen, no_id, persons = [], set(), 0, {}
     for number, item in enumerate(schedule.sessions, 1):
         if progress and number % 100 == 0:
@@ -109,6 +100,25 @@ def build_program(
             persons[person.id or f"name:{person.name}"] = person.id is not None
     if progress:
         progress(len(schedule.sessions), len(schedule.sessions))
+    return sessions, no_id, persons
+
+
+def build_program(
+    schedule: SourceSchedule, placements: dict[SourceRoom, Placement], source: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[dict, Summary]:  # fmt: skip
+    """Return program.json's content for the schedule, and the summary of what went in and what not."""
+    try:
+        ZoneInfo(schedule.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScheduleError(
+            f"{source}: the time zone '{schedule.timezone}' is not a known IANA zone."
+        ) from None
+    summary = Summary(skipped=list(schedule.skipped))
+    languages = event_languages(schedule)
+    summary.languages = languages
+    tracks, track_ids = tracks_block(schedule, summary, languages[0])
+    sessions, no_id, persons = _sessions(schedule, placements, summary, track_ids, progress)
     if not sessions:
         raise ScheduleError(f"{source} has no session that can be imported ({len(summary.skipped)} skipped).")
     summary.sessions = len(sessions)
