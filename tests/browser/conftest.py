@@ -77,6 +77,15 @@ def own_server(workdir: Path, **env: str) -> Iterator[tuple[str, str]]:
         yield base_url, token.strip()
 
 
+def sign_in(page: Page, base_url: str) -> None:
+    """Sign in as the test staff account on the login page and wait for the staff console."""
+    page.goto(f"{base_url}/login?lang=en")
+    page.get_by_label("Name").fill(STAFF_NAME)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{base_url}/staff/")
+
+
 # Applied changes, in the order the page applied them.
 RECORD_APPLIED = """
 window.appliedSeqs = [];

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ROOT, STAFF_NAME, STAFF_PASSWORD
+from tests.browser.conftest import ROOT, sign_in
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = [
@@ -43,11 +43,7 @@ def test_page_has_no_serious_accessibility_violations(browser_session, live_serv
 
 def test_staff_console_has_no_serious_accessibility_violations(browser_session, live_server) -> None:
     page = browser_session.new_page()
-    page.goto(f"{live_server}/login?lang=en")
-    page.get_by_label("Name").fill(STAFF_NAME)
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{live_server}/staff/")
+    sign_in(page, live_server)
     assert serious_violations(page) == []
     page.goto(f"{live_server}/staff/log")
     assert serious_violations(page) == []

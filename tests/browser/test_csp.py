@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import STAFF_NAME, STAFF_PASSWORD, own_server
+from tests.browser.conftest import own_server, sign_in
 
 # Every violation the page reports, kept where the test can read it.
 RECORD_VIOLATIONS = """
@@ -32,14 +32,6 @@ MAP_PAGES = {"/", "/sessions/keynote-ohno-machado", "/venues/training-center"}
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with own_server(tmp_path_factory.mktemp("csp")) as (base_url, _token):
         yield base_url
-
-
-def sign_in(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/login?lang=en")
-    page.get_by_label("Name").fill(STAFF_NAME)
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base_url}/staff/")
 
 
 def open_watched(page: Page, url: str) -> dict[str, str]:

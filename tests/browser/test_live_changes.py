@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import STAFF_NAME, STAFF_PASSWORD, open_live, own_server
+from tests.browser.conftest import open_live, own_server, sign_in
 from tests.servers import post_change
 
 # 29 Nov 15:10: the dental-industry session is on at the Training Center (15:00-17:00).
@@ -20,13 +20,9 @@ def event_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
         yield server
 
 
-def sign_in(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/login?lang=en")
-    page.get_by_label("Name").fill(STAFF_NAME)
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base_url}/staff/")
-    # The URL changes before the console's script runs; it is ready once it has counted the sessions.
+def sign_in_to_console(page: Page, base_url: str) -> None:
+    """Sign in, then wait for the console's script: the URL changes before it has counted the sessions."""
+    sign_in(page, base_url)
     expect(page.locator("#session-count")).not_to_be_empty()
 
 
@@ -37,7 +33,7 @@ def test_staff_move_shows_on_the_attendee_map_list_popup_and_schedule(browser_se
     expect(attendee.locator("#venue-training-center")).to_contain_text(DENTAL_TITLE)
 
     staff = browser_session.new_page()
-    sign_in(staff, base_url)
+    sign_in_to_console(staff, base_url)
     staff.locator("#session-search").fill(DENTAL_TITLE)
     staff.locator(f'#session-list li[data-session="{DENTAL}"] button.pick').click()
     staff.locator("#move-room").select_option("kins-7f-meeting-room")

@@ -16,7 +16,7 @@ import pytest
 from lxml import etree
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ROOT, STAFF_NAME, STAFF_PASSWORD, own_server
+from tests.browser.conftest import ROOT, own_server, sign_in
 from tests.servers import post_change, run_flask
 
 # Each payload calls xss(n) (the sentinel) or alert() (the dialog listener) if it ever runs.
@@ -111,14 +111,6 @@ def assert_inert(page: Page, where: str, *, shows: str = P) -> None:
     assert injected == [], where
     if shows:
         assert shows in page.evaluate("document.body.innerText"), where
-
-
-def sign_in(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/login?lang=en")
-    page.get_by_label("Name").fill(STAFF_NAME)
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base_url}/staff/")
 
 
 ATTENDEE_PAGES = [
