@@ -147,7 +147,7 @@ class Session(LocalizedColumns, db.Model):
 
     @classmethod
     def values_from(cls, s: Any) -> dict[str, Any]:
-        """Return the column values of a session as the data files give it (eventdata.SessionData)."""
+        """Return the column values of a session as the data files give it (datafiles.SessionData)."""
         return dict(
             **cls.text_columns("title", s.title),
             track_id=s.track,

@@ -31,7 +31,7 @@ from webapp.live.schemas import (
 )
 from webapp.live.signals import change_committed
 from webapp.models import Announcement, Change, LogHead, Room, Session, Venue
-from webapp.program.eventdata import SessionData
+from webapp.program.datafiles import SessionData
 
 # What attendees are not sent: the staff member's login name is half of a credential.
 STAFF_ONLY = ("by",)

@@ -3,218 +3,30 @@
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import ValidationError
 
+from webapp.program.datafiles import (
+    EventInfo,
+    Program,
+    Room,
+    Track,
+    VenueCollection,
+    VenueFeature,
+    VenueProperties,
+)
 from webapp.program.localized import (
     LANG_PATTERN,
     LANGS,
     SPOKEN_PATTERN,
     TITLE_MAX,
-    LangCode,
     Localized,
-    SpokenLanguages,
-    Text,
 )
 
 __all__ = ["LANGS", "TITLE_MAX", "EventData", "EventDataError", "Localized", "load_event", "load_venues"]
-
-from webapp.live.schemas import Slug
-
-
-def _check_lon_lat(value: tuple[float, float]) -> tuple[float, float]:
-    lon, lat = value
-    if not -180 <= lon <= 180:
-        raise ValueError(f"longitude {lon} is outside -180..180")
-    if not -90 <= lat <= 90:
-        raise ValueError(f"latitude {lat} is outside -90..90")
-    return value
-
-
-def _check_https(value: str) -> str:
-    if not value.startswith("https://") or len(value) < 12:
-        raise ValueError(f"must be an https:// URL (got {value!r})")
-    return value
-
-
-LonLat = Annotated[tuple[float, float], AfterValidator(_check_lon_lat)]
-HttpsUrl = Annotated[str, AfterValidator(_check_https)]
-
-
-class Strict(BaseModel):
-    """Base for the data models: unknown fields are refused, values never change."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Room(Strict):
-    id: Slug
-    name: Localized
-    floor: Annotated[str, StringConstraints(max_length=10)] = ""
-    capacity: Annotated[int, Field(ge=1)] | None = None
-    provenance: Literal["sourced", "reconstructed"] = "sourced"
-    # Names this room has in imported schedules (`import-schedule` matches on them, and on guids).
-    source_names: list[Text] = []
-
-
-class Station(Strict):
-    name: Localized
-    lines: list[Localized] = []
-    distance_m: Annotated[float, Field(ge=0)]
-    coordinates: LonLat
-
-
-class Geocoded(Strict):
-    """Where a venue's coordinates came from when a geocoder supplied them."""
-
-    by: Text
-    query: Text
-    at: date
-    match: str | None = None
-
-
-class VenueProperties(Strict):
-    id: Slug
-    name: Localized
-    # Optional: the name stands in (filled on load, so every reader finds one).
-    short_name: Localized = None  # type: ignore[assignment]
-    address: Localized | None = None
-    postcode: str | None = None
-    position: Literal["exact", "approximate"] = "exact"
-    accuracy_m: Annotated[float, Field(gt=0)] = 50
-    position_note: Localized | None = None
-    station: Station | None = None
-    transit_hints: dict[Slug, Localized] = {}
-    rooms: Annotated[list[Room], Field(min_length=1)]
-    sources: list[str] = []
-    # Provenance for whoever edits the file; kept out of dumps so the database and API stay as they were.
-    geocoded: Annotated[Geocoded | None, Field(exclude=True)] = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _short_name_defaults_to_name(cls, data: object) -> object:
-        if isinstance(data, dict) and data.get("short_name") is None and "name" in data:
-            return {**data, "short_name": data["name"]}
-        return data
-
-
-class Point(Strict):
-    type: Literal["Point"]
-    coordinates: LonLat
-
-
-class Polygon(Strict):
-    type: Literal["Polygon"]
-    coordinates: Annotated[list[Annotated[list[LonLat], Field(min_length=4)]], Field(min_length=1)]
-
-
-class VenueFeature(Strict):
-    type: Literal["Feature"]
-    id: Slug | None = None
-    # null (RFC 7946 allows it) until `flask --app webapp venues geocode` looks the address up.
-    geometry: Annotated[Point | Polygon, Field(discriminator="type")] | None
-    properties: VenueProperties
-
-    @property
-    def lon_lat(self) -> tuple[float, float]:
-        """Return the point to pin: the Point, or the mean of the footprint's outer ring."""
-        if self.geometry is None:
-            raise ValueError(f"venue '{self.properties.id}' has no coordinates")
-        if isinstance(self.geometry, Point):
-            return self.geometry.coordinates
-        ring = self.geometry.coordinates[0][:-1]
-        return (sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring))
-
-
-class VenueCollection(Strict):
-    type: Literal["FeatureCollection"]
-    features: Annotated[list[VenueFeature], Field(min_length=1)]
-
-
-class Speaker(Strict):
-    name: Localized
-    affiliation: Localized | None = None
-    # The person's id at the source (pretalx code, frab id, hub guid); absent for hand-written events.
-    id: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
-
-
-class Link(Strict):
-    url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=2000)]
-    title: Annotated[str, StringConstraints(max_length=500)] | None = None
-    # The source's kind of link where it gives one (ORIGIN, FEEDBACK, SLIDES, ...).
-    type: Annotated[str, StringConstraints(max_length=40)] | None = None
-
-
-class Track(Strict):
-    id: Slug
-    name: Localized
-    color: Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
-
-
-class SessionData(Strict):
-    id: Slug
-    title: Localized
-    description: Localized | None = None
-    track: Slug
-    speakers: list[Speaker] = []
-    start: AwareDatetime
-    end: AwareDatetime
-    venue: Slug | None
-    room: Slug | None
-    mode: Literal["in_person", "online", "hybrid"]
-    stream_url: HttpsUrl | None = None
-    language: SpokenLanguages = "ko"
-    provenance: Literal["sourced", "reconstructed"]
-    note: Localized | None = None
-    # Written by `import-schedule` (all optional): where the session came from and what it carries.
-    guid: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
-    url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=2000)] | None = None
-    subtitle: Localized | None = None
-    abstract: Localized | None = None
-    type: Annotated[str, StringConstraints(max_length=80)] | None = None
-    links: list[Link] = []
-    do_not_record: bool = False
-    recording_license: Annotated[str, StringConstraints(max_length=200)] | None = None
-
-
-class EventInfo(Strict):
-    id: Slug
-    name: Localized
-    short_name: Localized
-    timezone: str
-    days: Annotated[list[date], Field(min_length=1)]
-    url: HttpsUrl | None = None
-    organiser: Localized | None = None
-    sources: list[str] = []
-    # The languages the event's texts are written in, the main one first.
-    languages: Annotated[list[LangCode], Field(min_length=1)] = list(LANGS)
-
-    @field_validator("languages")
-    @classmethod
-    def _distinct(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError("lists a language twice")
-        return value
-
-
-class Program(Strict):
-    event: EventInfo
-    tracks: Annotated[list[Track], Field(min_length=1)]
-    sessions: Annotated[list[SessionData], Field(min_length=1)]
 
 
 class EventDataError(Exception):
