@@ -65,6 +65,8 @@ class Cluster:
             "DATABASE_URL": self.database_url,
             "SOCKETIO_MESSAGE_QUEUE": self.queue_url,
             "SOCKETIO_CHANNEL": self.channel,
+            # One proxy (nginx) in front: believe its X-Forwarded-For, so sign-in limits count phones.
+            "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES", "1"),
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
         }
