@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -33,7 +34,24 @@ from webapp.program.localized import (
 
 __all__ = ["LANGS", "TITLE_MAX", "EventData", "EventDataError", "Localized", "load_event", "load_venues"]
 
-from webapp.live.schemas import Slug
+from webapp.live.schemas import Slug, event_window
+
+# Years a date in the data files may fall in: anything else is a typo (9999) and would overflow later.
+YEARS = (1970, 2100)
+# Larger data files are refused before they are read (a c3voc schedule of a big congress is ~2 MB).
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+def _check_year(value: date) -> date:
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValueError(f"is in the year {value.year}, outside {YEARS[0]}..{YEARS[1]}")
+    return value
+
+
+# Numbers given as numbers (a string such as "127.1" is a mistake, not a coordinate), finite, bounded.
+Number = Annotated[float, Field(strict=True)]
+Day = Annotated[date, AfterValidator(_check_year)]
+Moment = Annotated[AwareDatetime, AfterValidator(_check_year)]
 
 
 def _check_lon_lat(value: tuple[float, float]) -> tuple[float, float]:
@@ -51,21 +69,21 @@ def _check_https(value: str) -> str:
     return value
 
 
-LonLat = Annotated[tuple[float, float], AfterValidator(_check_lon_lat)]
+LonLat = Annotated[tuple[Number, Number], AfterValidator(_check_lon_lat)]
 HttpsUrl = Annotated[str, AfterValidator(_check_https)]
 
 
 class Strict(BaseModel):
     """Base for the data models: unknown fields are refused, values never change."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Room(Strict):
     id: Slug
     name: Localized
     floor: Annotated[str, StringConstraints(max_length=10)] = ""
-    capacity: Annotated[int, Field(ge=1)] | None = None
+    capacity: Annotated[int, Field(ge=1, le=1_000_000, strict=True)] | None = None
     provenance: Literal["sourced", "reconstructed"] = "sourced"
     # Names this room has in imported schedules (`import-schedule` matches on them, and on guids).
     source_names: list[Text] = []
@@ -74,7 +92,7 @@ class Room(Strict):
 class Station(Strict):
     name: Localized
     lines: list[Localized] = []
-    distance_m: Annotated[float, Field(ge=0)]
+    distance_m: Annotated[Number, Field(ge=0, le=100_000)]
     coordinates: LonLat
 
 
@@ -83,7 +101,7 @@ class Geocoded(Strict):
 
     by: Text
     query: Text
-    at: date
+    at: Day
     match: str | None = None
 
 
@@ -95,7 +113,7 @@ class VenueProperties(Strict):
     address: Localized | None = None
     postcode: str | None = None
     position: Literal["exact", "approximate"] = "exact"
-    accuracy_m: Annotated[float, Field(gt=0)] = 50
+    accuracy_m: Annotated[Number, Field(gt=0, le=100_000)] = 50
     position_note: Localized | None = None
     station: Station | None = None
     transit_hints: dict[Slug, Localized] = {}
@@ -171,8 +189,8 @@ class SessionData(Strict):
     description: Localized | None = None
     track: Slug
     speakers: list[Speaker] = []
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Moment
+    end: Moment
     venue: Slug | None
     room: Slug | None
     mode: Literal["in_person", "online", "hybrid"]
@@ -196,7 +214,7 @@ class EventInfo(Strict):
     name: Localized
     short_name: Localized
     timezone: str
-    days: Annotated[list[date], Field(min_length=1)]
+    days: Annotated[list[Day], Field(min_length=1)]
     url: HttpsUrl | None = None
     organiser: Localized | None = None
     sources: list[str] = []
@@ -217,12 +235,17 @@ class Program(Strict):
     sessions: Annotated[list[SessionData], Field(min_length=1)]
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
+
+
 class EventDataError(Exception):
     """A data file is unusable; the message is one sentence naming the file, the item and the field."""
 
     def __init__(self, file: str, item: str | None, field_: str | None, problem: str) -> None:
         where = ", ".join(part for part in (item, f"field '{field_}'" if field_ else None) if part)
-        super().__init__(f"{file}: {where + ': ' if where else ''}{problem}")
+        # One line, whatever the file's keys and values hold: control characters are shown escaped.
+        line = _CONTROL.sub(lambda m: repr(m.group())[1:-1], f"{where + ': ' if where else ''}{problem}")
+        super().__init__(f"{file}: {line}")
         self.file, self.item, self.field, self.problem = file, item, field_, problem
 
 
@@ -269,16 +292,73 @@ class EventData:
             )
 
 
-def _read_json(path: Path) -> tuple[bytes, object]:
+def _refuse_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    """Build a JSON object, refusing a key given twice (json keeps the last one silently)."""
+    data: dict = {}
+    for key, value in pairs:
+        if key in data:
+            raise _Duplicate(key)
+        data[key] = value
+    return data
+
+
+class _Duplicate(ValueError):
+    """A JSON object gives the same key twice."""
+
+
+def _read_bytes(path: Path) -> bytes:
     name = path.name
     try:
-        raw = path.read_bytes()
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise EventDataError(name, None, None, f"is larger than {MAX_FILE_BYTES:,} bytes")
+        return path.read_bytes()
     except FileNotFoundError:
         raise EventDataError(name, None, None, f"file not found at {path}") from None
+    except IsADirectoryError:
+        raise EventDataError(name, None, None, f"{path} is a directory, not a file") from None
+    except OSError as exc:
+        raise EventDataError(name, None, None, f"cannot be read ({exc.strerror or exc})") from None
+
+
+def _read_json(path: Path) -> tuple[bytes, object]:
+    name = path.name
+    raw = _read_bytes(path)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise EventDataError(name, None, None, "starts with a byte order mark; save it as UTF-8 without one")
     try:
-        return raw, json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = raw.decode("utf-8")  # JSON is UTF-8 (RFC 8259); json.loads would also guess UTF-16/32
+    except UnicodeDecodeError as exc:
+        raise EventDataError(name, None, None, f"is not UTF-8 text (byte {exc.start})") from None
+    try:
+        # NaN and Infinity (not JSON, but Python's json reads them) are refused by the models, by field.
+        data = json.loads(text, object_pairs_hook=_refuse_duplicates)
+    except _Duplicate as exc:
+        raise EventDataError(name, None, f"{exc}", "is given twice in one object") from None
+    except RecursionError:
+        raise EventDataError(name, None, None, "is nested too deeply to be event data") from None
+    except ValueError as exc:  # json.JSONDecodeError
         raise EventDataError(name, None, None, f"not valid JSON ({exc})") from None
+    if (where := _lone_surrogate(data)) is not None:
+        raise EventDataError(name, None, where or None, "has a lone surrogate (\\ud800-\\udfff), not text")
+    return raw, data
+
+
+def _lone_surrogate(data: object, where: str = "") -> str | None:
+    """Return where a string with a lone surrogate (a "\\ud800" escape) is, or None."""
+    stack = [(data, where)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return where
+        elif isinstance(value, dict):
+            stack.extend((v, f"{where}.{k}" if where else str(k)) for k, v in value.items())
+            stack.extend((k, where) for k in value)
+        elif isinstance(value, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(value))
+    return None
 
 
 def _field_path(loc: tuple) -> str:
@@ -342,14 +422,15 @@ def _check_venues(name: str, venues: list[VenueFeature]) -> None:
 def _check_program(name: str, program: Program, venues: dict[str, VenueProperties]) -> None:
     try:
         tz = ZoneInfo(program.event.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise EventDataError(
-            name, "event", "timezone", f"'{program.event.timezone}' is not a known time zone"
+            name, "event", "timezone", f"'{program.event.timezone[:60]}' is not a known time zone"
         ) from None
     _unique(name, "track", [t.id for t in program.tracks])
     _unique(name, "session", [s.id for s in program.sessions])
     tracks = {t.id for t in program.tracks}
     days = set(program.event.days)
+    _, latest = event_window(program.event.days, tz)
     for s in program.sessions:
         item = f"session '{s.id}'"
         for lang, text in s.title.translations.items():
@@ -362,6 +443,8 @@ def _check_program(name: str, program: Program, venues: dict[str, VenuePropertie
             raise EventDataError(name, item, "end", "is before start")
         if s.start.astimezone(tz).date() not in days:
             raise EventDataError(name, item, "start", "is not on one of the event's days")
+        if s.end > latest:
+            raise EventDataError(name, item, "end", "is more than a week after the event's last day")
         if s.mode in ("online", "hybrid") and not s.stream_url:
             raise EventDataError(name, item, "stream_url", f"is required for a {s.mode} session")
         if s.mode == "online" and s.venue is None:
