@@ -366,7 +366,7 @@ def test_a_directory_given_as_a_data_file_is_refused(event_files, tmp_path):
 
 
 def test_an_oversized_file_is_refused_before_it_is_read(event_files, monkeypatch):
-    monkeypatch.setattr("webapp.program.eventdata.MAX_FILE_BYTES", 1024)
+    monkeypatch.setattr("webapp.program.jsonfile.MAX_FILE_BYTES", 1024)
     venues_path, program_path = event_files()
     with pytest.raises(EventDataError, match=r"^venues\.geojson: is larger than 1,024 bytes$"):
         load_event(venues_path, program_path)

@@ -1,8 +1,6 @@
 """Load and validate the event's two data files: venues.geojson and program.json."""
 
 import hashlib
-import json
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -35,11 +33,10 @@ from webapp.program.localized import (
 __all__ = ["LANGS", "TITLE_MAX", "EventData", "EventDataError", "Localized", "load_event", "load_venues"]
 
 from webapp.live.schemas import Slug, event_window
+from webapp.program.jsonfile import EventDataError, read_json
 
 # Years a date in the data files may fall in: anything else is a typo (9999) and would overflow later.
 YEARS = (1970, 2100)
-# Larger data files are refused before they are read (a c3voc schedule of a big congress is ~2 MB).
-MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
 def _check_year(value: date) -> date:
@@ -235,20 +232,6 @@ class Program(Strict):
     sessions: Annotated[list[SessionData], Field(min_length=1)]
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
-
-
-class EventDataError(Exception):
-    """A data file is unusable; the message is one sentence naming the file, the item and the field."""
-
-    def __init__(self, file: str, item: str | None, field_: str | None, problem: str) -> None:
-        where = ", ".join(part for part in (item, f"field '{field_}'" if field_ else None) if part)
-        # One line, whatever the file's keys and values hold: control characters are shown escaped.
-        line = _CONTROL.sub(lambda m: repr(m.group())[1:-1], f"{where + ': ' if where else ''}{problem}")
-        super().__init__(f"{file}: {line}")
-        self.file, self.item, self.field, self.problem = file, item, field_, problem
-
-
 @dataclass(frozen=True)
 class EventData:
     """The validated event: venues, tracks and sessions, with look-ups by id."""
@@ -290,75 +273,6 @@ class EventData:
                 "geometry",
                 "has no coordinates; run `flask --app webapp venues geocode` to look them up",
             )
-
-
-def _refuse_duplicates(pairs: list[tuple[str, object]]) -> dict:
-    """Build a JSON object, refusing a key given twice (json keeps the last one silently)."""
-    data: dict = {}
-    for key, value in pairs:
-        if key in data:
-            raise _Duplicate(key)
-        data[key] = value
-    return data
-
-
-class _Duplicate(ValueError):
-    """A JSON object gives the same key twice."""
-
-
-def _read_bytes(path: Path) -> bytes:
-    name = path.name
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise EventDataError(name, None, None, f"is larger than {MAX_FILE_BYTES:,} bytes")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise EventDataError(name, None, None, f"file not found at {path}") from None
-    except IsADirectoryError:
-        raise EventDataError(name, None, None, f"{path} is a directory, not a file") from None
-    except OSError as exc:
-        raise EventDataError(name, None, None, f"cannot be read ({exc.strerror or exc})") from None
-
-
-def _read_json(path: Path) -> tuple[bytes, object]:
-    name = path.name
-    raw = _read_bytes(path)
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raise EventDataError(name, None, None, "starts with a byte order mark; save it as UTF-8 without one")
-    try:
-        text = raw.decode("utf-8")  # JSON is UTF-8 (RFC 8259); json.loads would also guess UTF-16/32
-    except UnicodeDecodeError as exc:
-        raise EventDataError(name, None, None, f"is not UTF-8 text (byte {exc.start})") from None
-    try:
-        # NaN and Infinity (not JSON, but Python's json reads them) are refused by the models, by field.
-        data = json.loads(text, object_pairs_hook=_refuse_duplicates)
-    except _Duplicate as exc:
-        raise EventDataError(name, None, f"{exc}", "is given twice in one object") from None
-    except RecursionError:
-        raise EventDataError(name, None, None, "is nested too deeply to be event data") from None
-    except ValueError as exc:  # json.JSONDecodeError
-        raise EventDataError(name, None, None, f"not valid JSON ({exc})") from None
-    if (where := _lone_surrogate(data)) is not None:
-        raise EventDataError(name, None, where or None, "has a lone surrogate (\\ud800-\\udfff), not text")
-    return raw, data
-
-
-def _lone_surrogate(data: object, where: str = "") -> str | None:
-    """Return where a string with a lone surrogate (a "\\ud800" escape) is, or None."""
-    stack = [(data, where)]
-    while stack:
-        value, where = stack.pop()
-        if isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                return where
-        elif isinstance(value, dict):
-            stack.extend((v, f"{where}.{k}" if where else str(k)) for k, v in value.items())
-            stack.extend((k, where) for k in value)
-        elif isinstance(value, list):
-            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(value))
-    return None
 
 
 def _field_path(loc: tuple) -> str:
@@ -473,14 +387,14 @@ def _validate_venues(path: Path, data: object) -> VenueCollection:
 def load_venues(venues_file: str | Path) -> list[VenueFeature]:
     """Read and validate a venues file alone; raise EventDataError on the first problem."""
     path = Path(venues_file)
-    return _validate_venues(path, _read_json(path)[1]).features
+    return _validate_venues(path, read_json(path)[1]).features
 
 
 def load_event(venues_file: str | Path, program_file: str | Path) -> EventData:
     """Read, validate and cross-check both files; raise EventDataError on the first problem."""
     venues_path, program_path = Path(venues_file), Path(program_file)
-    venues_raw, venues_json = _read_json(venues_path)
-    program_raw, program_json = _read_json(program_path)
+    venues_raw, venues_json = read_json(venues_path)
+    program_raw, program_json = read_json(program_path)
     collection = _validate_venues(venues_path, venues_json)
     venues_by_id = {f.properties.id: f.properties for f in collection.features}
     try:
