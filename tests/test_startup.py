@@ -1,6 +1,7 @@
 """Start-up: a bad data file or setting stops the app with one sentence, never a traceback."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -69,4 +70,36 @@ def test_server_prints_one_line_for_a_bad_file(event_files, tmp_path):
         result.stderr.strip()
         .splitlines()[-1]
         .startswith("Venue Live cannot start: program.json: session 'opening-ceremony', field 'venue'")
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("PROGRAM_FILE", r"Venue Live cannot start: [^:]+: .* is a directory, not a file$"),
+        ("VENUES_FILE", r"Venue Live cannot start: [^:]+: .* is a directory, not a file$"),
+    ],
+)
+def test_server_prints_one_line_for_a_directory_given_as_a_data_file(tmp_path, setting, expected):
+    result = _run(["serve.py"], **{setting: str(tmp_path)}, DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert re.match(expected, result.stderr.strip().splitlines()[-1])
+
+
+def test_server_prints_one_line_for_a_session_in_the_year_9999(event_files, tmp_path):
+    venues_path, program_path = event_files(
+        edit_program=lambda p: p["sessions"][0].update(end="9999-12-31T23:00:00-05:00")
+    )
+    result = _run(
+        ["serve.py"],
+        VENUES_FILE=str(venues_path),
+        PROGRAM_FILE=str(program_path),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Venue Live cannot start: program.json: session 'opening-ceremony', field 'end': "
+        "Value error, is in the year 9999, outside 1970..2100"
     )

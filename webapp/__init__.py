@@ -83,6 +83,7 @@ def create_app(config: dict | None = None) -> Flask:
         client_manager=relay.client_manager(app),
         # engine.io turns the Origin check off for [] (engineio/server.py:202): a callable keeps it on.
         cors_allowed_origins=headers.socket_origin_check(app.config["SOCKETIO_ALLOWED_ORIGINS"]),
+        max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE"],
     )
     if proxies := app.config["TRUSTED_PROXIES"]:
         # Outside Socket.IO's middleware too, so the socket sees the client's address, scheme and host.

@@ -100,6 +100,9 @@ class Config:
         )
         # Scale-out: seconds between reads of the log's head, so a change the queue lost still arrives.
         self.SOCKETIO_HEARTBEAT = float(env("SOCKETIO_HEARTBEAT") or 1.0)
+        # The largest Socket.IO message a client may send (engine.io's max_http_buffer_size): a page
+        # sends only {since}, so anything near this is hostile; engine.io's default is 1 MB.
+        self.SOCKETIO_MAX_MESSAGE = int(env("SOCKETIO_MAX_MESSAGE") or 16 * 1024)
         # Database connections per process (SQLAlchemy's default is 5, plus 10 overflow).
         if env("DATABASE_POOL_SIZE"):
             self.SQLALCHEMY_ENGINE_OPTIONS["pool_size"] = int(env("DATABASE_POOL_SIZE"))

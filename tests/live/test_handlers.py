@@ -72,10 +72,22 @@ def test_a_client_ahead_of_the_server_gets_a_snapshot(app):
 
 def test_sync_replays_after_a_gap(app, staff_change):
     flip(staff_change, 3)
-    client = socketio.test_client(app, auth={"since": 3})
-    client.get_received()
+    client = socketio.test_client(app)
     client.emit("sync", {"since": 1})
     assert [c["seq"] for c in received_all(client)] == [2, 3]
+    client.disconnect()
+
+
+def test_a_sync_after_nothing_new_is_not_answered_again(app, staff_change):
+    flip(staff_change, 2)
+    client = socketio.test_client(app, auth={"since": 0})
+    client.get_received()
+    client.emit("sync", {"since": 0})  # it was sent 1 and 2 already, and nothing was committed since
+    assert client.get_received() == []
+    flip(staff_change, 1)
+    client.get_received()  # the broadcast of 3
+    client.emit("sync", {"since": 2})  # something was committed since: answered
+    assert [c["seq"] for c in received_all(client)] == [3]
     client.disconnect()
 
 
@@ -96,3 +108,37 @@ def test_connecting_without_since_gets_no_replay(app, staff_change):
     client = socketio.test_client(app)
     assert client.get_received() == []
     client.disconnect()
+
+
+def test_a_sync_with_extra_arguments_is_ignored_without_a_traceback(app, caplog):
+    client = socketio.test_client(app, auth={"since": 0})
+    client.get_received()
+    client.emit("sync", 1, 2, 3, 4, 5)
+    assert client.get_received() == []
+    assert "ignored a sync without a valid 'since' ((1, 2, 3, 4, 5))" in caplog.text
+    assert "Traceback" not in caplog.text and not any(r.exc_info for r in caplog.records)
+    client.disconnect()
+
+
+def test_unknown_events_are_logged_once_and_counted_on_disconnect(app, caplog):
+    client = socketio.test_client(app, auth={"since": 0})
+    for i in range(500):
+        client.emit(f"unknown-{i}", {"n": i})
+    client.disconnect()
+    ignored = [r.getMessage() for r in caplog.records if "ignored" in r.getMessage()]
+    assert len(ignored) == 2
+    assert ignored[-1].endswith("ignored from it: 500 unknown event")
+
+
+def test_a_flooding_client_is_answered_within_its_budget_and_disconnected(app, staff_change, monkeypatch):
+    monkeypatch.setattr("webapp.live.clients.ABUSE_BURST", 50)
+    monkeypatch.setattr("webapp.live.clients.ABUSE_RATE", 0.001)
+    flip(staff_change, 2)
+    client = socketio.test_client(app)
+    sent, names = 0, []
+    while client.is_connected() and sent < 60:
+        names += [m["name"] for m in client.get_received()]
+        client.emit("sync", {"since": 0})
+        sent += 1
+    assert names.count("synced") == 1  # the same question with nothing new is answered once
+    assert not client.is_connected() and sent == 51  # cut off once over its allowance

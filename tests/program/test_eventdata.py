@@ -1,6 +1,11 @@
 """A bad data file stops start-up with one sentence naming the file, the item and the field."""
 
+import copy
+import json
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 from webapp.program.eventdata import EventDataError, load_event
@@ -256,3 +261,204 @@ def test_bad_languages_are_refused_naming_the_field(event_files, edit, message):
         load_event(*event_files(edit_program=edit))
     assert str(caught.value).startswith(message)
     assert "\n" not in str(caught.value)
+
+
+# --- hostile files: one line naming the file (and the field), never a traceback -----------------
+
+HOSTILE_PROGRAMS = [
+    (
+        lambda p: session(p, "opening-ceremony").update(start="9999-12-31T10:00:00+09:00"),
+        "program.json: session 'opening-ceremony', field 'start': Value error, is in the year 9999",
+    ),
+    (
+        lambda p: session(p, "opening-ceremony").update(end="9999-12-31T23:00:00-05:00"),
+        "program.json: session 'opening-ceremony', field 'end': Value error, is in the year 9999",
+    ),
+    (
+        lambda p: session(p, "opening-ceremony").update(end="2024-11-29T23:00:00+09:00"),
+        "program.json: session 'opening-ceremony', field 'end': is more than a week after the event's last day",
+    ),
+    (
+        lambda p: p["event"]["days"].insert(0, "0001-01-01"),
+        "program.json: field 'event.days[0]': Value error, is in the year 1, outside 1970..2100",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "message"), HOSTILE_PROGRAMS)
+def test_a_time_outside_any_sane_range_is_refused(event_files, edit, message):
+    venues_path, program_path = event_files(edit_program=edit)
+    with pytest.raises(EventDataError) as caught:
+        load_event(venues_path, program_path)
+    assert str(caught.value).startswith(message)
+
+
+HOSTILE_VENUES = [
+    (
+        lambda v: feature(v, "kins-tower")["geometry"].update(coordinates=["127.1", "37.4"]),
+        "field 'geometry.coordinates[0]': Input should be a valid number",
+    ),
+    (
+        lambda v: feature(v, "kins-tower")["properties"].update(accuracy_m=1e308),
+        "field 'properties.accuracy_m': Input should be less than or equal to 100000",
+    ),
+    (
+        lambda v: feature(v, "kins-tower")["properties"].update(accuracy_m="Infinity"),
+        "field 'properties.accuracy_m': Input should be a valid number",
+    ),
+    (
+        lambda v: feature(v, "kins-tower")["properties"].update(accuracy_m=float("nan")),
+        "field 'properties.accuracy_m': Input should be a finite number",
+    ),
+    (
+        lambda v: feature(v, "kins-tower")["properties"]["rooms"][0].update(capacity=10**30),
+        "field 'properties.rooms[0].capacity': Input should be less than or equal to 1000000",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "message"), HOSTILE_VENUES)
+def test_a_number_that_is_not_a_sane_number_is_refused(event_files, edit, message):
+    venues_path, program_path = event_files(edit_venues=edit)
+    with pytest.raises(EventDataError) as caught:
+        load_event(venues_path, program_path)
+    assert str(caught.value) == f"venues.geojson: feature 'kins-tower', {message}"
+
+
+def raw_program(event_files, transform):
+    """Write the event's files, then replace program.json's bytes with transform(bytes)."""
+    venues_path, program_path = event_files()
+    program_path.write_bytes(transform(program_path.read_bytes()))
+    return venues_path, program_path
+
+
+RAW_PROGRAMS = [
+    (lambda raw: b"\xef\xbb\xbf" + raw, "program.json: starts with a byte order mark"),
+    (lambda raw: raw.decode().encode("utf-16"), "program.json: is not UTF-8 text (byte 0)"),
+    (lambda raw: raw.replace("개".encode(), b"\xe9", 1), "program.json: is not UTF-8 text (byte "),
+    (lambda raw: b"[" * 100_000 + b"]" * 100_000, "program.json: is nested too deeply to be event data"),
+    (lambda raw: b'{"tracks": [], ' + raw[1:], "program.json: field 'tracks': is given twice in one object"),
+    (
+        lambda raw: raw.replace(b'"opening-ceremony"', b'"\\ud800"', 1),
+        "program.json: field 'sessions[0].id': has a lone surrogate",
+    ),
+]
+
+
+@pytest.mark.parametrize(("transform", "message"), RAW_PROGRAMS)
+def test_a_file_that_is_not_clean_utf8_json_is_refused(event_files, transform, message):
+    venues_path, program_path = raw_program(event_files, transform)
+    with pytest.raises(EventDataError) as caught:
+        load_event(venues_path, program_path)
+    assert str(caught.value).startswith(message)
+
+
+def test_a_directory_given_as_a_data_file_is_refused(event_files, tmp_path):
+    venues_path, _ = event_files()
+    (tmp_path / "program.json.d").mkdir()
+    with pytest.raises(EventDataError, match=r"^program\.json\.d: .* is a directory, not a file$"):
+        load_event(venues_path, tmp_path / "program.json.d")
+
+
+def test_an_oversized_file_is_refused_before_it_is_read(event_files, monkeypatch):
+    monkeypatch.setattr("webapp.program.jsonfile.MAX_FILE_BYTES", 1024)
+    venues_path, program_path = event_files()
+    with pytest.raises(EventDataError, match=r"^venues\.geojson: is larger than 1,024 bytes$"):
+        load_event(venues_path, program_path)
+
+
+def test_a_key_with_a_line_break_still_gives_one_line(event_files):
+    venues_path, program_path = event_files(edit_program=lambda p: p.update({"bad\nkey": 1}))
+    with pytest.raises(EventDataError) as caught:
+        load_event(venues_path, program_path)
+    assert str(caught.value) == "program.json: field 'bad\\nkey': is not a known field"
+
+
+# --- fuzzed: any mutation of the real files loads, or is refused in one line naming the file ---------
+
+REAL = {
+    "venues.geojson": json.loads((ROOT / "venues.geojson").read_text()),
+    "program.json": json.loads((ROOT / "program.json").read_text()),
+}
+
+
+def all_paths(value, prefix=()):
+    """Return the path (keys and indexes) of every value in a JSON document, the root included."""
+    found = [prefix]
+    children = (
+        value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    )
+    for key, child in children:
+        found += all_paths(child, (*prefix, key))
+    return found
+
+
+PATHS = [(name, path) for name, data in REAL.items() for path in all_paths(data)]
+HOSTILE_TEXT = st.sampled_from(
+    ["\ud800", "9999-12-31T00:00:00+09:00", "0001-01-01", "Infinity", "NaN", "", " "]
+)
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats()
+    | st.text(max_size=20)
+    | HOSTILE_TEXT,
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def mutated(name, path, value, delete):
+    """Return a copy of a real file with the value at path replaced by value (or deleted)."""
+    data = copy.deepcopy(REAL[name])
+    if not path:
+        return value
+    parent = data
+    for key in path[:-1]:
+        parent = parent[key]
+    if delete:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = value
+    return data
+
+
+def assert_loads_or_says_one_line(venues_path, program_path, file_name):
+    """Load the files: fine, or one EventDataError line naming the damaged file (or the program, which
+    refers to the venues file's rooms, when a room went missing)."""
+    try:
+        load_event(venues_path, program_path)
+    except EventDataError as exc:
+        message = str(exc)
+        assert message.startswith((f"{file_name}: ", "program.json: ")) and "\n" not in message, message
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(target=st.sampled_from(PATHS), value=JSON_VALUES, delete=st.booleans())
+def test_a_mutated_data_file_loads_or_is_refused_in_one_line(tmp_path, target, value, delete):
+    name, path = target
+    files = {n: tmp_path / n for n in REAL}
+    for n, data in REAL.items():
+        files[n].write_text(json.dumps(mutated(n, path, value, delete) if n == name else data))
+    assert_loads_or_says_one_line(files["venues.geojson"], files["program.json"], name)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=st.sampled_from(sorted(REAL)),
+    where=st.floats(min_value=0, max_value=1),
+    junk=st.binary(max_size=8),
+    cut=st.booleans(),
+)
+def test_a_file_with_its_bytes_damaged_loads_or_is_refused_in_one_line(tmp_path, name, where, junk, cut):
+    files = {n: tmp_path / n for n in REAL}
+    for n in REAL:
+        raw = (ROOT / n).read_bytes()
+        if n == name:
+            at = int(where * len(raw))
+            raw = raw[:at] if cut else raw[:at] + junk + raw[at:]
+        files[n].write_bytes(raw)
+    assert_loads_or_says_one_line(files["venues.geojson"], files["program.json"], name)

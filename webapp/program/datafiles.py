@@ -23,6 +23,21 @@ from webapp.program.localized import (
     Text,
 )
 
+# Years a date in the data files may fall in: anything else is a typo (9999) and would overflow later.
+YEARS = (1970, 2100)
+
+
+def _check_year(value: date) -> date:
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValueError(f"is in the year {value.year}, outside {YEARS[0]}..{YEARS[1]}")
+    return value
+
+
+# Numbers given as numbers (a string such as "127.1" is a mistake, not a coordinate), finite, bounded.
+Number = Annotated[float, Field(strict=True)]
+Day = Annotated[date, AfterValidator(_check_year)]
+Moment = Annotated[AwareDatetime, AfterValidator(_check_year)]
+
 
 def _check_lon_lat(value: tuple[float, float]) -> tuple[float, float]:
     lon, lat = value
@@ -39,21 +54,21 @@ def _check_https(value: str) -> str:
     return value
 
 
-LonLat = Annotated[tuple[float, float], AfterValidator(_check_lon_lat)]
+LonLat = Annotated[tuple[Number, Number], AfterValidator(_check_lon_lat)]
 HttpsUrl = Annotated[str, AfterValidator(_check_https)]
 
 
 class Strict(BaseModel):
     """Base for the data models: unknown fields are refused, values never change."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Room(Strict):
     id: Slug
     name: Localized
     floor: Annotated[str, StringConstraints(max_length=10)] = ""
-    capacity: Annotated[int, Field(ge=1)] | None = None
+    capacity: Annotated[int, Field(ge=1, le=1_000_000, strict=True)] | None = None
     provenance: Literal["sourced", "reconstructed"] = "sourced"
     # Names this room has in imported schedules (`import-schedule` matches on them, and on guids).
     source_names: list[Text] = []
@@ -62,7 +77,7 @@ class Room(Strict):
 class Station(Strict):
     name: Localized
     lines: list[Localized] = []
-    distance_m: Annotated[float, Field(ge=0)]
+    distance_m: Annotated[Number, Field(ge=0, le=100_000)]
     coordinates: LonLat
 
 
@@ -71,7 +86,7 @@ class Geocoded(Strict):
 
     by: Text
     query: Text
-    at: date
+    at: Day
     match: str | None = None
 
 
@@ -83,7 +98,7 @@ class VenueProperties(Strict):
     address: Localized | None = None
     postcode: str | None = None
     position: Literal["exact", "approximate"] = "exact"
-    accuracy_m: Annotated[float, Field(gt=0)] = 50
+    accuracy_m: Annotated[Number, Field(gt=0, le=100_000)] = 50
     position_note: Localized | None = None
     station: Station | None = None
     transit_hints: dict[Slug, Localized] = {}
@@ -159,8 +174,8 @@ class SessionData(Strict):
     description: Localized | None = None
     track: Slug
     speakers: list[Speaker] = []
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Moment
+    end: Moment
     venue: Slug | None
     room: Slug | None
     mode: Literal["in_person", "online", "hybrid"]
@@ -184,7 +199,7 @@ class EventInfo(Strict):
     name: Localized
     short_name: Localized
     timezone: str
-    days: Annotated[list[date], Field(min_length=1)]
+    days: Annotated[list[Day], Field(min_length=1)]
     url: HttpsUrl | None = None
     organiser: Localized | None = None
     sources: list[str] = []

@@ -1,7 +1,6 @@
 """Load and validate the event's two data files: venues.geojson and program.json."""
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -9,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
+from webapp.live.schemas import event_window
 from webapp.program.datafiles import (
     EventInfo,
     Program,
@@ -18,6 +18,7 @@ from webapp.program.datafiles import (
     VenueFeature,
     VenueProperties,
 )
+from webapp.program.jsonfile import EventDataError, read_json
 from webapp.program.localized import (
     LANG_PATTERN,
     LANGS,
@@ -27,15 +28,6 @@ from webapp.program.localized import (
 )
 
 __all__ = ["LANGS", "TITLE_MAX", "EventData", "EventDataError", "Localized", "load_event", "load_venues"]
-
-
-class EventDataError(Exception):
-    """A data file is unusable; the message is one sentence naming the file, the item and the field."""
-
-    def __init__(self, file: str, item: str | None, field_: str | None, problem: str) -> None:
-        where = ", ".join(part for part in (item, f"field '{field_}'" if field_ else None) if part)
-        super().__init__(f"{file}: {where + ': ' if where else ''}{problem}")
-        self.file, self.item, self.field, self.problem = file, item, field_, problem
 
 
 @dataclass(frozen=True)
@@ -79,18 +71,6 @@ class EventData:
                 "geometry",
                 "has no coordinates; run `flask --app webapp venues geocode` to look them up",
             )
-
-
-def _read_json(path: Path) -> tuple[bytes, object]:
-    name = path.name
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise EventDataError(name, None, None, f"file not found at {path}") from None
-    try:
-        return raw, json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EventDataError(name, None, None, f"not valid JSON ({exc})") from None
 
 
 def _field_path(loc: tuple) -> str:
@@ -154,14 +134,15 @@ def _check_venues(name: str, venues: list[VenueFeature]) -> None:
 def _check_program(name: str, program: Program, venues: dict[str, VenueProperties]) -> None:
     try:
         tz = ZoneInfo(program.event.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise EventDataError(
-            name, "event", "timezone", f"'{program.event.timezone}' is not a known time zone"
+            name, "event", "timezone", f"'{program.event.timezone[:60]}' is not a known time zone"
         ) from None
     _unique(name, "track", [t.id for t in program.tracks])
     _unique(name, "session", [s.id for s in program.sessions])
     tracks = {t.id for t in program.tracks}
     days = set(program.event.days)
+    _, latest = event_window(program.event.days, tz)
     for s in program.sessions:
         item = f"session '{s.id}'"
         for lang, text in s.title.translations.items():
@@ -174,6 +155,8 @@ def _check_program(name: str, program: Program, venues: dict[str, VenuePropertie
             raise EventDataError(name, item, "end", "is before start")
         if s.start.astimezone(tz).date() not in days:
             raise EventDataError(name, item, "start", "is not on one of the event's days")
+        if s.end > latest:
+            raise EventDataError(name, item, "end", "is more than a week after the event's last day")
         if s.mode in ("online", "hybrid") and not s.stream_url:
             raise EventDataError(name, item, "stream_url", f"is required for a {s.mode} session")
         if s.mode == "online" and s.venue is None:
@@ -202,14 +185,14 @@ def _validate_venues(path: Path, data: object) -> VenueCollection:
 def load_venues(venues_file: str | Path) -> list[VenueFeature]:
     """Read and validate a venues file alone; raise EventDataError on the first problem."""
     path = Path(venues_file)
-    return _validate_venues(path, _read_json(path)[1]).features
+    return _validate_venues(path, read_json(path)[1]).features
 
 
 def load_event(venues_file: str | Path, program_file: str | Path) -> EventData:
     """Read, validate and cross-check both files; raise EventDataError on the first problem."""
     venues_path, program_path = Path(venues_file), Path(program_file)
-    venues_raw, venues_json = _read_json(venues_path)
-    program_raw, program_json = _read_json(program_path)
+    venues_raw, venues_json = read_json(venues_path)
+    program_raw, program_json = read_json(program_path)
     collection = _validate_venues(venues_path, venues_json)
     venues_by_id = {f.properties.id: f.properties for f in collection.features}
     try:

@@ -1,0 +1,53 @@
+"""Each client's catch-up budget: a few answers a second, merged while pending, abusers cut off."""
+
+import pytest
+
+from webapp.live import clients as clients_module
+from webapp.live.clients import ABUSE_BURST, Bucket, ClientBook
+
+
+@pytest.fixture
+def book(monkeypatch):
+    monkeypatch.setattr(clients_module, "ABUSE_RATE", 0.001)  # no refill while the test runs
+    book = ClientBook()
+    book.connect("sid")
+    return book
+
+
+def test_a_bucket_gives_its_burst_then_waits_for_its_rate():
+    bucket = Bucket(rate=2.0, burst=3)
+    now = bucket.stamp
+    assert [bucket.take(now) for _ in range(4)] == [True, True, True, False]
+    assert bucket.wait(now) == pytest.approx(0.5)
+    assert bucket.take(now + 0.5)
+
+
+def test_a_sync_while_one_is_pending_is_merged_into_it(book):
+    assert book.ask("sid", 5) == "answer"
+    assert book.ask("sid", 3) == "merged"
+    assert book.ask("sid", 4) == "merged"
+    assert book.get("sid").wanted == 3  # the lowest since wins: nothing is skipped
+    assert book.get("sid").ignored["merged sync"] == 2
+
+
+def test_a_client_sending_syncs_far_too_fast_is_abusing(book):
+    verdicts = [book.ask("sid", 0) for _ in range(ABUSE_BURST + 1)]
+    assert verdicts[0] == "answer"
+    assert verdicts[-1] == "abuse"
+    assert "abuse" not in verdicts[:-1][: ABUSE_BURST - 1]
+
+
+def test_ignored_packets_are_logged_once_per_kind_and_counted_when_the_client_leaves(book, caplog):
+    for _ in range(5000):
+        book.ignore("sid", "unknown event", "socket event 'x'")
+    book.forget("sid")
+    lines = [r.getMessage() for r in caplog.records if r.name == clients_module.__name__]
+    assert len(lines) == 2
+    assert lines[1] == "client sid left; ignored from it: 5000 unknown event"
+
+
+def test_a_client_that_left_is_not_remembered_again(book):
+    book.forget("sid")
+    book.ignore("sid", "unknown event", "late")
+    book.ask("sid", 0)
+    assert book._clients == {}

@@ -1,0 +1,96 @@
+"""Read a data file as strict JSON: UTF-8 without a BOM, no key twice, not absurdly large or deep.
+
+Python's json is lenient where a data file should not be: it guesses UTF-16 and UTF-32, keeps the
+last of two equal keys, and lets "\\ud800" through as a lone surrogate (which then fails far away,
+when the database encodes it). NaN and Infinity are read, and refused by the models, naming the field.
+"""
+
+import json
+import re
+from pathlib import Path
+
+# Larger data files are refused before they are read (a c3voc schedule of a big congress is ~2 MB).
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
+
+
+class EventDataError(Exception):
+    """A data file is unusable; the message is one sentence naming the file, the item and the field."""
+
+    def __init__(self, file: str, item: str | None, field_: str | None, problem: str) -> None:
+        where = ", ".join(part for part in (item, f"field '{field_}'" if field_ else None) if part)
+        # One line, whatever the file's keys and values hold: control characters are shown escaped.
+        line = _CONTROL.sub(lambda m: repr(m.group())[1:-1], f"{where + ': ' if where else ''}{problem}")
+        super().__init__(f"{file}: {line}")
+        self.file, self.item, self.field, self.problem = file, item, field_, problem
+
+
+def _refuse_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    """Build a JSON object, refusing a key given twice (json keeps the last one silently)."""
+    data: dict = {}
+    for key, value in pairs:
+        if key in data:
+            raise _Duplicate(key)
+        data[key] = value
+    return data
+
+
+class _Duplicate(ValueError):
+    """A JSON object gives the same key twice."""
+
+
+def _read_bytes(path: Path) -> bytes:
+    name = path.name
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise EventDataError(name, None, None, f"is larger than {MAX_FILE_BYTES:,} bytes")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise EventDataError(name, None, None, f"file not found at {path}") from None
+    except IsADirectoryError:
+        raise EventDataError(name, None, None, f"{path} is a directory, not a file") from None
+    except OSError as exc:
+        raise EventDataError(name, None, None, f"cannot be read ({exc.strerror or exc})") from None
+
+
+def read_json(path: Path) -> tuple[bytes, object]:
+    """Return a data file's bytes and its JSON; raise EventDataError naming the file when unusable."""
+    name = path.name
+    raw = _read_bytes(path)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise EventDataError(name, None, None, "starts with a byte order mark; save it as UTF-8 without one")
+    try:
+        text = raw.decode("utf-8")  # JSON is UTF-8 (RFC 8259); json.loads would also guess UTF-16/32
+    except UnicodeDecodeError as exc:
+        raise EventDataError(name, None, None, f"is not UTF-8 text (byte {exc.start})") from None
+    try:
+        # NaN and Infinity (not JSON, but Python's json reads them) are refused by the models, by field.
+        data = json.loads(text, object_pairs_hook=_refuse_duplicates)
+    except _Duplicate as exc:
+        raise EventDataError(name, None, f"{exc}", "is given twice in one object") from None
+    except RecursionError:
+        raise EventDataError(name, None, None, "is nested too deeply to be event data") from None
+    except ValueError as exc:  # json.JSONDecodeError
+        raise EventDataError(name, None, None, f"not valid JSON ({exc})") from None
+    if (where := _lone_surrogate(data)) is not None:
+        raise EventDataError(name, None, where or None, "has a lone surrogate (\\ud800-\\udfff), not text")
+    return raw, data
+
+
+def _lone_surrogate(data: object, where: str = "") -> str | None:
+    """Return where a string with a lone surrogate (a "\\ud800" escape) is, or None."""
+    stack = [(data, where)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return where
+        elif isinstance(value, dict):
+            stack.extend((v, f"{where}.{k}" if where else str(k)) for k, v in value.items())
+            stack.extend((k, where) for k in value)
+        elif isinstance(value, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(value))
+    return None
