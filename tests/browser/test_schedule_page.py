@@ -95,3 +95,45 @@ def test_clicking_a_session_opens_its_page_with_title_and_a_small_map(page: Page
         and map_box["y"] <= box["y"]
         and box["y"] + box["height"] <= map_box["y"] + map_box["height"]
     ), f"the session's venue {box} is not on the small map {map_box}"
+
+
+def test_choosing_a_room_keeps_only_that_rooms_sessions(page: Page, live_server: str) -> None:
+    open_schedule(page, live_server, "lang=en&day=2023-11-30")
+    before = shown_count(page)
+    page.locator("select#filter-room").select_option("kins-7f-auditorium")
+    page.wait_for_url(re.compile(r"[?&]room=kins-7f-auditorium(&|$)"))
+    expect(page.locator("select#filter-room")).to_have_value("kins-7f-auditorium")
+    after = shown_count(page)
+    assert 0 < after < before, f"the count did not shrink: {before} -> {after}"
+    where = page.locator("#schedule-list li.srow .srow__where").all_text_contents()
+    assert len(where) == after and all(w.strip() == "KINS Tower · 7F Auditorium" for w in where), where
+
+
+def test_choosing_another_venue_forgets_the_room(page: Page, live_server: str) -> None:
+    open_schedule(page, live_server, "lang=en&day=2023-11-30&room=kins-7f-auditorium")
+    page.locator("select#filter-venue").select_option("training-center")
+    page.wait_for_url(re.compile(r"[?&]venue=training-center(&|$)"))
+    expect(page.locator("select#filter-room")).to_have_value("")
+    where = {w.split(" · ")[0].strip() for w in page.locator(".srow__where").all_text_contents()}
+    assert where == {"Training Center"}
+
+
+def test_past_hours_are_folded_and_open_with_one_tap(page: Page, live_server: str) -> None:
+    open_schedule(page, live_server, "lang=en&day=2023-11-29&at=2023-11-29T14:10")
+    past = page.locator("details[data-hour='10']")
+    expect(past).not_to_have_attribute("open", "")
+    expect(past.locator("li.srow").first).to_be_hidden()
+    past.locator("summary").click()
+    expect(past.locator("li.srow").first).to_be_visible()
+    expect(page.locator("details#now li.srow").first).to_be_visible()
+
+
+def test_jump_to_now_scrolls_to_this_hour(page: Page, live_server: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_schedule(page, live_server, "lang=en&day=2023-11-29&at=2023-11-29T14:10")
+    page.locator("#jump-now").click()
+    page.wait_for_url(re.compile(r"#now$"))
+    now = page.locator("details#now")
+    expect(now.locator(".tag--now")).to_have_text("Now")
+    box = now.bounding_box()
+    assert 0 <= box["y"] < 100, f"#now is not at the top of the screen: {box}"

@@ -2,6 +2,7 @@
 
 import re
 
+import lxml.html
 import pytest
 
 
@@ -94,7 +95,7 @@ def test_schedule_marks_reconstructed_sessions(client):
     assert "tag--reconstructed" not in opening[: opening.index("</li>")]
 
 
-@pytest.mark.parametrize("url", ["/schedule?venue=moon", "/schedule?day=2024-01-01"])
+@pytest.mark.parametrize("url", ["/schedule?venue=moon", "/schedule?day=2024-01-01", "/schedule?room=moon"])
 def test_schedule_bad_filter_is_a_400_page(client, url):
     response = client.get(url)
     assert response.status_code == 400 and "<html" in text(response)
@@ -161,3 +162,64 @@ def test_static_files_are_compressed_too(client):
     assert len(gzipped.get_data()) < len(plain.get_data()) / 2
     assert client.get("/static/../webapp/config.py").status_code == 404
     assert client.get("/vendor/not-listed.js").status_code == 404
+
+
+def schedule_html(client, query: str):
+    """Return the parsed /schedule page for query."""
+    response = client.get(f"/schedule?{query}")
+    assert response.status_code == 200
+    return lxml.html.fromstring(text(response))
+
+
+def hour_block(doc, hour: int):
+    """Return the <details> of one hour on the schedule page."""
+    (block,) = doc.xpath(f"//details[@data-hour='{hour}']")
+    return block
+
+
+def test_schedule_room_filter_keeps_only_that_rooms_sessions(client):
+    doc = schedule_html(client, "lang=en&day=2023-11-30&room=kins-7f-auditorium")
+    where = [w.text_content().strip() for w in doc.xpath("//*[@id='schedule-list']//*[@class='srow__where']")]
+    assert len(where) == 3 and all(w == "KINS Tower · 7F Auditorium" for w in where), where
+    (chosen,) = doc.xpath("//select[@id='filter-room']//option[@selected]")
+    assert chosen.get("value") == "kins-7f-auditorium"
+
+
+def test_schedule_room_list_follows_the_venue_and_a_room_of_another_venue_is_dropped(client):
+    doc = schedule_html(client, "lang=en&day=2023-11-30&venue=training-center&room=kins-7f-auditorium")
+    rooms = [o.get("value") for o in doc.xpath("//select[@id='filter-room']//option") if o.get("value")]
+    assert rooms and all(r.startswith("training-center") for r in rooms), rooms
+    where = {w.text_content().split(" · ")[0].strip() for w in doc.xpath("//*[@class='srow__where']")}
+    assert where == {"Training Center"}
+
+
+def test_schedule_folds_past_hours_and_opens_now_and_next(client):
+    doc = schedule_html(client, "lang=en&day=2023-11-29&at=2023-11-29T14:10")
+    assert hour_block(doc, 10).get("open") is None  # 10:00-12:00, all over at 14:10
+    assert hour_block(doc, 11).get("open") is None
+    still = hour_block(doc, 9)  # the exhibition runs till 18:00: a short day keeps it open
+    assert still.get("open") is not None and "1 still on" in still.text_content()
+    now = hour_block(doc, 14)
+    assert now.get("id") == "now" and now.get("open") is not None
+    assert now.xpath(".//*[@class='tag tag--now']")[0].text_content() == "Now"
+    assert hour_block(doc, 15).get("open") is not None
+    assert doc.get_element_by_id("jump-now").get("href") == "#now"
+
+
+def test_schedule_now_jumps_to_the_next_hour_between_sessions(client):
+    doc = schedule_html(client, "lang=en&day=2023-11-29&at=2023-11-29T12:20")
+    (now,) = doc.xpath("//details[@id='now']")
+    assert now.get("data-hour") == "13" and now.get("open") is not None
+    assert now.xpath(".//*[@class='tag tag--now']")[0].text_content() == "Next"
+
+
+def test_schedule_of_another_day_links_now_to_today(client):
+    doc = schedule_html(client, "lang=en&day=2023-11-30&at=2023-11-29T14:10")
+    assert not doc.xpath("//details[@id='now']")
+    href = doc.get_element_by_id("jump-now").get("href")
+    assert "day=2023-11-29" in href and href.endswith("#now")
+
+
+def test_schedule_hours_and_the_now_link_are_in_korean(client):
+    page = text(client.get("/schedule?lang=ko&day=2023-11-29&at=2023-11-29T14:10"))
+    assert "지금으로 이동" in page and "전체 회의실" in page and "1개 진행 중" in page

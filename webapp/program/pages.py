@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from webapp.program import alternatives
+from webapp.program.hours import hour_blocks
 from webapp.program.mapview import MapParts, build_map
 from webapp.program.present import (
     directions_html,
@@ -91,7 +92,7 @@ def index():
 @bp.get("/schedule")
 @cached_page
 def schedule():
-    """Show one day of the program, filtered by venue and track."""
+    """Show one day of the program in hour blocks, filtered by venue, room and track."""
     event, lang, clock = current_event(), page_lang(), page_clock()
     try:
         filters = parse_filters(request.args, event)
@@ -99,9 +100,20 @@ def schedule():
         abort(400, description=str(exc))
     if "day" not in filters:
         filters["day"] = clock.now.date() if clock.now.date() in event.event.days else event.event.days[0]
-    sessions = _views(list_sessions(event.tz, **filters), lang)
+    room_venue = event.rooms_by_id.get(filters.get("room_id"), (None,))[0]
+    if filters.get("venue_id") and room_venue and room_venue != filters["venue_id"]:
+        del filters["room_id"]  # a room of another venue: the venue was chosen last (the form has no script)
+    found = list_sessions(event.tz, **filters)
+    views = _views(found, lang)
+    blocks, now_index = hour_blocks(found, views, filters["day"], clock.now, event.tz)
     return render_template(
-        "schedule.html", sessions=sessions, filters=filters, venues=list_venues(), clock=clock
+        "schedule.html",
+        sessions=views,
+        blocks=blocks,
+        now_index=now_index,
+        filters=filters,
+        venues=list_venues(),
+        clock=clock,
     )
 
 

@@ -138,6 +138,11 @@ def apply_release(
     return live.apply_changes(todo, by, now=now, also=baseline)
 
 
+def current_fields(s: Session) -> dict:
+    """Return a session's venue, room and times as a release states them (to compare with a conflict's)."""
+    return _fields(s.venue_id, s.room_id, s.start_at, s.end_at)
+
+
 def recent_conflicts() -> list[dict]:
     """Return the conflicts between staff edits and source releases, newest first."""
     meta = db.session.get(EventMeta, CONFLICTS_KEY)

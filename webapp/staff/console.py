@@ -22,6 +22,8 @@ from webapp.models import Change, Session, Venue
 from webapp.program.eventdata import EventData
 from webapp.program.present import pick, session_view
 from webapp.program.queries import list_sessions, list_venues
+from webapp.sources.follow import recent_conflicts
+from webapp.staff.conflicts import conflict_rows
 from webapp.web.context import current_event, page_clock, page_lang
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -295,6 +297,7 @@ def console():
         days=sessions_by_day(sessions, lang, event),
         venues=venues,
         clock=clock,
+        conflicts=conflict_rows(recent_conflicts(), words),
     )
 
 
@@ -329,6 +332,7 @@ def log():
         sessions=list_sessions(event.tz),
         names=staff_names(),
         csv_url=url_for("staff.log_csv", **log_filter.args()),
+        conflicts=conflict_rows(recent_conflicts(), words),
     )
 
 

@@ -1,0 +1,57 @@
+"""Schedule conflicts in words: what staff set, what the source says, and the change that takes the source's."""
+
+from datetime import datetime
+
+from babel.dates import format_skeleton
+from flask_babel import gettext as _
+
+from webapp.extensions import db
+from webapp.models import Session
+from webapp.sources.follow import current_fields
+
+SHOWN = 20
+
+
+def _value(words, kind: str, state: dict) -> str:
+    """Return a conflicting field pair in words: a place for a move, a time range for a retime."""
+    if kind == "move":
+        return words.place(state.get("venue"), state.get("room"))
+    return words.when(state.get("start"), state.get("end"))
+
+
+def _state(s: Session | None, conflict: dict) -> str:
+    """Return 'open' while the session differs from the source, 'taken' once it agrees, 'gone' without it."""
+    if s is None:
+        return "gone"
+    current = current_fields(s)
+    return "taken" if all(current.get(k) == v for k, v in conflict["source"].items()) else "open"
+
+
+def conflict_rows(conflicts: list[dict], words, limit: int = SHOWN) -> list[dict]:
+    """Return the newest conflicts as the log and the console list them, each with its one-tap change."""
+    rows = []
+    for conflict in conflicts[:limit]:
+        s = db.session.get(Session, conflict["session"])
+        state = _state(s, conflict)
+        at = datetime.fromisoformat(conflict["at"]).astimezone(words.tz)
+        take = dict(conflict["take_source"])
+        if s is not None:
+            take["expected_version"] = s.version  # the state this page shows, not the one at the release
+        rows.append(
+            {
+                "session": conflict["session"],
+                "title": s.title(words.lang) if s is not None else conflict.get("title", conflict["session"]),
+                "what": words.words["kinds"].get(conflict["kind"], conflict["kind"]),
+                "staff": _value(words, conflict["kind"], conflict["staff"]),
+                "source": _value(words, conflict["kind"], conflict["source"]),
+                "by": conflict.get("by", ""),
+                "at": at.isoformat(),
+                "at_label": f"{format_skeleton('MMMd', at.date(), locale=words.lang)} {at:%H:%M}",
+                "state": state,
+                "state_label": {"open": "", "taken": _("Source's value taken"), "gone": _("Session removed")}[
+                    state
+                ],
+                "take": take if state == "open" else None,
+            }
+        )
+    return rows
