@@ -207,3 +207,21 @@ def test_worker_started_by_the_first_request_sends_on_its_own(make_app, push_ser
     finally:
         worker.stop()
     assert browser.decrypt(push_service.to(browser)[0].body)["body"].endswith("is cancelled.")
+
+
+def test_stopping_the_worker_waits_for_the_round_it_is_in(make_app, monkeypatch):
+    """Whoever closes the database after stop() must not pull it from under a round still sending."""
+    app = make_app(PUSH_WORKER=True)
+    entered, rounds = threading.Event(), []
+
+    def slow_round(app, sender):
+        entered.set()
+        time.sleep(0.5)
+        rounds.append("finished")
+
+    monkeypatch.setattr("webapp.push.worker.run_due", slow_round)
+    worker = app.extensions["push_worker"]
+    worker.start()
+    assert entered.wait(10)
+    worker.stop()
+    assert rounds == ["finished"]

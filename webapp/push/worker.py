@@ -128,6 +128,7 @@ class Worker:
         self.app, self.sender, self.poll = app, sender, poll
         self.wake, self.stopped = threading.Event(), threading.Event()
         self.started = False
+        self._task = None  # the background task running the loop (a thread, or a greenlet under gevent)
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -138,7 +139,7 @@ class Worker:
             self.started = True
         from webapp.extensions import socketio
 
-        socketio.start_background_task(self.run_forever)
+        self._task = socketio.start_background_task(self.run_forever)
 
     def run_forever(self) -> None:
         """Send what is due, then wait for a wake-up or the poll interval; until stop()."""
@@ -150,7 +151,14 @@ class Worker:
             self.wake.wait(self.poll)
             self.wake.clear()
 
-    def stop(self) -> None:
-        """End the loop after its current round."""
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the loop after its current round, and wait for that (at most `timeout` seconds).
+
+        Waiting matters to whoever closes the database next: a round still running would hand its
+        connection back to a pool that engine.dispose() has already let go of, and that connection
+        would then be garbage-collected open (psycopg's ResourceWarning).
+        """
         self.stopped.set()
         self.wake.set()
+        if self._task is not None:
+            self._task.join(timeout)
