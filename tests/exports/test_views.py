@@ -57,3 +57,18 @@ def test_agenda_ics_has_the_starred_sessions_with_times_and_places(client):
 def test_agenda_ics_refuses_bad_or_unknown_ids(client):
     assert client.get("/agenda.ics?ids=<x>").status_code == 400
     assert client.get("/agenda.ics?ids=nope").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "builder"), [("/schedule.xml", "build_schedule"), ("/schedule.ics", "sessions_to_ics")]
+)
+def test_an_export_is_built_once_until_the_program_changes(client, change, monkeypatch, url, builder):
+    from webapp.exports import views
+
+    builds, real = [], getattr(views, builder)
+    monkeypatch.setattr(views, builder, lambda *a, **k: builds.append(1) or real(*a, **k))
+    first, second = client.get(url), client.get(url)
+    assert second.data == first.data and second.headers["ETag"] == first.headers["ETag"] and len(builds) == 1
+    assert client.get(url, headers={"Host": "other.example"}).status_code == 200 and len(builds) == 2
+    change(kind="room_status", room="hip-future-hall", status="full")
+    assert client.get(url).headers["ETag"] != first.headers["ETag"] and len(builds) == 3

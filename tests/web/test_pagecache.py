@@ -71,3 +71,11 @@ def test_each_language_and_query_is_its_own_page(client):
     korean = client.get("/schedule", query_string={"lang": "ko"}).get_data(as_text=True)
     assert english != korean
     assert 'lang="ko"' in korean and 'lang="en"' in english
+
+
+def test_a_change_this_process_commits_shows_on_its_next_page_at_once(app, client):
+    """Without waiting out SEQ_TTL: staff who post and reload see their own change."""
+    first = live_seq(client.get("/schedule").get_data(as_text=True))
+    with app.app_context():
+        apply_change(dict(FULL), by="alice")
+    assert live_seq(client.get("/schedule").get_data(as_text=True)) == first + 1

@@ -13,6 +13,7 @@ from webapp.program.queries import get_room, get_session, get_venue, list_sessio
 from webapp.web.context import current_event, page_lang
 from webapp.web.errors import ApiError
 from webapp.web.i18n import LANGUAGES
+from webapp.web.pagecache import cached_page
 
 bp = Blueprint("exports", __name__)
 
@@ -44,6 +45,7 @@ def _send(body: bytes | str, mimetype: str, validators: tuple[str, datetime], fi
 
 
 @bp.get("/schedule.ics")
+@cached_page(minute=False)
 def schedule_ics():
     """Return the program as an iCalendar file: the whole event, or one ?venue= or ?room=."""
     event, lang = current_event(), _lang(None)
@@ -91,6 +93,7 @@ def _schedule() -> tuple[dict, tuple[str, datetime]]:
 
 
 @bp.get("/schedule.xml")
+@cached_page(minute=False)
 def schedule_xml_export():
     """Return the program as frab/c3voc schedule XML (ConfClerk, Giggity, EventFahrplan)."""
     schedule, validators = _schedule()
@@ -98,6 +101,7 @@ def schedule_xml_export():
 
 
 @bp.get("/schedule.json")
+@cached_page(minute=False)
 def schedule_json_export():
     """Return the program as c3voc schedule JSON."""
     schedule, validators = _schedule()

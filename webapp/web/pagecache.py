@@ -10,6 +10,8 @@ the last rendering of the same page is served, so pages keep their last data.
     @bp.get("/")
     @cached_page
     def index(): ...
+
+What does not depend on the clock (the exports) is kept until the data changes: `@cached_page(minute=False)`.
 """
 
 import gzip
@@ -20,13 +22,14 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import wraps
+from functools import partial, wraps
 
 import brotli
 import sqlalchemy as sa
 from flask import Response, current_app, g, make_response, request
 
 from webapp.live.log import head_seq
+from webapp.live.signals import change_committed
 from webapp.web.context import page_lang
 
 log = logging.getLogger(__name__)
@@ -131,13 +134,24 @@ def recent_head_seq() -> int:
     return read[0]
 
 
+def _forget_head(change) -> None:
+    """Read the head again after a change this process committed: its own pages show it at once."""
+    current_app.extensions.pop("page_head", None)
+
+
+change_committed.connect(_forget_head)  # module-level function: connected once for every app
+
+
 def _base_key(view_args: dict) -> tuple:
     args = tuple(sorted(request.args.items(multi=True)))
-    return (request.endpoint, tuple(sorted(view_args.items())), page_lang(), args)
+    # The host too: exports and feeds carry absolute addresses built from it.
+    return (request.endpoint, tuple(sorted(view_args.items())), page_lang(), args, request.host_url)
 
 
-def cached_page(view):
-    """Serve the view's page from the cache while data version, seq, language, minute and query match."""
+def cached_page(view=None, *, minute: bool = True):
+    """Serve the view's page from the cache while data version, seq, language, query (and minute) match."""
+    if view is None:
+        return partial(cached_page, minute=minute)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -151,8 +165,8 @@ def cached_page(view):
             log.warning("database away: serving the last rendering of %s", request.full_path)
             return last.response()
         g.page_seq = seq
-        minute = datetime.now(UTC).replace(second=0, microsecond=0)
-        key = (current_app.extensions["event"].version, seq, minute, *base)
+        moment = datetime.now(UTC).replace(second=0, microsecond=0) if minute else None
+        key = (current_app.extensions["event"].version, seq, moment, *base)
         result = _cache().render(key, base, lambda: view(*args, **kwargs))
         return result.response() if isinstance(result, Page) else result
 
