@@ -59,3 +59,18 @@ def test_bad_requests_get_error_and_message(client, url, status, error, words):
 
 def test_korean_is_sent_as_utf8_not_escaped(client):
     assert "킨스타워".encode() in client.get("/api/venues").data
+
+
+def test_program_answers_are_built_once_until_a_change(app, client, monkeypatch):
+    from webapp.api import routes
+    from webapp.live.changes import apply_change
+
+    builds, real = [], routes.list_sessions
+    monkeypatch.setattr(routes, "list_sessions", lambda *a, **k: builds.append(1) or real(*a, **k))
+    first = client.get("/api/sessions?day=2023-11-29")
+    assert client.get("/api/sessions?day=2023-11-29").get_json() == first.get_json() and len(builds) == 1
+    assert client.get("/api/sessions?day=2023-11-30").status_code == 200 and len(builds) == 2
+    with app.app_context():
+        apply_change({"kind": "cancel", "session": "ivd-panel"}, by="alice")
+    cancelled = {s["id"]: s["status"] for s in client.get("/api/sessions").get_json()["sessions"]}
+    assert cancelled["ivd-panel"] == "cancelled" and len(builds) == 3

@@ -1,4 +1,9 @@
-"""The JSON API's program and change-log routes: parse (spectree, from the models), call one service, serialise."""
+"""The JSON API's program and change-log routes: parse (spectree, from the models), call one service, serialise.
+
+The program's GETs come from the page cache (web/pagecache.py) until the data changes. The cache sits
+outside spectree's validate, so a hit skips parsing and checking; only answers that passed both (200s)
+are kept. /api/changes is not cached: it answers staff and attendees differently.
+"""
 
 import json
 from functools import wraps
@@ -18,6 +23,7 @@ from webapp.program.queries import get_session, list_sessions, list_venues
 from webapp.staff.auth import bearer_staff
 from webapp.web.context import api_filters, current_event
 from webapp.web.errors import ApiError
+from webapp.web.pagecache import cached_page
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -26,6 +32,7 @@ NOT_FOUND = (schemas.Error, "No such item.")
 
 
 @bp.get("/venues")
+@cached_page(minute=False)
 @api.validate(
     resp=Response(HTTP_200=(schemas.Venues, "The venues.")), tags=["program"], operation_id="listVenues"
 )
@@ -38,6 +45,7 @@ def venues():
 
 
 @bp.get("/sessions")
+@cached_page(minute=False)
 @api.validate(
     query=schemas.SessionFilters,
     resp=Response(HTTP_200=(schemas.SessionList, "The matching sessions."), HTTP_400=BAD),
@@ -53,6 +61,7 @@ def sessions():
 
 
 @bp.get("/sessions/<session_id>")
+@cached_page(minute=False)
 @api.validate(
     resp=Response(HTTP_200=(schemas.Session, "The session."), HTTP_404=NOT_FOUND),
     tags=["program"],
