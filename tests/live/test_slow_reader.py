@@ -1,7 +1,8 @@
 """A client that reads slowly or not at all, on the real server (serve.py on gevent), over a plain socket.
 
 One that stops reading is cut off once the server holds SOCKETIO_MAX_QUEUED for it, while another client
-gets every change. Bounded waits only, and bounded in count.
+gets every change; one that reads slowly gets whole frames (simple-websocket used to drop what gevent's
+send() did not write). Bounded waits only, and bounded in count.
 """
 
 import base64
@@ -19,6 +20,7 @@ import socketio as python_socketio
 from tests.servers import make_staff_token, post_change, running_server
 
 LONGEST = {"kind": "announce", "text": {"ko": "가" * 280, "en": "x" * 280}, "expires_in_minutes": 60}
+SYNC = '42["sync",{"since":0}]'
 
 
 class RawAttendee:
@@ -155,3 +157,33 @@ def test_a_client_that_stops_reading_is_cut_off_and_the_others_get_every_change(
     lines = re.findall(r"disconnecting connection (\S+): it is not reading.*", log)
     assert lines == [stuck.sid]  # logged once, though changes kept coming
     assert "Traceback" not in log
+
+
+ROUNDS = 4
+
+
+def test_a_client_reading_slowly_gets_whole_frames(tmp_path):
+    token, server = start(tmp_path)
+    with server as url:
+        post_many(url, token, 520)  # active announcements: a snapshot of about 1 MB
+        reader = RawAttendee(url)
+        names = []
+        try:
+            reader.send(SYNC)  # more than 500 behind: a snapshot
+            for i in range(ROUNDS):  # and one after each new change: 5 MB, more than the kernel buffers take
+                time.sleep(0.6)  # within its catch-up budget (2 a second)
+                status = "full" if i % 2 == 0 else "open"
+                head = post_change(
+                    url, token, {"kind": "room_status", "room": "hip-future-hall", "status": status}
+                )
+                reader.send(SYNC)
+            # Only now does it read: the server has been writing into a full send buffer.
+            while names.count("synced") <= ROUNDS:
+                frame = reader.frame()  # a cut frame fails here, or in the JSON below
+                if frame.startswith("42"):
+                    name, data = json.loads(frame[2:])
+                    names.append(name)
+        finally:
+            reader.sock.close()
+    assert names.count("snapshot") == ROUNDS + 1 and names.count("change") == ROUNDS
+    assert data == {"seq": head["seq"]}  # the last catch-up brought it to the head

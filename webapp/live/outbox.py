@@ -13,6 +13,11 @@ packet): what waits, and the batch taken out and still being written (the next b
 batch was written: socket.py:16, :206). A packet that would take it past the limit is dropped with all
 that waits; the client's session is closed and its websocket reset, logged once. The page reconnects
 with its last seq and is sent what it missed from the change log (static/js/live.js), losing nothing.
+
+simple-websocket also ignores how much of a frame its socket's send() wrote (simple_websocket/ws.py:83,
+:119, :152, :244), and gevent's send() writes only what fits when the send buffer is nearly full
+(gevent/_socketcommon.py:712-728): a client reading slowly got truncated frames, a corrupt stream. Its
+socket is given a send() that writes everything.
 """
 
 import contextlib
@@ -125,17 +130,34 @@ def hang_up(sock, wanted: int, limit: int) -> None:
         transport.abort()
 
 
+class WholeSends:
+    """A connection whose send() writes everything it is given, as simple-websocket expects."""
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+
+    def send(self, data, flags=0) -> int:
+        """Write all of data, waiting for the client as long as it takes."""
+        self.raw.sendall(data, flags)
+        return len(data)
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
+
+
 def _outgoing(websocket_class: type) -> type:
-    """Return engine.io's websocket class with a way to reset the connection."""
+    """Return engine.io's websocket class with whole sends and a way to reset the connection."""
 
     class Outgoing(websocket_class):
-        """engine.io's websocket, known to its client's Outbox."""
+        """engine.io's websocket, writing whole frames and known to its client's Outbox."""
 
         def __init__(self, handler, server, **kwargs):
             # engine.io passes its socket's own _websocket_handler (engineio/socket.py:151-152).
             owner = getattr(handler, "__self__", None)
 
             def run(ws):
+                # Called once simple-websocket has shaken hands (engineio/async_drivers/_websocket_wsgi.py:14-15).
+                ws.ws.sock = WholeSends(ws.ws.sock)
                 queue = getattr(owner, "queue", None)
                 if isinstance(queue, Outbox):
                     queue.transport = ws
