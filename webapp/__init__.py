@@ -102,7 +102,7 @@ def create_app(config: dict | None = None) -> Flask:
     push.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
-    live_handlers.init_app()
+    live_handlers.init_app(app)
     cli.init_app(app)
     app.cli.add_command(release.release_command)
     app.register_blueprint(health.bp)

@@ -11,7 +11,7 @@ import time
 from flask import request
 
 from webapp.extensions import socketio
-from webapp.live import audit_log, guard
+from webapp.live import audit_log, guard, outbox
 from webapp.live.changes import public_change
 from webapp.live.clients import ClientBook, shown
 from webapp.live.log import changes_since, head_seq, snapshot
@@ -103,11 +103,12 @@ def on_disconnect(*_reason):
     clients.forget(request.sid)
 
 
-def init_app() -> None:
-    """Register the handlers on the default namespace, the packet guard and the change log lines."""
+def init_app(app) -> None:
+    """Register the handlers on the default namespace, the packet guard, the outbox bound and the log lines."""
     socketio.on_event("connect", on_connect)
     socketio.on_event("disconnect", on_disconnect)
     socketio.on_event(SYNC, on_sync)
     socketio.on_event("*", on_anything_else)
     guard.init_server(socketio.server)
+    outbox.init_server(socketio.server, app.config["SOCKETIO_MAX_QUEUED"])
     audit_log.init()
