@@ -6,7 +6,7 @@
 // config: {worker, url, count, since, connect_concurrency, connect_timeout, connect_phase_timeout,
 // hold_timeout, teardown_timeout, deflate} (times in seconds). The process connects COUNT clients with the
 // project's own socket.io-client (node_modules/socket.io-client of the repository, websocket transport
-// only, no reconnection, one Manager per client, auth {since}), then writes
+// only, no reconnection, one Manager per client, auth {since, batch: true}), then writes
 //   {"kind": "connected", "worker", "ok", "failed", "errors", "durations", "start", "end", ...}
 // and waits (at most hold_timeout) for a line from the coordinator: {"kind": "collect", "seqs", "grace"}
 // makes it wait until every connected client has every seq in seqs (at most grace seconds) and write
@@ -17,7 +17,7 @@
 // client at once (answered {"kind": "dropped"}), and {"kind": "rejoin", "target", "timeout",
 // "concurrency"} reconnects each with auth {since: the last seq it had} and answers
 //   {"kind": "rejoined", "worker", "start", "current_at", "seqs", "times", "errors", "snapshots"}
-// once every client has seq target (or got a snapshot), or after timeout seconds. Receive times are Date.now() / 1000 taken in the "change"
+// once every client has seq target (or got a snapshot), or after timeout seconds. Receive times are Date.now() / 1000 taken in the "change"/"changes"
 // handler (seconds since the epoch, like Python's time.time(); one machine, so one clock). Every wait is
 // bounded and a last timer ends the process in any case.
 
@@ -162,17 +162,19 @@ function release() {
 function makeClient(i, from = since) {
   const socket = io(cfg.url, {
     transports: ["websocket"],
-    auth: { since: from },
+    auth: { since: from, batch: true }, // as a page does: a catch-up comes as one "changes" message
     reconnection: false,
     forceNew: true, // one Manager and one engine.io connection per client
     timeout: (cfg.connect_timeout ?? 60) * 1000,
     perMessageDeflate: cfg.deflate ? { threshold: 1024 } : false,
   });
-  socket.on("change", (data) => {
+  const receive = (data) => {
     const now = Date.now() / 1000;
     seqs[i].push(isObject(data) ? (data.seq ?? null) : null);
     times[i].push(now);
-  });
+  };
+  socket.on("change", receive);
+  socket.on("changes", (data) => (Array.isArray(data?.changes) ? data.changes : [null]).forEach(receive));
   socket.on("snapshot", () => {
     snapshots[i] = Date.now() / 1000;
   });
@@ -181,7 +183,7 @@ function makeClient(i, from = since) {
   });
   socket.on("disconnect", (reason) => bump(disconnects, String(reason)));
   socket.onAny((event) => {
-    if (event !== "change" && event !== "synced" && event !== "snapshot") bump(otherEvents, event);
+    if (!["change", "changes", "synced", "snapshot"].includes(event)) bump(otherEvents, event);
   });
   socket.io.on("error", (error) => {
     if (socket.connected || sockets[i]) bump(clientLogs, `ERROR: ${String(error?.message || error).slice(0, 100)}`);
@@ -290,9 +292,11 @@ async function rejoin(message) {
     else await new Promise((resolve) => gate.waiting.push(resolve));
     const socket = makeClient(i, lastSeq(i));
     sockets[i] = socket;
-    socket.on("change", () => {
+    const checkCurrent = () => {
       if (currentAt[i] === null && isCurrent(i)) currentAt[i] = Date.now() / 1000;
-    });
+    };
+    socket.on("change", checkCurrent);
+    socket.on("changes", checkCurrent);
     await new Promise((resolve) => {
       socket.once("connect", resolve);
       socket.once("connect_error", (error) => {

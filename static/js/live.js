@@ -115,20 +115,24 @@ function apply(change) {
 async function connect() {
   const { io } = await import(document.querySelector("script[data-socketio]").dataset.socketio);
   // Not while offline (a page opened from the cache): it connects when the network is back.
-  const socket = io({ transports: ["websocket", "polling"], auth: (send) => send({ since: lastSeq }), autoConnect: navigator.onLine });
+  // batch: what was missed comes as one "changes" message, not one message per change.
+  const socket = io({ transports: ["websocket", "polling"], auth: (send) => send({ since: lastSeq, batch: true }), autoConnect: navigator.onLine });
   socket.on("connect", () => setConnection("live"));
   socket.on("disconnect", () => setConnection(navigator.onLine ? "reconnecting" : "offline"));
   socket.io.on("reconnect_attempt", () => setConnection(navigator.onLine ? "reconnecting" : "offline"));
-  socket.on("change", (change) => {
-    if (change.seq <= lastSeq) return; // already applied
+  const receive = (change) => {
+    if (change.seq <= lastSeq) return true; // already applied
     if (change.seq > lastSeq + 1) {
       socket.emit("sync", { since: lastSeq }); // a gap: ask for everything after what we have, in order
-      return;
+      return false;
     }
     apply(change);
     lastSeq = change.seq;
     localStorage.setItem(seqKey, String(lastSeq));
-  });
+    return true;
+  };
+  socket.on("change", receive);
+  socket.on("changes", ({ changes }) => changes.every(receive)); // a catch-up, in seq order
   socket.on("snapshot", (snapshot) => {
     // Too far behind to replay: this page's content is stale, so load it again as it is now.
     localStorage.setItem(seqKey, String(snapshot.seq));

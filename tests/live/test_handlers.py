@@ -51,7 +51,7 @@ def received_all(client):
 
 
 def test_a_client_too_far_behind_gets_a_snapshot(app, staff_change, monkeypatch):
-    monkeypatch.setattr("webapp.live.handlers.REPLAY_LIMIT", 3)
+    monkeypatch.setattr("webapp.live.replay.REPLAY_LIMIT", 3)
     flip(staff_change, 5)
     behind = socketio.test_client(app, auth={"since": 0})
     messages = behind.get_received()

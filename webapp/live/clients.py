@@ -66,6 +66,7 @@ class Client:
     sent: int | None = None  # the head seq the client was last caught up to
     wanted: int | None = None  # the lowest `since` asked for and not answered yet
     busy: bool = False  # a catch-up for this client is waiting or running
+    batch: bool = False  # it reads a catch-up as one CHANGES message (auth {batch: true})
     ignored: Counter = field(default_factory=Counter)
 
 

@@ -8,14 +8,14 @@ is budgeted per client (webapp.live.clients); malformed packets are dropped by w
 import logging
 import time
 
-from flask import request
+from flask import current_app, request
 
 from webapp.extensions import socketio
 from webapp.live import audit_log, guard, outbox
-from webapp.live.changes import public_change
 from webapp.live.clients import ClientBook, shown
-from webapp.live.log import changes_since, head_seq, snapshot
-from webapp.live.protocol import CHANGE, REPLAY_LIMIT, SNAPSHOT, SYNC, SYNCED
+from webapp.live.log import head_seq
+from webapp.live.protocol import SYNC
+from webapp.live.replay import Replays
 
 log = logging.getLogger(__name__)
 clients = ClientBook()
@@ -28,19 +28,14 @@ def _since(data) -> int | None:
     return since
 
 
-def catch_up(sid: str, since: int) -> int:
+def catch_up(sid: str, since: int, batch: bool = False) -> int:
     """Send one client every change after since, in order, or a snapshot when it is too far behind.
 
     Return the head seq the client was brought to.
     """
-    head = head_seq()
-    missed = changes_since(since, REPLAY_LIMIT + 1) if since <= head else None
-    if missed is None or len(missed) > REPLAY_LIMIT:
-        socketio.emit(SNAPSHOT, snapshot(), to=sid)
-    else:
-        for change in missed:
-            socketio.emit(CHANGE, public_change(change), to=sid)
-    socketio.emit(SYNCED, {"seq": head}, to=sid)
+    head = head_seq()  # after the client joined: what is committed later reaches it live
+    replays = current_app.extensions.setdefault("replays", Replays())  # per app: each has its own log
+    socketio.server.manager.send_ready(sid, replays.answer(socketio.server, since, head, batch))
     return head
 
 
@@ -48,9 +43,10 @@ def on_connect(auth=None):
     """An attendee page connects with auth {since: last seq it has}; it is sent what it missed."""
     since = _since(auth)
     client = clients.connect(request.sid)
+    client.batch = isinstance(auth, dict) and auth.get("batch") is True
     if since is not None:
         client.replies.take(time.monotonic())
-        client.sent = catch_up(request.sid, since)
+        client.sent = catch_up(request.sid, since, client.batch)
 
 
 def _answer(sid: str) -> None:
@@ -65,7 +61,7 @@ def _answer(sid: str) -> None:
                 # Nothing committed since its last catch-up: it was sent everything already.
                 clients.ignore(sid, "sync with nothing new", "a sync with nothing new to send")
                 continue
-            client.sent = catch_up(sid, since)
+            client.sent = catch_up(sid, since, client.batch)
     finally:
         client.busy = False
 

@@ -1,11 +1,13 @@
 """Socket.IO event names, in one place.
 
-Server -> client: CHANGE (one change, with its seq), SNAPSHOT (the whole changeable state, for a
-client too far behind), SYNCED (the seq the server is at, after a catch-up).
+Server -> client: CHANGE (one change, with its seq), CHANGES ({changes: [...]}: a catch-up's changes
+in seq order, in one message, to a client that connected with auth {batch: true}), SNAPSHOT (the whole
+changeable state, for a client too far behind), SYNCED (the seq the server is at, after a catch-up).
 Client -> server: SYNC ({since}: a client that saw a gap asks for what it missed).
 """
 
 CHANGE = "change"
+CHANGES = "changes"
 SNAPSHOT = "snapshot"
 SYNCED = "synced"
 SYNC = "sync"

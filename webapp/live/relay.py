@@ -71,11 +71,28 @@ class RoomIndex:
                     del pending[namespace]
 
 
-class LocalManager(RoomIndex, socketio.Manager):
+class ReadyPackets:
+    """Send packets encoded once (webapp.live.replay) to one client of this process, bypassing the queue.
+
+    The same steps as Manager.emit for a room (socketio/manager.py:41-52): one encoded packet, handed
+    to engine.io for each client. A catch-up is for a client of this process, so it never needs the
+    message queue, which PubSubManager.emit would publish it to (socketio/pubsub_manager.py:54-80).
+    """
+
+    def send_ready(self, sid: str, packets, namespace: str = "/") -> None:
+        """Send each ready engine.io packet to one client, in order; nothing if it has left."""
+        eio_sid = self.eio_sid_from_sid(sid, namespace)
+        if eio_sid is None:
+            return
+        for packet in packets:
+            self.server._send_eio_packet(eio_sid, packet)
+
+
+class LocalManager(ReadyPackets, RoomIndex, socketio.Manager):
     """The client manager for one process."""
 
 
-class LogRelay(RoomIndex, socketio.RedisManager):
+class LogRelay(ReadyPackets, RoomIndex, socketio.RedisManager):
     """A Redis client manager that relays changes to this process's clients in seq order, gaps filled."""
 
     name = "redis"
