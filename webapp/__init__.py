@@ -84,6 +84,8 @@ def create_app(config: dict | None = None) -> Flask:
         # engine.io turns the Origin check off for [] (engineio/server.py:202): a callable keeps it on.
         cors_allowed_origins=headers.socket_origin_check(app.config["SOCKETIO_ALLOWED_ORIGINS"]),
         max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE"],
+        ping_interval=app.config["SOCKETIO_PING_INTERVAL"],
+        ping_timeout=app.config["SOCKETIO_PING_TIMEOUT"],
     )
     if proxies := app.config["TRUSTED_PROXIES"]:
         # Outside Socket.IO's middleware too, so the socket sees the client's address, scheme and host.

@@ -103,6 +103,10 @@ class Config:
         # The largest Socket.IO message a client may send (engine.io's max_http_buffer_size): a page
         # sends only {since}, so anything near this is hostile; engine.io's default is 1 MB.
         self.SOCKETIO_MAX_MESSAGE = int(env("SOCKETIO_MAX_MESSAGE") or 16 * 1024)
+        # Socket.IO's heartbeat, in seconds (engine.io's defaults): a client that answers no ping for
+        # PING_INTERVAL + PING_TIMEOUT is gone, and its connection is reset (webapp/live/outbox.py).
+        self.SOCKETIO_PING_INTERVAL = float(env("SOCKETIO_PING_INTERVAL") or 25)
+        self.SOCKETIO_PING_TIMEOUT = float(env("SOCKETIO_PING_TIMEOUT") or 20)
         # The most the server holds for one client to send, in bytes, before it cuts the client off
         # (webapp/live/outbox.py; a page reconnects and is sent what it missed). Sent at once, 300 of the
         # longest announcements hold 1.3 MB, a release re-timing 1,000 sessions about 1.1 MB.

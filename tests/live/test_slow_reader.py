@@ -2,7 +2,8 @@
 
 One that stops reading is cut off once the server holds SOCKETIO_MAX_QUEUED for it, while another client
 gets every change; one that reads slowly gets whole frames (simple-websocket used to drop what gevent's
-send() did not write). Bounded waits only, and bounded in count.
+send() did not write); one that stops reading and answering pings is reset at its ping timeout. Bounded
+waits only, and bounded in count.
 """
 
 import base64
@@ -187,3 +188,49 @@ def test_a_client_reading_slowly_gets_whole_frames(tmp_path):
             reader.sock.close()
     assert names.count("snapshot") == ROUNDS + 1 and names.count("change") == ROUNDS
     assert data == {"seq": head["seq"]}  # the last catch-up brought it to the head
+
+
+def ends_with_a_reset(raw: RawAttendee, quiet_for: float) -> bool:
+    """Read nothing for `quiet_for` seconds, then all there is: tell whether it ends in a reset, not a close.
+
+    Pending data is still read after a reset (tcp_recvmsg returns what is queued before the error), so
+    the reset shows only at the end. A server that waited instead would now write the rest, then its
+    engine.io CLOSE packet and a clean end of stream.
+    """
+    time.sleep(quiet_for)
+    raw.sock.settimeout(10)
+    try:
+        while raw.sock.recv(65536):
+            pass
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+    return False
+
+
+def test_a_client_that_stops_reading_and_answering_is_reset_at_its_ping_timeout(tmp_path):
+    """Below the queue limit, a client gone quiet still holds a blocked writer: its ping timeout ends it."""
+    token, server = start(tmp_path, SOCKETIO_PING_INTERVAL="1", SOCKETIO_PING_TIMEOUT="1")
+    with server as url:
+        log_path = next(tmp_path.glob("server-*.log"))
+        post_many(url, token, 520)  # a snapshot of about 1 MB
+        quiet, quiet_now = RawAttendee(url), threading.Event()
+        threading.Thread(target=pong_blindly, args=(quiet, quiet_now), daemon=True).start()
+        try:
+            for i in range(ROUNDS + 1):  # 5 MB of snapshots: more than the kernel buffers take
+                if i:
+                    status = "full" if i % 2 else "open"
+                    post_change(
+                        url, token, {"kind": "room_status", "room": "hip-future-hall", "status": status}
+                    )
+                quiet.send(SYNC)
+                time.sleep(0.6)  # within its catch-up budget
+            quiet_now.set()  # from now on it neither reads nor answers pings
+            reset = ends_with_a_reset(quiet, quiet_for=8)  # ping 1 s + timeout 1 s, and the check's round
+        finally:
+            quiet_now.set()
+            quiet.sock.close()
+        log = log_path.read_text()
+    assert reset, "a client that stopped reading and answering kept its connection past its ping timeout"
+    assert "Traceback" not in log

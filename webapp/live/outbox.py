@@ -201,3 +201,19 @@ def init_server(server, limit: int) -> None:
         return connect(eio_sid, *args)
 
     eio.on("connect", on_connect)
+    disconnect = eio.handlers["disconnect"]  # the packet guard's (webapp/live/guard.py)
+
+    def on_disconnect(eio_sid, reason=None, *args):
+        # A client gone quiet is closed with a CLOSE packet (engineio/socket.py:58-69), queued behind
+        # whatever it stopped reading: the writer stays blocked in send and the connection open for
+        # good, holding up to the kernel's send buffer (tcp_wmem: 4 MB). Reset it instead.
+        try:
+            return disconnect(eio_sid, reason, *args)
+        finally:
+            sock = eio.sockets.get(eio_sid)
+            transport = sock.queue.transport if sock is not None and isinstance(sock.queue, Outbox) else None
+            if reason == eio.reason.PING_TIMEOUT and transport is not None:
+                log.info("connection %s answered no ping: resetting it", eio_sid)
+                transport.abort()
+
+    eio.on("disconnect", on_disconnect)
