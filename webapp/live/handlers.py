@@ -68,10 +68,14 @@ def _answer(sid: str) -> None:
 
 def _hang_up(sid: str) -> None:
     """Disconnect a client and close its connection, so it cannot join again on the same one."""
+    eio = socketio.server.eio
     eio_sid = socketio.server.manager.eio_sid_from_sid(sid, "/")
     socketio.server.disconnect(sid)  # tells a socket.io client not to reconnect
-    if eio_sid is not None:
-        socketio.server.eio.disconnect(eio_sid)
+    sock = eio.sockets.pop(eio_sid, None) if eio_sid is not None else None
+    if sock is not None:
+        # What eio.disconnect() does, without waiting until the client has read all that is queued
+        # (engineio/socket.py:129-130): a flooder that also stops reading would hold this for good.
+        sock.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
 
 
 def on_sync(*args):
