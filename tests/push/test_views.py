@@ -1,5 +1,7 @@
 """POST/DELETE /push/subscriptions: JSON from this site's own pages (Origin), strictly bounded."""
 
+import json
+
 import pytest
 
 from tests.push.pushservice import Browser
@@ -134,3 +136,58 @@ def test_browsers_push_services_are_accepted_by_default(make_app):
     assert (
         client.post(URL, json=body(endpoint="https://push.example.net/x"), headers=ORIGIN).status_code == 400
     )
+
+
+def _subscription_with(endpoint: str) -> str:
+    """A subscription body whose endpoint is sent as written (json.dumps would not keep a lone surrogate)."""
+    data = body()
+    data["subscription"]["endpoint"] = "ENDPOINT"
+    return json.dumps(data).replace('"ENDPOINT"', endpoint)
+
+
+# Each was a 500 before (fuzzing found them): UnicodeEncodeError storing or looking up the endpoint,
+# urlsplit's ValueError, RecursionError parsing the body, and PostgreSQL refusing NUL in text.
+HOSTILE_ENDPOINTS = [  # (endpoint as JSON, what DELETE answers: 400 not a URL's text, 404 no such one)
+    ('"https://push.example.net/\\ud800"', 400),
+    ('"https://push.example.net/\\u0000"', 400),
+    ('"https://push.example.net/a b"', 400),
+    ('"https://[::1/x"', 404),
+    ('"https://push.example.net:99999/x"', 404),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "delete_status"), HOSTILE_ENDPOINTS)
+def test_hostile_endpoints_are_refused(guarded_app, page_client, endpoint, delete_status):
+    headers = {**ORIGIN, "Content-Type": "application/json"}
+    answer = page_client.post(URL, data=_subscription_with(endpoint), headers=headers)
+    assert answer.status_code == 400 and set(answer.get_json()) == {"error", "message"}
+    gone = page_client.delete(URL, data=f'{{"endpoint": {endpoint}}}', headers=headers)
+    assert gone.status_code == delete_status and set(gone.get_json()) == {"error", "message"}
+    with guarded_app.app_context():
+        assert db.session.query(PushSubscription).count() == 0
+
+
+def test_a_deeply_nested_body_is_refused_with_400(page_client):
+    deep = '{"subscription": ' + "[" * 1000 + "]" * 1000 + "}"
+    for method in ("POST", "DELETE"):
+        answer = page_client.open(
+            URL, method=method, data=deep, headers=ORIGIN, content_type="application/json"
+        )
+        assert answer.status_code == 400 and answer.get_json()["error"] == "invalid"
+
+
+def test_options_is_answered_not_refused(page_client):
+    answer = page_client.options(URL, headers=ORIGIN)
+    assert answer.status_code == 200 and {"POST", "DELETE"} <= set(answer.headers["Allow"].split(", "))
+
+
+def test_errors_under_push_are_json(page_client):
+    for method, url in (("GET", URL), ("PUT", "/push/key"), ("GET", "/push/nothing")):
+        answer = page_client.open(url, method=method)
+        assert answer.status_code in (404, 405) and set(answer.get_json()) == {"error", "message"}
+
+
+def test_subscribing_more_than_30_times_a_minute_gets_429(page_client):
+    statuses = [post(page_client, body()).status_code for _ in range(31)]
+    assert statuses[:30] == [201] + [200] * 29
+    assert statuses[30] == 429 and set(post(page_client, body()).get_json()) == {"error", "message"}

@@ -116,10 +116,10 @@ def _example_request(base: str, path: str, method: str, operation: dict) -> str:
     if method == "get":
         return f"curl '{base}{url}'"
     body = json.dumps(operation["requestBody"]["content"][JSON]["example"], ensure_ascii=False)
-    return (
-        f"curl -H 'Authorization: Bearer $TOKEN' -H 'Content-Type: application/json' \\\n"
-        f"  -d '{body}' '{base}{url}'"
-    )
+    page = any("pageOrigin" in alt for alt in operation.get("security", []))
+    who = f"-H 'Origin: {base}'" if page else "-H 'Authorization: Bearer $TOKEN'"
+    verb = "" if method == "post" else f"-X {method.upper()} "
+    return f"curl {verb}{who} -H 'Content-Type: application/json' \\\n  -d '{body}' '{base}{url}'"
 
 
 def _operation(base: str, path: str, method: str, op: dict) -> dict[str, Any]:

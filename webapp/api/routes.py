@@ -5,13 +5,11 @@ outside spectree's validate, so a hit skips parsing and checking; only answers t
 are kept. /api/changes is not cached: it answers staff and attendees differently.
 """
 
-import json
 from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
 from flask_login import current_user
 from spectree import Response
-from werkzeug.exceptions import BadRequest
 
 from webapp.api import schemas
 from webapp.api.spec import STAFF, api
@@ -23,6 +21,7 @@ from webapp.program.queries import get_session, list_sessions, list_venues
 from webapp.staff.auth import bearer_staff
 from webapp.web.context import api_filters, current_event
 from webapp.web.errors import ApiError
+from webapp.web.jsonbody import check_json_body
 from webapp.web.pagecache import cached_page
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -111,43 +110,6 @@ def changes():
     response.vary.add("Authorization")
     response.vary.add("Cookie")
     return response.make_conditional(request)
-
-
-MAX_DEPTH = 32  # a change nests three levels; deeper is an attack, refused before any model sees it
-
-
-def _depth(value) -> int:
-    deepest, todo = 0, [(value, 1)]
-    while todo:
-        item, level = todo.pop()
-        deepest = max(deepest, level)
-        if isinstance(item, dict):
-            todo.extend((v, level + 1) for v in item.values())
-        elif isinstance(item, list):
-            todo.extend((v, level + 1) for v in item)
-    return deepest
-
-
-def check_json_body() -> None:
-    """Refuse a body that is not a JSON object, nests too deeply or holds text that is not Unicode."""
-    try:
-        body = request.get_json(force=True)
-    except RecursionError:
-        raise ApiError(400, "invalid", "The body nests too deeply to be a change.") from None
-    except BadRequest:
-        raise ApiError(400, "invalid", "The body must be a JSON object sent as application/json.") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid", "A change is a JSON object.")
-    if _depth(body) > MAX_DEPTH:
-        raise ApiError(400, "invalid", "The body nests too deeply to be a change.")
-    try:
-        # Lone surrogates ("\ud800") are valid JSON escapes but not text: refuse them here, since
-        # spectree serialises its error list, raw input included, before our hook sees it.
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise ApiError(
-            400, "invalid", "The body holds text that is not Unicode (a lone surrogate)."
-        ) from None
 
 
 def staff_json(view):

@@ -5,6 +5,7 @@ response against its model as it leaves, and builds the document; this module ad
 running app knows (example ids from its event, GeoJSON media types, the security schemes).
 """
 
+import base64
 import copy
 import hashlib
 import json
@@ -23,7 +24,8 @@ JSON, GEOJSON, HTML = "application/json", "application/geo+json", "text/html"
 DESCRIPTION = (
     'Reads need no account. Every error is `{"error", "message"}` with a 4xx. Live changes are also pushed '
     "over Socket.IO (see the README); GET /api/changes is the polling fallback. Texts come in Korean "
-    'and English as `{"ko", "en"}`. Request bodies are limited to 64 KiB (413).'
+    'and English as `{"ko", "en"}`. Request bodies are limited to 64 KiB (413). The /push/ endpoints '
+    "subscribe this browser to Web Push notices for its starred sessions, from this site's pages."
 )
 SECURITY_SCHEMES = {
     "bearerAuth": {
@@ -37,6 +39,13 @@ SECURITY_SCHEMES = {
         "name": "session",
         "description": "The session cookie of a staff member signed in at /login.",
     },
+    "pageOrigin": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Origin",
+        "description": "Not a secret: the Origin a browser sends with every POST and DELETE, which pages "
+        "cannot forge. The /push/ endpoints take writes from this site's own pages only (403).",
+    },
     "csrfToken": {
         "type": "apiKey",
         "in": "header",
@@ -45,14 +54,16 @@ SECURITY_SCHEMES = {
     },
 }
 STAFF = [{"bearerAuth": []}, {"cookieSession": [], "csrfToken": []}]
+PAGE = [{"pageOrigin": []}]
 
 
 def _refuse_invalid(req, resp, req_validation_error, instance, model_adapter) -> None:
     """Turn spectree's validation error list into the API's one error shape."""
     if req_validation_error is not None:
-        where = "the body" if req.method == "POST" else "a parameter"
+        body = req.method != "GET"  # writes take a body and no query parameters
         sentence = error_sentence(req_validation_error)
-        raise ApiError(400, "invalid" if req.method == "POST" else "bad_parameter", f"In {where}: {sentence}")
+        where = "the body" if body else "a parameter"
+        raise ApiError(400, "invalid" if body else "bad_parameter", f"In {where}: {sentence}")
 
 
 api = SpecTree(
@@ -101,13 +112,34 @@ def _examples(event) -> dict[str, Any]:
     }
 
 
-def _fill(operation: dict, path: str, examples: dict) -> None:
+def _bodies(examples: dict) -> dict[tuple[str, str], dict]:
+    """Return an example request body for each write, by (method, path)."""
+    endpoint = "https://fcm.googleapis.com/fcm/send/EXAMPLE"
+    keys = {
+        "p256dh": base64.urlsafe_b64encode(bytes([4] + [1] * 64)).decode().rstrip("="),
+        "auth": base64.urlsafe_b64encode(bytes(16)).decode().rstrip("="),
+    }
+    return {
+        ("post", "/api/changes"): {
+            "kind": "move",
+            "session": examples["session_id"],
+            "room": examples["room"],
+        },
+        ("post", "/push/subscriptions"): {
+            "subscription": {"endpoint": endpoint, "keys": keys},
+            "sessions": examples["ids"].split(","),
+            "lang": "en",
+        },
+        ("delete", "/push/subscriptions"): {"endpoint": endpoint},
+    }
+
+
+def _fill(operation: dict, method: str, path: str, examples: dict) -> None:
     for parameter in operation.get("parameters", []):
         if parameter["name"] in examples:
             parameter["example"] = examples[parameter["name"]]
     if "requestBody" in operation:
-        body = operation["requestBody"]["content"][JSON]
-        body["example"] = {"kind": "move", "session": examples["session_id"], "room": examples["room"]}
+        operation["requestBody"]["content"][JSON]["example"] = _bodies(examples)[(method, path)]
     media = MEDIA_TYPES.get(path)
     answer = operation["responses"].get("200", {})
     if media and JSON in answer.get("content", {}):
@@ -126,9 +158,9 @@ def build_spec(app: Flask) -> dict[str, Any]:
     )
     examples = _examples(event)
     for path, item in spec["paths"].items():
-        for operation in item.values():
-            _fill(operation, path, examples)
-    spec.pop("security", None)  # reads are open; the one write says its own
+        for method, operation in item.items():
+            _fill(operation, method, path, examples)
+    spec.pop("security", None)  # reads are open; each write says its own
     # Added here: spectree 3.0.0 calls .to_dict() on SecurityScheme.data, which stays a dict (spec.py:429).
     spec["components"]["securitySchemes"] = copy.deepcopy(SECURITY_SCHEMES)
     return spec

@@ -1,19 +1,34 @@
-"""Push endpoints under /push/: a browser subscribes for its starred sessions, or stops."""
+"""Push endpoints under /push/: a browser subscribes for its starred sessions, or stops.
 
+JSON endpoints like the API's: the bodies are pydantic models (webapp/push/schemas.py) that spectree
+checks before the view runs and puts in the OpenAPI document, with the page's Origin as their security.
+"""
+
+from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request
+from pydantic import ValidationError
+from spectree import Response
 
+from webapp.api.schemas import Error
+from webapp.api.spec import PAGE, api
 from webapp.extensions import csrf, limiter
-from webapp.push import subscriptions
+from webapp.live.schemas import error_sentence
+from webapp.push import schemas, subscriptions
 from webapp.push.subscriptions import SubscriptionError
+from webapp.web.errors import ApiError
+from webapp.web.jsonbody import check_json_body
 
 bp = Blueprint("push", __name__, url_prefix="/push")
 csrf.exempt(bp)  # no session here: _guard checks the Origin instead
 
-
-def _error(status: int, error: str, message: str):
-    return jsonify(error=error, message=message), status
+REFUSED = {
+    "HTTP_400": (Error, "Not a valid request: the message names the field."),
+    "HTTP_403": (Error, "Not sent by this site's own pages (the Origin header)."),
+    "HTTP_415": (Error, "Not sent as application/json."),
+    "HTTP_429": (Error, "Too many requests from this address: 30 a minute."),
+}
 
 
 @bp.before_request
@@ -24,46 +39,85 @@ def _guard():
     those pages changes what the service worker's cached pages vary on. A browser always sends Origin
     with a POST or DELETE and cannot forge it; JSON from another site needs a CORS preflight we never allow.
     """
-    if request.method in ("GET", "HEAD"):
+    if request.method in ("GET", "HEAD", "OPTIONS"):  # the safe methods (RFC 9110 9.2.1): no write
         return None
     origin = request.headers.get("Origin")
     if origin is None or urlsplit(origin).netloc != request.host:
-        return _error(403, "cross_origin", "Push subscriptions are accepted from this site's own pages only.")
+        raise ApiError(
+            403, "cross_origin", "Push subscriptions are accepted from this site's own pages only."
+        )
     if not request.is_json:
-        return _error(415, "unsupported_media_type", "Send the subscription as application/json.")
+        raise ApiError(415, "unsupported_media_type", "Send the subscription as application/json.")
     return None
 
 
+def json_object(view):
+    """Refuse a body that is not a JSON object of real text before spectree's model sees it."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        check_json_body()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @bp.get("/key")
+@api.validate(resp=Response(HTTP_200=(schemas.PushKey, "The key.")), tags=["push"], operation_id="getPushKey")
 def key():
-    """Return the VAPID public key browsers subscribe with (applicationServerKey)."""
+    """The VAPID public key browsers subscribe with (applicationServerKey)."""
     return jsonify(public_key=current_app.extensions["vapid"].public_key)
 
 
 @bp.post("/subscriptions")
 @limiter.limit("30 per minute")
+@json_object
+@api.validate(
+    json=schemas.Subscribe,
+    resp=Response(
+        HTTP_200=(schemas.Subscribed, "Updated: it follows these sessions now."),
+        HTTP_201=(schemas.Subscribed, "Created."),
+        **REFUSED,
+    ),
+    tags=["push"],
+    operation_id="subscribePush",
+    security=PAGE,
+)
 def subscribe():
-    """Create or update this browser's subscription with its starred sessions and language."""
+    """Create or update this browser's subscription with its starred sessions and language.
+
+    For this site's pages (no account). The endpoint must be on a browser's push service.
+    """
     try:
         fields = subscriptions.parse(
-            request.get_json(silent=True),
+            request.context.json,
             hosts=current_app.config["PUSH_SERVICE_HOSTS"],
             allow_local=current_app.config.get("PUSH_ALLOW_LOCAL_ENDPOINTS", False),
         )
     except SubscriptionError as exc:
-        return _error(400, "invalid", str(exc))
+        raise ApiError(400, "invalid", str(exc)) from None
     found, created = subscriptions.save(**fields)
     return jsonify(sessions=fields["sessions"], lang=found.lang), 201 if created else 200
 
 
 @bp.delete("/subscriptions")
 @limiter.limit("30 per minute")
+@json_object
+@api.validate(
+    json=schemas.Unsubscribe,
+    resp=Response("HTTP_204", HTTP_404=(Error, "There is no such subscription."), **REFUSED),
+    tags=["push"],
+    operation_id="unsubscribePush",
+    security=PAGE,
+)
 def unsubscribe():
     """Remove this browser's subscription; nothing is sent to it afterwards."""
-    data = request.get_json(silent=True)
-    endpoint = data.get("endpoint") if isinstance(data, dict) else None
-    if not isinstance(endpoint, str) or len(endpoint) > subscriptions.MAX_ENDPOINT:
-        return _error(400, "invalid", "Send {endpoint} of the subscription to remove.")
-    if not subscriptions.remove(endpoint):
-        return _error(404, "not_found", "There is no such subscription.")
+    # spectree documents a DELETE body but validates none (spectree/plugins/flask_plugin.py:36,
+    # has_data): the same model checks it here.
+    try:
+        body = schemas.Unsubscribe.model_validate(request.get_json())
+    except ValidationError as exc:
+        raise ApiError(400, "invalid", f"In the body: {error_sentence(exc)}") from None
+    if not subscriptions.remove(body.endpoint):
+        raise ApiError(404, "not_found", "There is no such subscription.")
     return "", 204

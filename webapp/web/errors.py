@@ -9,6 +9,8 @@ from werkzeug.exceptions import HTTPException
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
+# The URL prefixes of the JSON endpoints (all in the OpenAPI document): their errors are JSON too.
+JSON_PREFIXES = ("/api/", "/push/")
 DATABASE_AWAY = "The database is unreachable; nothing was changed. Try again in a moment."
 
 
@@ -21,7 +23,7 @@ class ApiError(Exception):
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(JSON_PREFIXES)
 
 
 def _api_error(exc: ApiError):
@@ -29,10 +31,14 @@ def _api_error(exc: ApiError):
 
 
 def _http_error(exc: HTTPException):
+    # The exception's own headers but its Content-Type: a 405 must say Allow (RFC 9110 15.5.6), which
+    # werkzeug puts only in MethodNotAllowed.get_headers (werkzeug/exceptions.py, MethodNotAllowed).
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     if _wants_json():
         code = (exc.name or "error").lower().replace(" ", "_")
-        return jsonify(error=code, message=exc.description), exc.code
-    return render_template("error.html", status=exc.code, title=exc.name, message=exc.description), exc.code
+        return jsonify(error=code, message=exc.description), exc.code, headers
+    page = render_template("error.html", status=exc.code, title=exc.name, message=exc.description)
+    return page, exc.code, headers
 
 
 def _database_error(exc: sa.exc.DBAPIError):
