@@ -1,12 +1,9 @@
 """A text in the event's languages, read in any language with a fallback; the codes that name languages."""
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from pydantic import ConfigDict, Field, RootModel, StringConstraints, model_serializer
-
-if TYPE_CHECKING:
-    from webapp.program.eventdata import EventData
 
 # The interface's languages, and the default event's: every text can be read in each of them.
 LANGS = ("ko", "en")
@@ -57,8 +54,12 @@ class Localized(RootModel[Annotated[dict[LangCode, Text], Field(min_length=1)]])
 LocalizedText = Mapping[str, str] | Localized | None
 
 
-def event_languages(event: "EventData | None" = None) -> tuple[str, ...]:
-    """Return the event's languages in order of preference (ko, en for the embedded event)."""
+def event_languages(event: object = None) -> tuple[str, ...]:
+    """Return the event's languages in order of preference (ko, en for the embedded event).
+
+    event is an EventData, or None; it is read by attribute so that this module, which the data
+    file models build on, does not import the module that loads them.
+    """
     return tuple(getattr(getattr(event, "event", None), "languages", None) or LANGS)
 
 
