@@ -183,7 +183,7 @@ function makeClient(i, from = since) {
   });
   socket.on("disconnect", (reason) => bump(disconnects, String(reason)));
   socket.onAny((event) => {
-    if (!["change", "changes", "synced", "snapshot"].includes(event)) bump(otherEvents, event);
+    if (event !== "change" && event !== "changes" && event !== "synced" && event !== "snapshot") bump(otherEvents, event);
   });
   socket.io.on("error", (error) => {
     if (socket.connected || sockets[i]) bump(clientLogs, `ERROR: ${String(error?.message || error).slice(0, 100)}`);
