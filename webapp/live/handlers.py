@@ -34,7 +34,7 @@ def catch_up(sid: str, since: int, batch: bool = False) -> int:
     Return the head seq the client was brought to.
     """
     head = head_seq()  # after the client joined: what is committed later reaches it live
-    replays = current_app.extensions.setdefault("replays", Replays())  # per app: each has its own log
+    replays = current_app.extensions["replays"]  # per app: each has its own log
     socketio.server.manager.send_ready(sid, replays.answer(socketio.server, since, head, batch))
     return head
 
@@ -105,6 +105,7 @@ def on_disconnect(*_reason):
 
 def init_app(app) -> None:
     """Register the handlers on the default namespace, the packet guard, the outbox bound and the log lines."""
+    app.extensions["replays"] = Replays()
     socketio.on_event("connect", on_connect)
     socketio.on_event("disconnect", on_disconnect)
     socketio.on_event(SYNC, on_sync)

@@ -121,7 +121,10 @@ class PageCache:
 
 
 def _cache() -> PageCache:
-    return current_app.extensions.setdefault("page_cache", PageCache())
+    cache = current_app.extensions.get("page_cache")
+    if cache is None:  # made once per app, not once per request as setdefault's argument would be
+        cache = current_app.extensions["page_cache"] = PageCache()
+    return cache
 
 
 def recent_head_seq() -> int:
