@@ -12,7 +12,7 @@ from flask_login import current_user
 from spectree import Response
 
 from webapp.api import schemas
-from webapp.api.spec import STAFF, api
+from webapp.api.spec import BAD, NOT_FOUND, STAFF, api
 from webapp.extensions import csrf
 from webapp.live.changes import ChangeError, apply_change, public_change
 from webapp.live.log import active_announcements, changes_since, head_seq
@@ -25,9 +25,6 @@ from webapp.web.jsonbody import check_json_body
 from webapp.web.pagecache import cached_page
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-BAD = (schemas.Error, "A parameter is malformed or names nothing known.")
-NOT_FOUND = (schemas.Error, "No such item.")
 
 
 @bp.get("/venues")

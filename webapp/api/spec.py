@@ -55,6 +55,9 @@ SECURITY_SCHEMES = {
 }
 STAFF = [{"bearerAuth": []}, {"cookieSession": [], "csrfToken": []}]
 PAGE = [{"pageOrigin": []}]
+# The error answers the read routes document (spectree Response entries).
+BAD = (Error, "A parameter is malformed or names nothing known.")
+NOT_FOUND = (Error, "No such item.")
 
 
 def _refuse_invalid(req, resp, req_validation_error, instance, model_adapter) -> None:

@@ -4,19 +4,18 @@ from flask import Blueprint, current_app, jsonify, request
 from spectree import Response
 
 from webapp.api import schemas
-from webapp.api.spec import api
+from webapp.api.spec import BAD, api
 from webapp.exports.geojson import sessions_geojson
 
-# The exports' conditional answer (ETag, Last-Modified, 304), shared rather than copied.
-from webapp.exports.views import _send, _validators
+# The exports' conditional answer (Last-Modified, 304; the page cache adds the ETag), shared rather than copied.
+from webapp.exports.views import _modified, _send
 from webapp.program.queries import get_session, get_venue, list_sessions, list_venues
 from webapp.travel.service import plan_agenda, travel
 from webapp.web.context import api_filters, current_event, page_clock
 from webapp.web.errors import ApiError
+from webapp.web.pagecache import cached_page
 
 bp = Blueprint("api_travel", __name__, url_prefix="/api")
-
-BAD = (schemas.Error, "A parameter is malformed or names nothing known.")
 
 
 def _venue(value: str):
@@ -68,6 +67,7 @@ def api_agenda():
 
 
 @bp.get("/sessions.geojson")
+@cached_page(minute=False)  # outside validate, as in routes.py
 @api.validate(
     query=schemas.SessionFilters,
     resp=Response("HTTP_304", HTTP_200=(schemas.SessionFeatures, "The sessions."), HTTP_400=BAD),
@@ -80,7 +80,7 @@ def sessions_geojson_export():
     Filtered like /api/sessions; revalidate with If-None-Match.
     """
     event, page = current_event(), request.context.query
-    validators = _validators()
+    modified = _modified()
     found = list_sessions(event.tz, **api_filters(page.model_dump(include={"day", "venue", "room", "track"})))
     body = current_app.json.dumps(sessions_geojson(found[page.offset : page.offset + page.limit], event.tz))
-    return _send(body, "application/geo+json", validators)
+    return _send(body, "application/geo+json", modified)

@@ -3,7 +3,6 @@
 Like pretalx's ScheduleData, one builder serves the iCalendar, frab/c3voc and GeoJSON exports.
 """
 
-import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -73,12 +72,6 @@ def session_modified(session_ids: list[str], event: EventData) -> dict[str, date
     )
     changed = {sid: at for sid, at in db.session.execute(query)}
     return {sid: changed.get(sid) or data_time(event) for sid in session_ids}
-
-
-def etag_for(version: str, *parts: object) -> str:
-    """Return an ETag for an export at version, varied by the request's query and host."""
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
-    return f"{version}-{digest}"
 
 
 def session_url(s: Session, base_url: str) -> str:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from webapp.api.schemas import parse_ids
 from webapp.exports.frab import build_schedule, schedule_xml
 from webapp.exports.ical import calendar_name, sessions_to_ics
-from webapp.exports.schedule_data import etag_for, export_version, last_modified
+from webapp.exports.schedule_data import export_version, last_modified
 from webapp.program.queries import get_room, get_session, get_venue, list_sessions
 from webapp.web.context import current_event, page_lang
 from webapp.web.errors import ApiError
@@ -23,19 +23,18 @@ def _lang(default: str | None) -> str | None:
     return chosen if chosen in LANGUAGES else default
 
 
-def _validators() -> tuple[str, datetime]:
-    """Return the program's version and last change, read before the data so they never run ahead of it."""
-    event = current_event()
-    return export_version(event), last_modified(event)
+def _modified() -> datetime:
+    """Return when the program last changed, read before the data so that it never runs ahead of it."""
+    return last_modified(current_event())
 
 
-def _send(body: bytes | str, mimetype: str, validators: tuple[str, datetime], filename: str | None = None):
-    """Wrap an export with its ETag and Last-Modified, and answer 304 when the client already has it."""
-    version, modified = validators
+def _send(body: bytes | str, mimetype: str, modified: datetime, filename: str | None = None):
+    """Wrap an export with its Last-Modified, and answer 304 when the client already has it.
+
+    Every export is served through the page cache, which gives it its ETag: a hash of the body, the
+    same in every process.
+    """
     response = Response(body, mimetype=mimetype)
-    response.set_etag(
-        etag_for(version, request.path, sorted(request.args.items(multi=True)), request.host_url)
-    )
     response.last_modified = modified
     # Always revalidate: staff change the program live, and a 304 costs a few bytes.
     response.cache_control.no_cache = True
@@ -58,14 +57,14 @@ def schedule_ics():
         room = get_room(request.args["room"])
         if room is None:
             raise ApiError(404, "not_found", f"There is no room '{request.args['room']}'.")
-    validators = _validators()
+    modified = _modified()
     sessions = list_sessions(
         event.tz, venue_id=venue.id if venue else None, room_id=room.id if room else None
     )
     name = calendar_name(event, lang, venue, room)
     body = sessions_to_ics(sessions, event, request.url_root, name, lang)
     filename = "-".join(part.id for part in (event.event, venue, room) if part is not None) + ".ics"
-    return _send(body, "text/calendar", validators, filename)
+    return _send(body, "text/calendar", modified, filename)
 
 
 @bp.get("/agenda.ics")
@@ -86,23 +85,24 @@ def agenda_ics():
     return response
 
 
-def _schedule() -> tuple[dict, tuple[str, datetime]]:
-    event, validators = current_event(), _validators()
-    schedule = build_schedule(list_sessions(event.tz), event, request.url_root, validators[0], _lang(None))
-    return schedule, validators
+def _schedule() -> tuple[dict, datetime]:
+    event, modified = current_event(), _modified()
+    version = export_version(event)  # before the sessions too
+    schedule = build_schedule(list_sessions(event.tz), event, request.url_root, version, _lang(None))
+    return schedule, modified
 
 
 @bp.get("/schedule.xml")
 @cached_page(minute=False)
 def schedule_xml_export():
     """Return the program as frab/c3voc schedule XML (ConfClerk, Giggity, EventFahrplan)."""
-    schedule, validators = _schedule()
-    return _send(schedule_xml(schedule), "application/vnd.c3voc.schedule+xml", validators)
+    schedule, modified = _schedule()
+    return _send(schedule_xml(schedule), "application/vnd.c3voc.schedule+xml", modified)
 
 
 @bp.get("/schedule.json")
 @cached_page(minute=False)
 def schedule_json_export():
     """Return the program as c3voc schedule JSON."""
-    schedule, validators = _schedule()
-    return _send(current_app.json.dumps(schedule), "application/json", validators)
+    schedule, modified = _schedule()
+    return _send(current_app.json.dumps(schedule), "application/json", modified)
