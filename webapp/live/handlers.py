@@ -68,14 +68,11 @@ def _answer(sid: str) -> None:
 
 def _hang_up(sid: str) -> None:
     """Disconnect a client and close its connection, so it cannot join again on the same one."""
-    eio = socketio.server.eio
     eio_sid = socketio.server.manager.eio_sid_from_sid(sid, "/")
     socketio.server.disconnect(sid)  # tells a socket.io client not to reconnect
-    sock = eio.sockets.pop(eio_sid, None) if eio_sid is not None else None
+    sock = socketio.server.eio.sockets.get(eio_sid) if eio_sid is not None else None
     if sock is not None:
-        # What eio.disconnect() does, without waiting until the client has read all that is queued
-        # (engineio/socket.py:129-130): a flooder that also stops reading would hold this for good.
-        sock.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
+        outbox.end_session(sock)  # without waiting: a flooder that also stops reading would hold this
 
 
 def on_sync(*args):

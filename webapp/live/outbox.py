@@ -124,10 +124,19 @@ def hang_up(sock, wanted: int, limit: int) -> None:
     )  # fmt: skip
     transport = sock.queue.transport
     # abort: no close packet, which would only queue behind what it does not read (socket.py:117-128).
-    sock.close(wait=False, abort=True, reason=sock.server.reason.SERVER_DISCONNECT)
-    sock.server.sockets.pop(sock.sid, None)
+    end_session(sock, abort=True)
     if transport is not None:
         transport.abort()
+
+
+def end_session(sock, abort: bool = False) -> None:
+    """End a client's engine.io session at once, as eio.disconnect() does, without waiting for it.
+
+    eio.disconnect() waits until the client has read everything queued (engineio/socket.py:129-130):
+    for a client that does not read, that is forever.
+    """
+    sock.close(wait=False, abort=abort, reason=sock.server.reason.SERVER_DISCONNECT)
+    sock.server.sockets.pop(sock.sid, None)
 
 
 class WholeSends:
@@ -210,9 +219,9 @@ def init_server(server, limit: int) -> None:
         try:
             return disconnect(eio_sid, reason, *args)
         finally:
-            sock = eio.sockets.get(eio_sid)
+            sock = eio.sockets.get(eio_sid) if reason == eio.reason.PING_TIMEOUT else None
             transport = sock.queue.transport if sock is not None and isinstance(sock.queue, Outbox) else None
-            if reason == eio.reason.PING_TIMEOUT and transport is not None:
+            if transport is not None:
                 log.info("connection %s answered no ping: resetting it", eio_sid)
                 transport.abort()
 
