@@ -184,6 +184,22 @@ def test_signing_in_starts_a_new_session(client, alice):
     assert client.post("/api/changes", json=MOVE, headers={"X-CSRFToken": before}).status_code == 400
 
 
+def test_the_first_requests_after_sign_in_share_one_csrf_token(app, alice):
+    # Two requests sent at once with the cookie sign-in set (a page and a service worker's fetch, say):
+    # both pages must carry tokens of one session, whichever cookie the browser keeps last.
+    client = app.test_client()
+    form = csrf_from(client.get("/login").get_data(as_text=True))
+    signed_in = client.post("/login", data={"name": alice, "password": PASSWORD, "csrf_token": form})
+    assert signed_in.status_code == 302
+    first, second = app.test_client(), app.test_client()
+    for other in (first, second):
+        other.set_cookie("session", cookie_of(client))
+    token = meta_csrf(first.get("/staff/").get_data(as_text=True))
+    second.get("/staff/log")
+    first.set_cookie("session", cookie_of(second))  # the later answer's cookie wins in the browser
+    assert first.post("/api/changes", json=MOVE, headers={"X-CSRFToken": token}).status_code == 201
+
+
 def test_a_wrong_name_costs_one_hash_check_like_a_wrong_password(app, alice, monkeypatch):
     checked = []
     real = accounts.check_password_hash

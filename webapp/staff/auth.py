@@ -3,11 +3,23 @@
 import math
 import time
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -79,6 +91,13 @@ def login():
             # A fresh session: nothing from before sign-in (a planted CSRF token, say) carries over.
             session.clear()
             login_user(staff)
+            # The new session gets its CSRF token now, in this response's cookie. Otherwise the first
+            # requests after sign-in (the next page, and what a page's service worker was still fetching)
+            # would each mint one, and whichever cookie arrived last would void the page's token.
+            # generate_csrf() keeps this request's token in g (its docstring names g.csrf_token): the
+            # cleared session needs a new one, not the sign-in form's.
+            g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+            generate_csrf()
             return redirect(_safe_next(request.args.get("next")))
         flash(_l("Wrong name or password."), "error")
         status = 401
