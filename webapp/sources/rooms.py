@@ -79,11 +79,30 @@ class RoomIndex:
         return Placement(self.room_venue[room], room, "rooms map")
 
 
+class UnknownRooms(ScheduleError):
+    """Rooms of the schedule that neither the rooms map nor the venues file places: all of them, named."""
+
+    def __init__(self, rooms: list[SourceRoom], venues_file: str) -> None:
+        self.rooms = rooms
+        first = rooms[0].name
+        if len(rooms) == 1:
+            super().__init__(
+                f"Room '{first}' of the schedule is not in {venues_file}: add its room there, or add the line "
+                f'"{first}" = "VENUE-ID/ROOM-ID" to a rooms map and pass it with --rooms.'
+            )
+            return
+        names = ", ".join(f"'{room.name}'" for room in rooms)
+        super().__init__(
+            f"{len(rooms)} rooms of the schedule are not in {venues_file}: {names}; add them there, or add a "
+            f'line for each, such as "{first}" = "VENUE-ID/ROOM-ID", to a rooms map and pass it with --rooms.'
+        )
+
+
 def place_rooms(
     rooms: list[SourceRoom], venues: list[VenueFeature], venues_file: str, rooms_map: dict[str, str],
     mapfile: str = "the rooms map",
 ) -> dict[SourceRoom, Placement]:  # fmt: skip
-    """Return where every source room is; raise ScheduleError naming the first room it cannot place."""
+    """Return where every source room is; raise UnknownRooms naming every room it cannot place."""
     index = RoomIndex(venues, venues_file)
     # pretalx gives every room of an event the same guid in some versions: a shared guid matches nothing.
     guid_counts = Counter(r.guid for r in rooms if r.guid)
@@ -101,11 +120,5 @@ def place_rooms(
         else:
             unknown.append(room)
     if unknown:
-        first = unknown[0]
-        others = len(unknown) - 1
-        more = f" ({others} more room{'s are' if others > 1 else ' is'} unknown too)" if others else ""
-        raise ScheduleError(
-            f"Room '{first.name}' of the schedule is not in {venues_file}{more}: add its room there, or add "
-            f'the line "{first.name}" = "VENUE-ID/ROOM-ID" to a rooms map and pass it with --rooms.'
-        )
+        raise UnknownRooms(unknown, venues_file)
     return placed
