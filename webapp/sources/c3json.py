@@ -9,6 +9,7 @@ from webapp.sources.model import (
     SourceRoom,
     SourceSchedule,
     SourceSession,
+    check_event_count,
     parse_duration,
     parse_languages,
     text_or_none,
@@ -132,6 +133,17 @@ def add_event(out: SourceSchedule, raw: object, times, room: SourceRoom | None) 
     out.sessions.append(session)
 
 
+def _event_count(schedule: dict, conference: dict, flat: bool) -> int:
+    if flat:
+        return len(schedule["events"])
+    return sum(
+        len(events) if isinstance(events, list) else 0
+        for day in conference.get("days") or []
+        if isinstance(day, dict) and isinstance(day.get("rooms"), dict)
+        for events in day["rooms"].values()
+    )
+
+
 def _day_list(conference: dict) -> list[date]:
     days = []
     for day in conference.get("days") or []:
@@ -167,6 +179,7 @@ def read_c3voc_json(data: object) -> SourceSchedule:
         track_colors=_track_colors(conference.get("tracks")),
     )
     by_name = {r.name: r for r in rooms}
+    check_event_count(_event_count(schedule, conference, flat))
     if flat:
         for raw in schedule["events"]:
             add_event(

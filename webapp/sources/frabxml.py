@@ -7,7 +7,7 @@ from pathlib import Path
 from lxml import etree
 
 from webapp.sources.c3json import add_event, nested_times
-from webapp.sources.model import ScheduleError, SourceRoom, SourceSchedule, text_or_none
+from webapp.sources.model import ScheduleError, SourceRoom, SourceSchedule, check_event_count, text_or_none
 
 XSD = Path(__file__).parent / "schemas" / "c3voc-schedule.xml.xsd"
 
@@ -75,6 +75,7 @@ def _event_dict(event: etree._Element) -> dict:
 def read_frab_xml(raw: bytes) -> SourceSchedule:
     """Return the schedule in a frab / c3voc XML document."""
     root = parse_xml(raw)
+    check_event_count(sum(1 for _ in root.iter("event")))
     conference = root.find("conference")
     out = SourceSchedule(
         format="frab / c3voc schedule XML",

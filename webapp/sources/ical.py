@@ -13,6 +13,7 @@ from webapp.sources.model import (
     SourceRoom,
     SourceSchedule,
     SourceSession,
+    check_event_count,
     parse_languages,
     text_or_none,
 )
@@ -94,6 +95,7 @@ def _session(event: icalendar.Event, tz: ZoneInfo, out: SourceSchedule) -> Sourc
 
 def read_ical(raw: bytes) -> SourceSchedule:
     """Return the schedule in an iCalendar file."""
+    check_event_count(raw.upper().count(b"BEGIN:VEVENT"))
     try:
         calendar = icalendar.Calendar.from_ical(raw)
     except (ValueError, IndexError, KeyError) as exc:

@@ -4,6 +4,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+# More events than any real schedule has (a big congress has about 2,000): refused before they are read.
+MAX_EVENTS = 20_000
+
 
 class ScheduleError(Exception):
     """The source cannot be imported; the message is one sentence saying what and where."""
@@ -11,6 +14,14 @@ class ScheduleError(Exception):
     def __init__(self, message: str) -> None:
         # Parsers' messages (lxml, icalendar) can span lines; the user gets one.
         super().__init__(" ".join(message.split()))
+
+
+def check_event_count(count: int) -> None:
+    """Raise ScheduleError when a source lists more events than a schedule could have."""
+    if count > MAX_EVENTS:
+        raise ScheduleError(
+            f"The source lists {count:,} events; more than {MAX_EVENTS:,} is not a schedule, so it is not read."
+        )
 
 
 @dataclass(frozen=True)
