@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from webapp.sources.c3json import read_c3voc_json
+from webapp.sources.deviations import refuse
 from webapp.sources.frabxml import read_frab_xml
 from webapp.sources.ical import read_ical
 from webapp.sources.model import ScheduleError, SourceSchedule
@@ -249,24 +250,34 @@ def fetch(source: str, etag: str | None = None, last_modified: str | None = None
         deadline.cancel()
 
 
-def read_schedule(raw: bytes, source: str = "the source") -> SourceSchedule:
-    """Read raw as c3voc JSON, frab / c3voc XML or iCalendar, whichever it is."""
+def read_schedule(
+    raw: bytes, source: str = "the source", zone: str | None = None, strict: bool = False
+) -> SourceSchedule:
+    """Read raw as c3voc JSON, frab / c3voc XML or iCalendar, whichever it is.
+
+    zone: the time zone of times without an offset when the source names none (--timezone).
+    strict: refuse a source that departs from its published schema at all (--strict).
+    """
     head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:200]
     if head.startswith(b"<"):
-        return read_frab_xml(raw)
-    if head.upper().startswith(b"BEGIN:VCALENDAR"):
-        return read_ical(raw)
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ScheduleError(
-            f"{source} is neither c3voc JSON, frab / c3voc XML nor iCalendar (as JSON: {exc})."
-        ) from None
-    except RecursionError:
-        raise ScheduleError(f"{source} is JSON nested too deeply to be a schedule.") from None
-    return read_c3voc_json(data)
+        schedule = read_frab_xml(raw, zone)
+    elif head.upper().startswith(b"BEGIN:VCALENDAR"):
+        schedule = read_ical(raw, zone)
+    else:
+        try:
+            data = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ScheduleError(
+                f"{source} is neither c3voc JSON, frab / c3voc XML nor iCalendar (as JSON: {exc})."
+            ) from None
+        except RecursionError:
+            raise ScheduleError(f"{source} is JSON nested too deeply to be a schedule.") from None
+        schedule = read_c3voc_json(data, zone)
+    if strict and schedule.deviations:
+        raise refuse(schedule.deviations, schedule.schema)
+    return schedule
 
 
-def load_source(source: str) -> SourceSchedule:
+def load_source(source: str, zone: str | None = None, strict: bool = False) -> SourceSchedule:
     """Fetch source and read it."""
-    return read_schedule(fetch(source).raw, source)
+    return read_schedule(fetch(source).raw, source, zone, strict)

@@ -160,9 +160,10 @@ class Follower:
 
     def _entries(self, raw: bytes) -> dict[str, dict]:
         event = current_app.extensions["event"]
-        schedule = read_schedule(raw, self.source)
+        # The event's zone is known: times without an offset are in it, and it is never re-decided.
+        schedule = read_schedule(raw, self.source, event.event.timezone)
         placements = place_rooms(used_rooms(schedule), event.venues, event.venues_file, self.rooms_map)
-        program, _ = build_program(schedule, placements, self.source)
+        program, _ = build_program(schedule, placements, self.source, timezone=event.event.timezone)
         return {s["id"]: s for s in program["sessions"]}
 
     def poll(self, now: datetime | None = None) -> Outcome:
