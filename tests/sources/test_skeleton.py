@@ -1,6 +1,7 @@
 """Without a venues file, import-schedule writes one holding every room of the source, to place in the browser."""
 
 import json
+import re
 
 import pytest
 
@@ -141,3 +142,39 @@ def test_the_command_writes_the_skeleton_and_says_where_to_place_it(app, tmp_pat
         in result.output
     )
     assert (tmp_path / "out" / "venues.geojson").is_file()
+
+
+def test_near_pins_every_new_venue_roughly_there_so_the_app_can_serve_it(make_app, tmp_path):
+    out = tmp_path / "out"
+    summary, _ = import_schedule(HUB, out_dir=out, venue_prefixes=["Stage"], near="53.5578, 9.9851")
+    for feature in features(out):
+        assert feature["geometry"] == {"type": "Point", "coordinates": [9.9851, 53.5578]}
+        assert (feature["properties"]["position"], feature["properties"]["accuracy_m"]) == (
+            "approximate",
+            1000,
+        )
+    assert "pinned roughly where --near says: place them on /staff/venues." in summary.notes[0]
+    app = make_app(VENUES_FILE=str(out / "venues.geojson"), PROGRAM_FILE=str(out / "program.json"))
+    venues = app.test_client().get("/api/venues").get_json()["features"]
+    assert {v["properties"]["position"] for v in venues} == {"approximate"}
+
+
+@pytest.mark.parametrize(
+    ("near", "message"),
+    [
+        ("Hamburg", "--near: 'Hamburg' is not LAT,LON such as 52.5200,13.4050."),
+        ("153.5,9.98", "--near: '153.5,9.98' is not on Earth"),
+    ],
+)
+def test_near_must_be_a_point(tmp_path, near, message):
+    with pytest.raises(ScheduleError, match=f"^{re.escape(message)}"):
+        import_schedule(HUB, out_dir=tmp_path / "out", near=near)
+
+
+def test_an_existing_venues_file_is_never_overwritten_by_a_new_one(tmp_path):
+    out = tmp_path / "out"
+    import_schedule(HUB, out_dir=out)
+    before = (out / "venues.geojson").read_text()
+    with pytest.raises(ScheduleError, match=r"venues\.geojson is already there and is used as it is"):
+        import_schedule(HUB, out_dir=out, venue_prefixes=["Stage"])
+    assert (out / "venues.geojson").read_text() == before

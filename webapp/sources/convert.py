@@ -11,7 +11,7 @@ from webapp.sources.deviations import places, summarize
 from webapp.sources.fetch import load_source
 from webapp.sources.model import ScheduleError, SourceRoom, SourceSchedule
 from webapp.sources.rooms import Placement, UnknownRooms, place_rooms, read_rooms_map, slugify
-from webapp.sources.skeleton import parse_prefixes, skeleton
+from webapp.sources.skeleton import parse_near, parse_prefixes, skeleton
 from webapp.sources.writer import (
     Summary,
     event_languages,
@@ -162,7 +162,7 @@ def used_rooms(schedule: SourceSchedule) -> list[SourceRoom]:
 
 def _venues(
     schedule: SourceSchedule, source: str, venues_file: Path | None, rooms_file: str | Path | None,
-    prefixes: list[str],
+    prefixes: list[str], near: str | None,
 ) -> tuple[object, dict[SourceRoom, Placement], str]:  # fmt: skip
     """Return the venues data to write, where each room is, and a line saying where the venues came from."""
     rooms = used_rooms(schedule)
@@ -171,20 +171,23 @@ def _venues(
             raise ScheduleError("--rooms places rooms in a venues file: give that file with --venues.")
         everything = rooms + [r for r in schedule.rooms if r.name not in {u.name for u in rooms}]
         lang = event_languages(schedule)[0]
+        point = parse_near(near)
         data, placements = skeleton(
-            everything, schedule.title, lang, parse_prefixes(prefixes), f"{schedule.format} at {source}"
+            everything,
+            schedule.title,
+            lang,
+            parse_prefixes(prefixes),
+            f"{schedule.format} at {source}",
+            point,
         )
-        return (
-            data,
-            placements,
-            (
-                f"Venues: a new venues file with {len(everything)} rooms in {len(data['features'])} venue(s), "
-                "not placed on the map yet: place them on /staff/venues."
-            ),
-        )
-    if prefixes:
+        where = "pinned roughly where --near says" if point else "not placed on the map yet"
+        return data, placements, (
+            f"Venues: a new venues file with {len(everything)} rooms in {len(data['features'])} venue(s), "
+            f"{where}: place them on /staff/venues."
+        )  # fmt: skip
+    if prefixes or near:
         raise ScheduleError(
-            "--venue-prefix groups rooms into a new venues file: leave out --venues to write one."
+            "--venue-prefix and --near shape a new venues file: leave out --venues to write one."
         )
     try:
         venues = load_venues(venues_file)
@@ -199,7 +202,7 @@ def _venues(
 def import_schedule(
     source: str, venues_file: str | Path | None = None, rooms_file: str | Path | None = None,
     out_dir: str | Path = ".", dry_run: bool = False, progress: Callable[[int, int], None] | None = None, *,
-    timezone: str | None = None, strict: bool = False, venue_prefixes: list[str] = (),
+    timezone: str | None = None, strict: bool = False, venue_prefixes: list[str] = (), near: str | None = None,
 ) -> tuple[Summary, SourceSchedule]:  # fmt: skip
     """Import source into out_dir/program.json and out_dir/venues.geojson; raise ScheduleError on failure.
 
@@ -207,13 +210,23 @@ def import_schedule(
     release is imported), or, when there is none, a new one is written holding every room of the source.
     """
     out = Path(out_dir)
-    found = venues_file is None and (out / "venues.geojson").is_file() and not venue_prefixes
+    found = venues_file is None and (out / "venues.geojson").is_file()
     if found:
         venues_file = out / "venues.geojson"
+        if venue_prefixes or near:
+            raise ScheduleError(
+                f"{venues_file} is already there and is used as it is (your placed venues are kept); "
+                "--venue-prefix and --near only shape a new one: move that file away to write a new one."
+            )
     schedule = load_source(source, timezone, strict)
     try:
         venues_json, placements, venues_line = _venues(
-            schedule, source, Path(venues_file) if venues_file else None, rooms_file, list(venue_prefixes)
+            schedule,
+            source,
+            Path(venues_file) if venues_file else None,
+            rooms_file,
+            list(venue_prefixes),
+            near,
         )
     except UnknownRooms as exc:
         if not found:
