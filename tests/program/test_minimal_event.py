@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from tests.staff.test_auth import PASSWORD, login
 from webapp.staff.accounts import create_staff
 
 VENUES = {
@@ -54,11 +55,9 @@ def minimal(make_app, tmp_path):
         EVENT_NOW="2020-12-14T10:30:00+01:00",
     )
     with app.app_context():
-        create_staff("alice", "a long enough password")
+        create_staff("alice", PASSWORD)
     client = app.test_client()
-    form = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
-    client.post("/login", data={"name": "alice", "password": "a long enough password", "csrf_token": token})
+    login(client, "alice")
     return app, client
 
 

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.sources.test_follow import _events, head_seq_of, next_release, poll
+from tests.staff.test_auth import PASSWORD, login
 from webapp.extensions import db
 from webapp.models import Change, Session
 from webapp.sources.follow import NotHeld, apply_held, held_release, ignore_held
@@ -148,12 +149,19 @@ def test_staff_ignore_a_held_release_and_it_is_not_held_again(started, release_s
 
 def signed_in(app):
     with app.app_context():
-        create_staff("alice", "a long enough password")
+        create_staff("alice", PASSWORD)
     client = app.test_client()
-    form = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
-    client.post("/login", data={"name": "alice", "password": "a long enough password", "csrf_token": token})
+    login(client, "alice")
     return client
+
+
+@pytest.fixture
+def held_for_alice(started, release_server):
+    """A release held (1 session of 36 left), and a client signed in as alice."""
+    app, follower, first = started
+    serve(release_server, keep_only(first, 1))
+    poll(app, follower)
+    return app, signed_in(app)
 
 
 def held_form(page: str, action: str) -> dict:
@@ -165,11 +173,8 @@ def held_form(page: str, action: str) -> dict:
 
 
 @pytest.mark.parametrize("page", ["/staff/", "/staff/log"])
-def test_the_console_and_the_log_show_the_held_release_with_apply_and_ignore(started, release_server, page):
-    app, follower, first = started
-    serve(release_server, keep_only(first, 1))
-    poll(app, follower)
-    client = signed_in(app)
+def test_the_console_and_the_log_show_the_held_release_with_apply_and_ignore(held_for_alice, page):
+    _, client = held_for_alice
     english = client.get(f"{page}?lang=en").get_data(as_text=True)
     assert "Release v2 would cancel 35 of 36 sessions." in english
     assert ">Apply</button>" in english and ">Ignore</button>" in english
@@ -178,11 +183,8 @@ def test_the_console_and_the_log_show_the_held_release_with_apply_and_ignore(sta
     assert ">적용</button>" in korean and ">무시</button>" in korean
 
 
-def test_apply_from_the_console_applies_and_says_so(started, release_server):
-    app, follower, first = started
-    serve(release_server, keep_only(first, 1))
-    poll(app, follower)
-    client = signed_in(app)
+def test_apply_from_the_console_applies_and_says_so(held_for_alice):
+    app, client = held_for_alice
     form = held_form(client.get("/staff/?lang=en").get_data(as_text=True), "apply")
     answer = client.post("/staff/held/apply", data=form)
     assert (answer.status_code, answer.headers["Location"]) == (302, "/staff/")
@@ -196,11 +198,8 @@ def test_apply_from_the_console_applies_and_says_so(started, release_server):
     assert scheduled(app) == 1
 
 
-def test_ignore_from_the_log_changes_nothing(started, release_server):
-    app, follower, first = started
-    serve(release_server, keep_only(first, 1))
-    poll(app, follower)
-    client = signed_in(app)
+def test_ignore_from_the_log_changes_nothing(held_for_alice):
+    app, client = held_for_alice
     form = held_form(client.get("/staff/log?lang=en").get_data(as_text=True), "ignore")
     answer = client.post("/staff/held/ignore", data=form)
     assert answer.headers["Location"] == "/staff/log"
@@ -210,11 +209,8 @@ def test_ignore_from_the_log_changes_nothing(started, release_server):
     assert (head_seq_of(app), scheduled(app)) == (0, 36)
 
 
-def test_a_form_without_its_csrf_token_is_refused(started, release_server):
-    app, follower, first = started
-    serve(release_server, keep_only(first, 1))
-    poll(app, follower)
-    client = signed_in(app)
+def test_a_form_without_its_csrf_token_is_refused(held_for_alice):
+    app, client = held_for_alice
     form = held_form(client.get("/staff/").get_data(as_text=True), "apply")
     del form["csrf_token"]
     assert client.post("/staff/held/apply", data=form).status_code == 400

@@ -6,11 +6,12 @@ and the follower does not hold the same release again. Either answer names the r
 so a button on a page that is out of date (a later release has replaced the held one) changes nothing.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from babel.dates import format_skeleton
-from flask import Blueprint, Flask, flash, redirect, request, url_for
+from flask import Blueprint, Flask, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -55,41 +56,39 @@ def _back() -> str:
     return target
 
 
+def _answer(decide: Callable[[str, str], str]) -> Response:
+    """Run staff's decision on the release the form names; show what it did on the page they came from."""
+    try:
+        message = decide(request.form.get("digest", ""), current_user.name)
+    except NotHeld:
+        message = _("That release is no longer held: a later one replaced it, or it was applied or ignored.")
+    flash(message, "held")
+    return redirect(_back())
+
+
+def _apply(digest: str, staff: str) -> str:
+    outcome = apply_held(digest, staff)
+    if outcome.status == "applied":
+        return _("Applied: %(n)d changes from the published schedule.", n=len(outcome.changes))
+    return _("The release could not be applied; nothing was changed: %(why)s", why=outcome.message)
+
+
+def _ignore(digest: str, staff: str) -> str:
+    return _("Ignored release %(label)s; nothing was changed.", label=ignore_held(digest, staff)["label"])
+
+
 @bp.post("/apply")
 @login_required
 def apply():
     """Apply the held release the form names; say what it did."""
-    try:
-        outcome = apply_held(request.form.get("digest", ""), current_user.name)
-    except NotHeld:
-        flash(
-            _("That release is no longer held: a later one replaced it, or it was applied or ignored."),
-            "held",
-        )
-        return redirect(_back())
-    if outcome.status == "applied":
-        flash(_("Applied: %(n)d changes from the published schedule.", n=len(outcome.changes)), "held")
-    else:
-        flash(
-            _("The release could not be applied; nothing was changed: %(why)s", why=outcome.message), "held"
-        )
-    return redirect(_back())
+    return _answer(_apply)
 
 
 @bp.post("/ignore")
 @login_required
 def ignore():
     """Drop the held release the form names; nothing of it is applied."""
-    try:
-        held = ignore_held(request.form.get("digest", ""), current_user.name)
-    except NotHeld:
-        flash(
-            _("That release is no longer held: a later one replaced it, or it was applied or ignored."),
-            "held",
-        )
-        return redirect(_back())
-    flash(_("Ignored release %(label)s; nothing was changed.", label=held["label"]), "held")
-    return redirect(_back())
+    return _answer(_ignore)
 
 
 def init_app(app: Flask) -> None:
