@@ -251,16 +251,17 @@ def fetch(source: str, etag: str | None = None, last_modified: str | None = None
 
 
 def read_schedule(
-    raw: bytes, source: str = "the source", zone: str | None = None, strict: bool = False
+    raw: bytes, source: str = "the source", zone: str | None = None, strict: bool = False, check: bool = True
 ) -> SourceSchedule:
     """Read raw as c3voc JSON, frab / c3voc XML or iCalendar, whichever it is.
 
     zone: the time zone of times without an offset when the source names none (--timezone).
     strict: refuse a source that departs from its published schema at all (--strict).
+    check: measure the source against its schema (False: no deviations listed, and none refused).
     """
     head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:200]
     if head.startswith(b"<"):
-        schedule = read_frab_xml(raw, zone)
+        schedule = read_frab_xml(raw, zone, check)
     elif head.upper().startswith(b"BEGIN:VCALENDAR"):
         schedule = read_ical(raw, zone)
     else:
@@ -272,7 +273,7 @@ def read_schedule(
             ) from None
         except RecursionError:
             raise ScheduleError(f"{source} is JSON nested too deeply to be a schedule.") from None
-        schedule = read_c3voc_json(data, zone)
+        schedule = read_c3voc_json(data, zone, check)
     if strict and schedule.deviations:
         raise refuse(schedule.deviations, schedule.schema)
     return schedule
