@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.sources.conftest import EXAMPLES
+from tests.test_startup import _run as run_python
 from webapp import create_app
 from webapp.extensions import db
 from webapp.live.changes import apply_change
@@ -174,3 +175,18 @@ def test_a_database_from_before_event_ids_were_kept_is_recognised_by_its_session
     with lived_in.app_context():
         import_event(lived_in.extensions["event"])
         assert db.session.get(EventMeta, "event_id").value == "sbic-2023"
+
+
+def test_the_server_stops_with_one_sentence_on_another_events_database(tmp_path, democon_files):
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    assert run_python(["-m", "flask", "--app", "webapp", "release"], DATABASE_URL=url).returncode == 0
+    result = run_python(["serve.py"], DATABASE_URL=url, **democon_files)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith(
+            f"Venue Live cannot start: The database {url} holds the event 'sbic-2023', not 'democon': to run both"
+        )
+    )
