@@ -334,3 +334,23 @@ def test_the_follower_reads_times_without_an_offset_in_the_events_zone(followed,
     with app.app_context():
         outcome = follower.poll()
     assert (outcome.status, outcome.changes) == ("applied", [])
+
+
+@pytest.mark.parametrize("zone", [True, False], ids=["zone-named", "day-offsets-only"])
+def test_an_older_frab_xml_without_date_places_events_by_day_and_start(zone):
+    root = etree.fromstring(frab_xml(CAMP))
+    if not zone:
+        root.find("conference").remove(root.find("conference/time_zone_name"))
+    for date in root.iter("date"):
+        date.getparent().remove(date)
+    schedule = read_schedule(etree.tostring(root), "old.xml")
+    by_guid = {s.guid: s for s in schedule.sessions}
+    assert len(by_guid) == 79 and schedule.skipped == []
+    for event in nested_events(CAMP):  # every time as the JSON export's <date> has it, after midnight too
+        assert by_guid[event["guid"]].start == datetime.fromisoformat(event["date"])
+    assert {s.start.utcoffset() for s in schedule.sessions} == {
+        datetime.fromisoformat(CAMP_FIRST).utcoffset()
+    }
+
+
+CAMP_FIRST = nested_events(CAMP)[0]["date"]

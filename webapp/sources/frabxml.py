@@ -5,7 +5,7 @@ limits). Where it departs from the c3voc XSD is collected as deviations for the 
 import needs (titles, times, rooms, ids) is read wherever it is.
 """
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from lxml import etree
 
@@ -99,6 +99,25 @@ def _day(value: str | None) -> date | None:
         return None
 
 
+def _day_and_start(day: date, day_start: str | None, start: str | None, zoned: bool) -> str | None:
+    """Return an event's time from its day and its <start> (older frab exports have no <date>).
+
+    A day runs past midnight (start 10:00, end 04:00): a start before the day's own is on the next date.
+    zoned: the time zone is known, so the time is left local (its offset follows the zone's rules);
+    otherwise it takes the day's own offset, when the day gives one.
+    """
+    try:
+        hours, minutes = (int(part) for part in (start or "").strip().split(":")[:2])
+        moment = datetime.combine(day, time(hours, minutes))
+    except ValueError:
+        return None
+    opens = (day_start or "")[11:16]
+    if opens and f"{hours:02d}:{minutes:02d}" < opens:
+        moment += timedelta(days=1)
+    offset = "" if zoned else (day_start or "")[19:]  # the day's own: "+02:00"
+    return moment.isoformat() + (offset if offset.startswith(("+", "-", "Z")) else "")
+
+
 def read_frab_xml(raw: bytes, zone: str | None = None, check: bool = True) -> SourceSchedule:
     """Return the schedule in a frab / c3voc XML document.
 
@@ -124,7 +143,8 @@ def read_frab_xml(raw: bytes, zone: str | None = None, check: bool = True) -> So
     for track in conference.iterfind("track") if conference is not None else []:
         if text_or_none(track.get("name")) and track.get("color"):
             out.track_colors[track.get("name").strip()] = track.get("color")
-    times = nested_times(known_zone(zone) or known_zone(source_zone))
+    naive_zone = known_zone(zone) or known_zone(source_zone)
+    times = nested_times(naive_zone)
     rooms: dict[str, SourceRoom] = {}
     for day in _children(root, "day"):
         if (day_date := _day(day.get("date"))) is not None:
@@ -136,6 +156,11 @@ def read_frab_xml(raw: bytes, zone: str | None = None, check: bool = True) -> So
             )
             for event in _children(room, "event"):
                 raw_event = _event_dict(event)
+                if not text_or_none(raw_event.get("date")) and day_date is not None:
+                    start = raw_event.get("start")
+                    raw_event["date"] = _day_and_start(
+                        day_date, day.get("start"), start, naive_zone is not None
+                    )
                 event_room = source_room
                 if event_room is None and (own := text_or_none(raw_event.get("room"))):
                     event_room = rooms.setdefault(own, SourceRoom(own))
