@@ -15,8 +15,8 @@ from webapp.sources.model import (
     SourceSchedule,
     SourceSession,
     check_event_count,
+    in_zone,
     known_zone,
-    needs_timezone,
     parse_languages,
     text_or_none,
 )
@@ -36,14 +36,10 @@ def _zone(calendar: icalendar.Calendar) -> str | None:
 def _aware(value: object, tz: ZoneInfo | None) -> datetime | None:
     if not isinstance(value, datetime):
         return None
-    if value.tzinfo is not None:
-        return value
     # A floating time (no TZID, no Z) means the calendar's own zone, or the one --timezone names.
-    if tz is None:
-        raise needs_timezone(
-            f"The calendar names no time zone and gives floating times (such as {value.isoformat()})"
-        )
-    return value.replace(tzinfo=tz)
+    return in_zone(
+        value, tz, f"The calendar names no time zone and gives floating times (such as {value.isoformat()})"
+    )
 
 
 def _persons(event: icalendar.Event) -> list[SourcePerson]:

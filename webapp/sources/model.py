@@ -189,12 +189,17 @@ def parse_moment(value: object, what: str, zone: ZoneInfo | None) -> datetime:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"{what} {value[:40]!r} is not an ISO 8601 time") from None
+    return in_zone(
+        moment, zone, f"The source gives times without a UTC offset (such as {value[:40]!r}) and no time zone"
+    )
+
+
+def in_zone(moment: datetime, zone: ZoneInfo | None, why: str) -> datetime:
+    """Return moment when it has an offset; a local time in zone; with no zone, raise needs_timezone(why)."""
     if moment.tzinfo is not None:
         return moment
     if zone is None:
-        raise needs_timezone(
-            f"The source gives times without a UTC offset (such as {value[:40]!r}) and no time zone"
-        )
+        raise needs_timezone(why)
     return moment.replace(tzinfo=zone)
 
 
