@@ -19,6 +19,7 @@ from gevent import pywsgi  # noqa: E402
 from webapp import StartupError, create_app  # noqa: E402
 from webapp.extensions import socketio  # noqa: E402
 from webapp.program.eventdata import EventDataError  # noqa: E402
+from webapp.program.importer import OtherEventError  # noqa: E402
 from webapp.release import release  # noqa: E402
 from webapp.sources.follow import start_following  # noqa: E402
 from webapp.sources.model import ScheduleError  # noqa: E402
@@ -74,7 +75,12 @@ def main() -> int:
         print(f"Venue Live cannot start: {exc}", file=sys.stderr)
         return 2
     with app.app_context():
-        for line in release(app):
+        try:
+            lines = release(app)
+        except OtherEventError as exc:
+            print(f"Venue Live cannot start: {exc}", file=sys.stderr)
+            return 2
+        for line in lines:
             print(line)
         event = app.extensions["event"]
         try:  # SCHEDULE_SOURCE: turn each new release of the organiser's schedule into live changes

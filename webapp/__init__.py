@@ -16,7 +16,7 @@ from webapp.live import handlers as live_handlers
 from webapp.live import relay
 from webapp.program import pages, rooms
 from webapp.program.eventdata import EventDataError, load_event
-from webapp.staff import auth, signage
+from webapp.staff import auth, held, signage
 from webapp.staff import console as staff_console
 from webapp.travel import views as travel_views
 from webapp.web import assets, errors, headers, health, i18n, templating
@@ -99,6 +99,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_routes.bp)
     auth.init_app(app)
     app.register_blueprint(staff_console.bp)
+    held.init_app(app)
     for module in (export_views, rooms, travel_views, api_travel, api_docs_page, signage):
         app.register_blueprint(module.bp)
     push.init_app(app)

@@ -2,14 +2,17 @@
 
 import secrets
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from webapp.config import VAR_DIR
 from webapp.program import geocode
 from webapp.program.eventdata import EventDataError
-from webapp.program.importer import import_event
+from webapp.program.importer import OtherEventError, import_event
+from webapp.release import replace_event
 from webapp.sources import cli as sources_cli
 from webapp.staff.accounts import AccountError, create_staff, issue_token, revoke_tokens
 
@@ -18,15 +21,32 @@ venues_cli = AppGroup("venues", help="The venues file: look up missing coordinat
 
 
 @click.command("import-event")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="The database holds another event: archive its change log, announcements, conflicts and push "
+    "subscriptions to a file, remove them, and import this event with its log starting at seq 1.",
+)
+@click.option(
+    "--archive-dir",
+    type=click.Path(file_okay=False),
+    default=str(VAR_DIR / "archive"),
+    show_default=True,
+    help="Where --replace writes the old event's archive.",
+)
 @with_appcontext
-def import_event_command() -> None:
+def import_event_command(replace: bool, archive_dir: str) -> None:
     """Import venues.geojson and program.json into the database (safe to run again)."""
-    event = current_app.extensions["event"]
+    app = current_app._get_current_object()
+    event = app.extensions["event"]
     try:
         event.check_placed()
-    except EventDataError as exc:
+        if replace:
+            click.echo(str(replace_event(app, Path(archive_dir))))
+            return
+        result = import_event(event)
+    except (EventDataError, OtherEventError) as exc:
         raise click.ClickException(str(exc)) from None
-    result = import_event(event)
     click.echo(f"Imported {event.event.short_name.en}: {result}")
 
 

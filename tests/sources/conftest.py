@@ -134,3 +134,62 @@ def followed(make_app, imported, release_server):
     first = json.loads((EXAMPLES / "pretalx-democon.json").read_text())
     release_server.body = json.dumps(first).encode()
     return app, Follower(release_server.url), first
+
+
+def frab_xml(data: dict) -> bytes:
+    """Return a c3voc JSON schedule (nested form) as frab writes its schedule.xml, element for element."""
+    from lxml import etree
+
+    def add(parent, tag: str, text=None, **attributes):
+        element = etree.SubElement(parent, tag, {k: str(v) for k, v in attributes.items() if v is not None})
+        if text not in (None, ""):
+            element.text = str(text)
+        return element
+
+    schedule = data["schedule"]
+    conference = schedule["conference"]
+    root = etree.Element("schedule")
+    add(root, "version", schedule.get("version"))
+    head = add(root, "conference")
+    for key in ("acronym", "title", "start", "end"):
+        add(head, key, conference.get(key))
+    add(head, "days", conference.get("daysCount"))
+    add(head, "timeslot_duration", conference.get("timeslot_duration"))
+    if schedule.get("base_url"):
+        add(head, "base_url", schedule["base_url"])
+    if conference.get("time_zone_name"):
+        add(head, "time_zone_name", conference["time_zone_name"])
+    for day in conference["days"]:
+        day_element = add(
+            root, "day", index=day["index"], date=day["date"], start=day["day_start"], end=day["day_end"]
+        )
+        for room_name, events in day["rooms"].items():
+            room = add(day_element, "room", name=room_name)
+            for event in events:
+                element = add(room, "event", guid=event["guid"], id=event["id"])
+                for key in ("date", "start", "duration", "room", "slug", "url"):
+                    add(element, key, event.get(key))
+                recording = add(element, "recording")
+                add(recording, "license", event.get("recording_license"))
+                add(recording, "optout", str(bool(event.get("do_not_record"))).lower())
+                for key in (
+                    "title",
+                    "subtitle",
+                    "track",
+                    "type",
+                    "language",
+                    "abstract",
+                    "description",
+                    "logo",
+                ):
+                    add(element, key, event.get(key))
+                persons = add(element, "persons")
+                for person in event.get("persons", []):
+                    add(persons, "person", person.get("public_name"), id=person.get("id"))
+                links = add(element, "links")
+                for link in event.get("links", []):
+                    add(links, "link", link.get("title"), href=link.get("url"))
+                attachments = add(element, "attachments")
+                for item in event.get("attachments", []):
+                    add(attachments, "attachment", item.get("title"), href=item.get("url"))
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)

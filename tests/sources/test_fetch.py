@@ -64,8 +64,8 @@ def test_a_missing_file_says_so(tmp_path):
         (b"hello", r"^the source is neither c3voc JSON, frab / c3voc XML nor iCalendar"),
         (b"[1, 2]", r"^This JSON is not a c3voc schedule"),
         (
-            b"<schedule><conference/></schedule>",
-            r"^The source is not valid frab / c3voc schedule XML \(line 1",
+            b"<html><body>maintenance</body></html>",
+            r"^The source XML is not a frab / c3voc schedule: its root",
         ),
         (b"<schedule>", r"^The source is not well-formed XML"),
     ],
@@ -73,6 +73,16 @@ def test_a_missing_file_says_so(tmp_path):
 def test_garbage_is_refused_with_one_sentence(raw, message):
     with pytest.raises(ScheduleError, match=message):
         read_schedule(raw, "the source")
+
+
+def test_a_schedule_xml_with_nothing_in_it_reads_as_empty_and_strict_refuses_it():
+    raw = b"<schedule><conference/></schedule>"
+    assert read_schedule(raw, "the source").sessions == []
+    with pytest.raises(
+        ScheduleError,
+        match=r"^The source deviates from the c3voc schedule XSD in 1 place \(1 × <conference>: This element is not expected",
+    ):
+        read_schedule(raw, "the source", strict=True)
 
 
 TEXT = st.one_of(st.none(), st.integers(), st.text(max_size=30), st.lists(st.text(max_size=5), max_size=2))

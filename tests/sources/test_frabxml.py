@@ -3,6 +3,7 @@
 import pytest
 
 from tests.sources.conftest import EXAMPLES
+from webapp.sources.fetch import read_schedule
 from webapp.sources.frabxml import read_frab_xml
 from webapp.sources.model import ScheduleError
 
@@ -28,12 +29,18 @@ def test_the_xml_export_reads_back_with_every_session(exported_xml):
     assert all(s.url and s.url.startswith("http") for s in schedule.sessions)
 
 
-def test_xml_that_breaks_the_xsd_is_refused_naming_the_line(exported_xml):
+def test_xml_that_breaks_the_xsd_reads_listing_the_deviation_and_strict_refuses_it(exported_xml):
     broken = exported_xml.replace(b"<duration>", b"<duration>soon", 1)
+    schedule = read_frab_xml(broken)
+    assert len(schedule.sessions) == 78
+    assert schedule.skipped == ["event 'Opening Ceremony': duration 'soon00:30' is not HH:MM"]
+    [deviation] = schedule.deviations
+    assert (deviation.subject, deviation.value) == ("<duration>", "soon00:30")
+    assert deviation.where.startswith("line ")
     with pytest.raises(
-        ScheduleError, match=r"^The source is not valid frab / c3voc schedule XML \(line \d+: .*duration"
+        ScheduleError, match=r"^The source deviates from the c3voc schedule XSD in 1 place \(1 × <duration>"
     ):
-        read_frab_xml(broken)
+        read_schedule(broken, strict=True)
 
 
 def test_entities_are_not_expanded():

@@ -165,7 +165,7 @@ class VenueProperties(BaseModel):
     id: Slug
     name: Localized
     short_name: Localized
-    address: Localized
+    address: Localized | None = None
     postcode: str | None = None
     position: Literal["exact", "approximate"]
     accuracy_m: float = Field(gt=0)

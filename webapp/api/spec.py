@@ -9,6 +9,7 @@ import base64
 import copy
 import hashlib
 import json
+import logging
 import re
 from typing import Any
 
@@ -20,6 +21,7 @@ from webapp.api.schemas import Error
 from webapp.live.schemas import error_sentence
 from webapp.web.errors import ApiError
 
+log = logging.getLogger(__name__)
 JSON, GEOJSON, HTML = "application/json", "application/geo+json", "text/html"
 DESCRIPTION = (
     'Reads need no account. Every error is `{"error", "message"}` with a 4xx. Live changes are also pushed '
@@ -69,6 +71,19 @@ def _refuse_invalid(req, resp, req_validation_error, instance, model_adapter) ->
         raise ApiError(400, "invalid" if body else "bad_parameter", f"In {where}: {sentence}")
 
 
+def _refuse_own_mistake(req, resp, resp_validation_error, instance, model_adapter) -> None:
+    """Answer a response that breaks its own model with the one error shape, not spectree's raw list.
+
+    spectree makes that 500 itself, with pydantic's error list as the body (spectree/plugins/
+    flask_plugin.py, validate_response); the list goes to the log, the client gets a sentence.
+    """
+    if resp_validation_error is not None:
+        log.error(
+            "%s %s: the answer does not match its model: %s", req.method, req.path, resp_validation_error
+        )
+        raise ApiError(500, "internal", "The server could not build this answer; the problem is logged.")
+
+
 api = SpecTree(
     "flask",
     mode="strict",  # only the routes decorated with api.validate are documented
@@ -79,6 +94,7 @@ api = SpecTree(
     page_templates={},  # the docs page is this app's own (templates/api_docs.html), no CDN
     path="apidoc",  # spectree skips routes under its own path: keep it off /api/
     before=_refuse_invalid,
+    after=_refuse_own_mistake,
     validation_error_status=400,
     validation_error_model=Error,
     naming_strategy=lambda model: model.__name__,

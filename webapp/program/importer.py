@@ -1,4 +1,9 @@
-"""Import the event's data files into the database, idempotently."""
+"""Import the event's data files into the database, idempotently; one event per database.
+
+The database remembers which event it holds (its `event.id`). Importing another event's files into it is
+refused with one sentence: its change log, announcements and subscribers belong to the event they were
+made for. `flask --app webapp import-event --replace` archives them and starts the new event afresh.
+"""
 
 from dataclasses import dataclass
 
@@ -8,6 +13,42 @@ from webapp.extensions import db
 from webapp.live.log import session_columns, staff_state
 from webapp.models import EventMeta, Room, Session, Venue
 from webapp.program.eventdata import EventData
+
+EVENT_KEY = "event_id"
+
+
+class OtherEventError(Exception):
+    """The database holds another event; the message is one sentence saying what to do."""
+
+
+def held_event(event: EventData) -> str | None:
+    """Return the id of the event the database holds, when it is not event (None: this one, or none)."""
+    meta = db.session.get(EventMeta, EVENT_KEY)
+    if meta is not None:
+        return meta.value if meta.value != event.event.id else None
+    # A database from before event ids were kept: the same event shares sessions with the files.
+    held = set(db.session.scalars(sa.select(Session.id)))
+    if held and not held & {s.id for s in event.program.sessions}:
+        return "an earlier event"
+    return None
+
+
+def check_same_event(event: EventData) -> None:
+    """Raise OtherEventError when the database holds an event other than event."""
+    if (held := held_event(event)) is None:
+        return
+    where = db.engine.url.render_as_string(hide_password=True)
+    name = (
+        f"the event '{held}'"
+        if held != "an earlier event"
+        else "an earlier event (none of its sessions is in these files)"
+    )
+    raise OtherEventError(
+        f"The database {where} holds {name}, not '{event.event.id}': to run both side by side, give this "
+        "event its own database (DATABASE_URL); to replace the old one here, run `flask --app webapp "
+        "import-event --replace`, which first archives its change log, announcements, conflicts and push "
+        "subscriptions to a file."
+    )
 
 
 @dataclass(frozen=True)
@@ -75,8 +116,14 @@ def _session_rows(event: EventData) -> list[tuple[type, str, dict]]:
     return [(Session, s.id, Session.values_from(s)) for s in event.program.sessions]
 
 
-def import_event(event: EventData) -> ImportResult:
-    """Bring the database in line with the data files in one transaction, keeping every staff change."""
+def import_event(event: EventData, replacing: bool = False) -> ImportResult:
+    """Bring the database in line with the data files in one transaction, keeping every staff change.
+
+    Raise OtherEventError, changing nothing, when the database holds another event (unless replacing:
+    the caller has archived and removed the old event's log, in this transaction).
+    """
+    if not replacing:
+        check_same_event(event)
     counts = {"added": 0, "changed": 0, "same": 0}
     # Staff changes live in the change log, not in the files: lay them over the files' values.
     staff = staff_state()
@@ -92,11 +139,12 @@ def import_event(event: EventData) -> ImportResult:
     removed += db.session.execute(sa.delete(Session).where(Session.id.not_in(session_ids))).rowcount
     removed += db.session.execute(sa.delete(Room).where(Room.id.not_in(list(event.rooms_by_id)))).rowcount
     removed += db.session.execute(sa.delete(Venue).where(Venue.id.not_in(list(event.venues_by_id)))).rowcount
-    meta = db.session.get(EventMeta, "version")
-    if meta is None:
-        db.session.add(EventMeta(key="version", value=event.version))
-    else:
-        meta.value = event.version
+    for key, value in (("version", event.version), (EVENT_KEY, event.event.id)):
+        meta = db.session.get(EventMeta, key)
+        if meta is None:
+            db.session.add(EventMeta(key=key, value=value))
+        else:
+            meta.value = value
     db.session.commit()
     return ImportResult(counts["added"], counts["changed"], removed, event.version)
 

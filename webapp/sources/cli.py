@@ -20,10 +20,30 @@ PROGRESS_FROM = 300  # sessions: below this an import is too quick for a progres
 @click.option(
     "--venues",
     "venues_file",
-    required=True,
     type=click.Path(dir_okay=False),
-    help="Venues file that places the rooms.",
+    help="Venues file that places the rooms. Without it: OUT/venues.geojson if there is one, else a new "
+    "venues file holding every room of the source is written there, to place on /staff/venues.",
 )
+@click.option(
+    "--venue-prefix",
+    "venue_prefixes",
+    multiple=True,
+    metavar="PREFIX[=NAME]",
+    help="For a new venues file: rooms whose name starts with PREFIX form one venue (called NAME); "
+    "repeat for each venue. Other rooms go to one venue named after the event.",
+)
+@click.option(
+    "--near",
+    metavar="LAT,LON",
+    help="For a new venues file: pin its venues roughly here (as a map app copies a point, e.g. "
+    "52.5200,13.4050), approximate within 1 km, so the map shows them before you place each on /staff/venues.",
+)
+@click.option(
+    "--timezone",
+    help="The event's IANA time zone (such as Europe/Berlin), for a source that names none, or to use "
+    "instead of the one it names.",
+)
+@click.option("--strict", is_flag=True, help="Refuse a source that departs from its published schema at all.")
 @click.option(
     "--rooms",
     "rooms_file",
@@ -40,8 +60,9 @@ PROGRESS_FROM = 300  # sessions: below this an import is too quick for a progres
 )
 @click.option("--dry-run", is_flag=True, help="Read and check everything; write nothing.")
 def import_schedule_command(
-    source: str, venues_file: str, rooms_file: str | None, out_dir: str, dry_run: bool
-) -> None:
+    source: str, venues_file: str | None, venue_prefixes: tuple[str, ...], near: str | None,
+    timezone: str | None, strict: bool, rooms_file: str | None, out_dir: str, dry_run: bool,
+) -> None:  # fmt: skip
     """Import SOURCE (a file or http(s) URL: c3voc JSON, frab / c3voc XML or iCalendar)."""
     bar, shown = None, 0
 
@@ -56,7 +77,10 @@ def import_schedule_command(
 
     click.echo(f"Reading {source} ...", err=True)
     try:
-        summary, schedule = import_schedule(source, venues_file, rooms_file, out_dir, dry_run, progress)
+        summary, schedule = import_schedule(
+            source, venues_file, rooms_file, out_dir, dry_run, progress,
+            timezone=timezone, strict=strict, venue_prefixes=list(venue_prefixes), near=near,
+        )  # fmt: skip
     except ScheduleError as exc:
         raise click.ClickException(str(exc)) from None
     finally:

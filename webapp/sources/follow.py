@@ -4,6 +4,10 @@ Every release is compared with the last one seen (kept in event_meta) and with t
 field the source changed becomes a `move` or `retime`, a removed session a `cancel`, a new one an `add`,
 a session back in the schedule a `restore`, all by `import:<source>` and in one transaction per release.
 A field staff changed since the last release is kept: the difference is recorded as a conflict.
+
+A release that would cancel more than a fifth of the scheduled sessions, or is another event's, is held:
+nothing is applied, staff see "release X would cancel N of M sessions" on /staff and /staff/log with
+Apply and Ignore, and the follower keeps polling; a later release supersedes a held one.
 """
 
 import hashlib
@@ -28,6 +32,9 @@ from webapp.sources.rooms import place_rooms, read_rooms_map
 log = logging.getLogger(__name__)
 RELEASE_KEY = "schedule_release"
 CONFLICTS_KEY = "schedule_conflicts"
+HELD_KEY = "schedule_held"  # the release waiting for staff: Apply or Ignore
+IGNORED_KEY = "schedule_ignored"  # digests of releases staff ignored, newest first
+HOLD_SHARE = 5  # a release cancelling more than one in HOLD_SHARE of the scheduled sessions is held
 HISTORY = 50  # digests of earlier releases remembered, to recognise an older one served again
 MAX_CONFLICTS = 200
 MIN_POLL_SECONDS = 5  # a published file is not for hammering
@@ -115,6 +122,52 @@ def plan(
     return todo, conflicts, baseline
 
 
+@dataclass(frozen=True)
+class Release:
+    """One release of the source as read: its digest, its name (version), its event and its sessions."""
+
+    digest: str
+    label: str
+    event_id: str
+    entries: dict[str, dict]
+
+
+def _hold(
+    release: Release, todo: list[dict], current: dict[str, Session], event_id: str | None
+) -> dict | None:
+    """Return why a release must wait for staff (too many cancels, another event), or None.
+
+    event_id: the event id of the last release applied (None before the first: nothing to compare).
+    """
+    cancel = sum(change["kind"] == "cancel" for change in todo)
+    total = sum(s.status != "cancelled" for s in current.values())
+    other = release.event_id if event_id is not None and release.event_id != event_id else None
+    if cancel * HOLD_SHARE <= total and other is None:
+        return None
+    return {"cancel": cancel, "total": total, "event_id": other, "this_event": event_id}
+
+
+def held_words(held: dict) -> str:
+    """Return what a held release would do, in the follower's log's words."""
+    other = (
+        f"is another event ('{held['event_id']}', not '{held['this_event']}') and "
+        if held["event_id"]
+        else ""
+    )
+    return f"release {held['label']} {other}would cancel {held['cancel']} of {held['total']} sessions"
+
+
+def held_release() -> dict | None:
+    """Return the release held for staff, or None."""
+    meta = db.session.get(EventMeta, HELD_KEY)
+    return meta.value if meta is not None else None
+
+
+def _ignored() -> list[str]:
+    meta = db.session.get(EventMeta, IGNORED_KEY)
+    return list(meta.value) if meta is not None else []
+
+
 def _set_meta(key: str, value: Any) -> None:
     meta = db.session.get(EventMeta, key)
     if meta is None:
@@ -130,6 +183,8 @@ def apply_release(
 
     def baseline() -> None:
         _set_meta(RELEASE_KEY, release)
+        if (held := db.session.get(EventMeta, HELD_KEY)) is not None:
+            db.session.delete(held)  # this release supersedes the one staff were asked about
         if conflicts:
             earlier = (db.session.get(EventMeta, CONFLICTS_KEY) or EventMeta(value=[])).value
             stamped = [{**c, "at": now.isoformat(), "by": by} for c in conflicts]
@@ -158,12 +213,15 @@ class Follower:
         self.last_modified: str | None = None
         self.by = f"import:{source}"[:80]
 
-    def _entries(self, raw: bytes) -> dict[str, dict]:
+    def _read(self, raw: bytes, digest: str) -> Release:
         event = current_app.extensions["event"]
-        schedule = read_schedule(raw, self.source)
+        # The event's zone is known: times without an offset are in it, and it is never re-decided.
+        # Nobody reads a follower's deviations: measuring them would cost most of the reading's CPU.
+        schedule = read_schedule(raw, self.source, event.event.timezone, check=False)
         placements = place_rooms(used_rooms(schedule), event.venues, event.venues_file, self.rooms_map)
-        program, _ = build_program(schedule, placements, self.source)
-        return {s["id"]: s for s in program["sessions"]}
+        program, _ = build_program(schedule, placements, self.source, timezone=event.event.timezone)
+        entries = {s["id"]: s for s in program["sessions"]}
+        return Release(digest, (schedule.version or digest[:12])[:60], program["event"]["id"], entries)
 
     def poll(self, now: datetime | None = None) -> Outcome:
         """Fetch the source once and apply its new release, if there is one; never raise for a bad source."""
@@ -178,30 +236,83 @@ class Follower:
                 return Outcome("unchanged", f"{self.source}: the same release as before.")
             if digest in release["history"]:
                 return Outcome("older", f"{self.source}: serves an earlier release again; nothing changed.")
-            entries = self._entries(fetched.raw)
+            if (held := held_release()) is not None and held["digest"] == digest:
+                return Outcome("held", f"{self.source}: {held_words(held)}; still held for staff.")
+            if digest in _ignored():
+                return Outcome("ignored", f"{self.source}: staff ignored this release; nothing changed.")
+            new = self._read(fetched.raw, digest)
         except ScheduleError as exc:
             return Outcome("refused", f"{exc} Nothing changed.")
-        current = {s.id: s for s in db.session.scalars(sa.select(Session))}
-        todo, conflicts, baseline = plan(release, entries, current)
-        history = ([release["digest"]] if release["digest"] else []) + release["history"]
-        new_release = {"digest": digest, "history": history[:HISTORY], "sessions": baseline}
-        try:
-            rows = apply_release(todo, self.by, new_release, conflicts, now or datetime.now(UTC))
-        except live.ChangeError as exc:
-            return Outcome(
-                "refused",
-                f"{self.source}: the new release could not be applied ({exc.message}); nothing changed.",
-            )
-        counts = ", ".join(
-            f"{sum(r.kind == k for r in rows)} {k}" for k in dict.fromkeys(r.kind for r in rows)
-        )
-        message = f"{self.source}: new release applied: {counts or 'no change to place or time'}"
+        return settle(new, self.source, self.by, now or datetime.now(UTC))
+
+
+def settle(new: Release, source: str, by: str, now: datetime, approved_by: str | None = None) -> Outcome:
+    """Apply a release, or hold it for staff when it would cancel too much (unless staff approved it)."""
+    release = _release()
+    current = {s.id: s for s in db.session.scalars(sa.select(Session))}
+    todo, conflicts, baseline = plan(release, new.entries, current)
+    if approved_by is None and (why := _hold(new, todo, current, release.get("event_id"))) is not None:
+        held = {**why, "digest": new.digest, "label": new.label, "source": source, "by": by,
+                "at": now.isoformat(), "release_event": new.event_id, "entries": new.entries}  # fmt: skip
+        _set_meta(HELD_KEY, held)  # a later release supersedes an earlier held one
+        db.session.commit()
+        return Outcome("held", f"{source}: {held_words(held)}; held: nothing applied until staff apply it.")
+    history = ([release["digest"]] if release["digest"] else []) + release["history"]
+    new_release = {
+        "digest": new.digest,
+        "history": history[:HISTORY],
+        "sessions": baseline,
+        "event_id": new.event_id,
+    }
+    try:
+        rows = apply_release(todo, by, new_release, conflicts, now)
+    except live.ChangeError as exc:
+        db.session.rollback()
         return Outcome(
-            "applied",
-            message + (f"; {len(conflicts)} conflicts kept staff's edit" if conflicts else ""),
-            rows,
-            conflicts,
+            "refused", f"{source}: the new release could not be applied ({exc.message}); nothing changed."
         )
+    counts = ", ".join(f"{sum(r.kind == k for r in rows)} {k}" for k in dict.fromkeys(r.kind for r in rows))
+    message = f"{source}: new release applied: {counts or 'no change to place or time'}"
+    if approved_by:
+        message = f"{source}: release {new.label} applied by {approved_by}: {counts or 'no change to place or time'}"
+    return Outcome(
+        "applied",
+        message + (f"; {len(conflicts)} conflicts kept staff's edit" if conflicts else ""),
+        rows,
+        conflicts,
+    )
+
+
+class NotHeld(ScheduleError):
+    """Staff answered a release that is no longer held (applied, ignored, or superseded since)."""
+
+
+def _held_or_refuse(digest: str) -> dict:
+    held = held_release()
+    if held is None or held["digest"] != digest:
+        raise NotHeld(
+            "That release is no longer held: a later one replaced it, or it was applied or ignored."
+        )
+    return held
+
+
+def apply_held(digest: str, staff: str, now: datetime | None = None) -> Outcome:
+    """Apply the held release with this digest, as staff decided; raise NotHeld when it is not held."""
+    held = _held_or_refuse(digest)
+    new = Release(held["digest"], held["label"], held["release_event"], held["entries"])
+    outcome = settle(new, held["source"], held["by"], now or datetime.now(UTC), approved_by=staff)
+    log.warning("%s", outcome.message)
+    return outcome
+
+
+def ignore_held(digest: str, staff: str) -> dict:
+    """Drop the held release with this digest, as staff decided; the follower will not hold it again."""
+    held = _held_or_refuse(digest)
+    db.session.delete(db.session.get(EventMeta, HELD_KEY))
+    _set_meta(IGNORED_KEY, [digest, *_ignored()][:HISTORY])
+    db.session.commit()
+    log.warning("%s: %s; ignored by %s", held["source"], held_words(held), staff)
+    return held
 
 
 def follow(app: Flask, source: str, every: float, rooms_file: str | None = None, polls: int | None = None,
@@ -217,7 +328,7 @@ def follow(app: Flask, source: str, every: float, rooms_file: str | None = None,
                 outcome = Outcome("refused", f"{source}: unexpected error (see the log); nothing changed.")
             finally:
                 db.session.remove()
-        (log.warning if outcome.status == "refused" else log.info)("%s", outcome.message)
+        (log.warning if outcome.status in ("refused", "held") else log.info)("%s", outcome.message)
         for conflict in outcome.conflicts:
             log.warning("Conflict kept staff's edit: %s", conflict)
         if report:

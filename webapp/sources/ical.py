@@ -1,8 +1,9 @@
 """Read an iCalendar file (one VEVENT per session) with the icalendar library."""
 
 import hashlib
+import re
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import icalendar
 
@@ -13,34 +14,32 @@ from webapp.sources.model import (
     SourceRoom,
     SourceSchedule,
     SourceSession,
+    check_event_count,
+    in_zone,
+    known_zone,
     parse_languages,
     text_or_none,
 )
 
 
-def _zone(calendar: icalendar.Calendar) -> str:
-    """Return the calendar's time zone: X-WR-TIMEZONE, its one VTIMEZONE, or the first event's."""
+def _zone(calendar: icalendar.Calendar) -> str | None:
+    """Return the zone the calendar names: X-WR-TIMEZONE, a VTIMEZONE, or the first event's TZID; else None."""
     named = text_or_none(calendar.get("X-WR-TIMEZONE"))
     zones = [text_or_none(z.get("TZID")) for z in calendar.walk("VTIMEZONE")]
-    for candidate in [named, *zones]:
-        try:
-            if candidate:
-                ZoneInfo(candidate)
-                return candidate
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
     for event in calendar.walk("VEVENT"):
-        start = event.decoded("DTSTART", None)
-        if isinstance(start, datetime) and isinstance(getattr(start.tzinfo, "key", None), str):
-            return start.tzinfo.key
-    return "UTC"
+        start = event.get("DTSTART")
+        zones.append(text_or_none(start.params.get("TZID")) if hasattr(start, "params") else None)
+        break
+    return next((candidate for candidate in [named, *zones] if known_zone(candidate)), None)
 
 
-def _aware(value: object, tz: ZoneInfo) -> datetime | None:
+def _aware(value: object, tz: ZoneInfo | None) -> datetime | None:
     if not isinstance(value, datetime):
         return None
-    # A floating time (no TZID) means the calendar's own zone.
-    return value.replace(tzinfo=tz) if value.tzinfo is None else value
+    # A floating time (no TZID, no Z) means the calendar's own zone, or the one --timezone names.
+    return in_zone(
+        value, tz, f"The calendar names no time zone and gives floating times (such as {value.isoformat()})"
+    )
 
 
 def _persons(event: icalendar.Event) -> list[SourcePerson]:
@@ -53,7 +52,7 @@ def _persons(event: icalendar.Event) -> list[SourcePerson]:
     return persons
 
 
-def _session(event: icalendar.Event, tz: ZoneInfo, out: SourceSchedule) -> SourceSession | None:
+def _session(event: icalendar.Event, tz: ZoneInfo | None, out: SourceSchedule) -> SourceSession | None:
     title = text_or_none(event.get("SUMMARY"))
     label = repr(title or text_or_none(event.get("UID")) or "?")
     raw_start = event.decoded("DTSTART", None)
@@ -92,16 +91,32 @@ def _session(event: icalendar.Event, tz: ZoneInfo, out: SourceSchedule) -> Sourc
     )
 
 
-def read_ical(raw: bytes) -> SourceSchedule:
-    """Return the schedule in an iCalendar file."""
+# In UTF-8 bytes: C0 but tab, LF and CR (the line ends), DEL, and the C1 characters U+0080..U+009F.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")
+
+
+def _drop_control_characters(raw: bytes) -> tuple[bytes, int]:
+    """Return the calendar without control characters, and how many of its lines held any."""
+    lines = raw.split(b"\n")
+    cleaned = [_CONTROL_BYTES.sub(b"", line) for line in lines]
+    return b"\n".join(cleaned), sum(a != b for a, b in zip(lines, cleaned, strict=True))
+
+
+def read_ical(raw: bytes, zone: str | None = None) -> SourceSchedule:
+    """Return the schedule in an iCalendar file.
+
+    zone: the time zone for floating times when the calendar names none (--timezone).
+    """
+    check_event_count(raw.upper().count(b"BEGIN:VEVENT"))
+    raw, cleaned = _drop_control_characters(raw)
     try:
         calendar = icalendar.Calendar.from_ical(raw)
     except (ValueError, IndexError, KeyError) as exc:
         raise ScheduleError(f"The source is not a readable iCalendar file ({exc}).") from None
-    zone = _zone(calendar)
-    tz = ZoneInfo(zone)
+    source_zone = _zone(calendar)
+    tz = known_zone(zone) or known_zone(source_zone)
     name = text_or_none(calendar.get("X-WR-CALNAME")) or text_or_none(calendar.get("NAME")) or "Event"
-    out = SourceSchedule(format="iCalendar", title=name, acronym=None, timezone=zone)
+    out = SourceSchedule(format="iCalendar", title=name, acronym=None, timezone=source_zone, cleaned=cleaned)
     for event in calendar.walk("VEVENT"):
         if (session := _session(event, tz, out)) is not None:
             out.sessions.append(session)

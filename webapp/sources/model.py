@@ -3,6 +3,10 @@
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+# More events than any real schedule has (a big congress has about 2,000): refused before they are read.
+MAX_EVENTS = 20_000
 
 
 class ScheduleError(Exception):
@@ -11,6 +15,14 @@ class ScheduleError(Exception):
     def __init__(self, message: str) -> None:
         # Parsers' messages (lxml, icalendar) can span lines; the user gets one.
         super().__init__(" ".join(message.split()))
+
+
+def check_event_count(count: int) -> None:
+    """Raise ScheduleError when a source lists more events than a schedule could have."""
+    if count > MAX_EVENTS:
+        raise ScheduleError(
+            f"The source lists {count:,} events; more than {MAX_EVENTS:,} is not a schedule, so it is not read."
+        )
 
 
 @dataclass(frozen=True)
@@ -59,14 +71,56 @@ class SourceSession:
     recording_license: str | None = None
 
 
+# Control characters (C0 but tab and newline, DEL, C1), lone surrogates and the two non-characters:
+# no page can show them, PostgreSQL cannot store NUL, and a lone surrogate cannot be written as UTF-8.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def drop_control_characters(data: object) -> tuple[object, int]:
+    """Return JSON-like data with those characters removed from every text in it, and how many texts had any."""
+    count = 0
+
+    def clean(value: object) -> object:
+        nonlocal count
+        if isinstance(value, str):
+            text, changed = clean_text(value)
+            count += changed
+            return text
+        if isinstance(value, dict):
+            return {clean(key): clean(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [clean(item) for item in value]
+        return value
+
+    return clean(data), count
+
+
+def clean_text(text: str) -> tuple[str, bool]:
+    """Return text without control characters (CR LF as LF), and whether any were there."""
+    text = text.replace("\r\n", "\n")
+    cleaned = _CONTROL.sub("", text)
+    return cleaned, cleaned != text
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """One place a source departs from its schema: what, how, where, and the value (when there is one)."""
+
+    subject: str  # "<slug>" in XML, "slug" in JSON
+    problem: str  # without the value, so that equal problems group
+    where: str  # "line 30", or a JSON path
+    value: str | None = None
+
+
 @dataclass
 class SourceSchedule:
-    """A whole schedule: the event, its rooms and sessions, and what reading it skipped."""
+    """A whole schedule: the event, its rooms and sessions, what reading it skipped, where it deviates."""
 
     format: str
     title: str
     acronym: str | None
-    timezone: str
+    # The IANA zone the source names; None when it names none (import-schedule then never guesses).
+    timezone: str | None
     version: str | None = None
     url: str | None = None
     days: list[date] = field(default_factory=list)
@@ -75,6 +129,9 @@ class SourceSchedule:
     track_colors: dict[str, str] = field(default_factory=dict)
     sessions: list[SourceSession] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    schema: str = "schema"  # which published schema deviations are measured against
+    deviations: list[Deviation] = field(default_factory=list)
+    cleaned: int = 0  # texts that held control characters, removed when read
 
 
 _LANGUAGE_NAMES = {"english": "en", "german": "de", "deutsch": "de", "englisch": "en", "korean": "ko"}
@@ -105,6 +162,45 @@ def parse_duration(value: object) -> timedelta:
     if len(numbers) == 2:
         return timedelta(hours=numbers[0], minutes=numbers[1])
     return timedelta(hours=numbers[0], minutes=numbers[1], seconds=numbers[2])
+
+
+def known_zone(name: str | None) -> ZoneInfo | None:
+    """Return the IANA zone called name, or None when there is no name or no such zone."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+def needs_timezone(why: str) -> ScheduleError:
+    """Return the error for a source whose times cannot be placed without --timezone."""
+    return ScheduleError(
+        f"{why}; pass --timezone with the event's time zone, an IANA name such as Europe/Berlin."
+    )
+
+
+def parse_moment(value: object, what: str, zone: ZoneInfo | None) -> datetime:
+    """Return an ISO 8601 time as an aware datetime; one without an offset is in zone (else ScheduleError)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{what} {value!r} is not an ISO 8601 time")
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{what} {value[:40]!r} is not an ISO 8601 time") from None
+    return in_zone(
+        moment, zone, f"The source gives times without a UTC offset (such as {value[:40]!r}) and no time zone"
+    )
+
+
+def in_zone(moment: datetime, zone: ZoneInfo | None, why: str) -> datetime:
+    """Return moment when it has an offset; a local time in zone; with no zone, raise needs_timezone(why)."""
+    if moment.tzinfo is not None:
+        return moment
+    if zone is None:
+        raise needs_timezone(why)
+    return moment.replace(tzinfo=zone)
 
 
 def text_or_none(value: object) -> str | None:

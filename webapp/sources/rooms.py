@@ -33,7 +33,8 @@ def slugify(text: str, limit: int = 60) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].strip("-")
 
 
-def _norm(text: str) -> str:
+def norm(text: str) -> str:
+    """Return text as names are compared: Unicode-normalised, case-folded, spaces collapsed."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
@@ -53,7 +54,7 @@ def read_rooms_map(path: str | Path | None) -> dict[str, str]:
     for key, value in data.items():
         if not isinstance(value, str):
             raise ScheduleError(f'{name}: the value for "{key}" must be text, "venue-id/room-id".')
-    return {_norm(key): value for key, value in data.items()}
+    return {norm(key): value for key, value in data.items()}
 
 
 class RoomIndex:
@@ -67,7 +68,7 @@ class RoomIndex:
             for room in feature.properties.rooms:
                 self.room_venue[room.id] = feature.properties.id
                 for text in [*room.name.translations.values(), *room.source_names]:
-                    self.by_name.setdefault(_norm(text), room.id)
+                    self.by_name.setdefault(norm(text), room.id)
 
     def resolve_target(self, target: str, key: str, mapfile: str) -> Placement:
         """Return the room a rooms-map value names; raise ScheduleError when it is not in the venues file."""
@@ -79,33 +80,46 @@ class RoomIndex:
         return Placement(self.room_venue[room], room, "rooms map")
 
 
+class UnknownRooms(ScheduleError):
+    """Rooms of the schedule that neither the rooms map nor the venues file places: all of them, named."""
+
+    def __init__(self, rooms: list[SourceRoom], venues_file: str) -> None:
+        self.rooms = rooms
+        first = rooms[0].name
+        if len(rooms) == 1:
+            super().__init__(
+                f"Room '{first}' of the schedule is not in {venues_file}: add its room there, or add the line "
+                f'"{first}" = "VENUE-ID/ROOM-ID" to a rooms map and pass it with --rooms.'
+            )
+            return
+        names = ", ".join(f"'{room.name}'" for room in rooms)
+        super().__init__(
+            f"{len(rooms)} rooms of the schedule are not in {venues_file}: {names}; add them there, or add a "
+            f'line for each, such as "{first}" = "VENUE-ID/ROOM-ID", to a rooms map and pass it with --rooms.'
+        )
+
+
 def place_rooms(
     rooms: list[SourceRoom], venues: list[VenueFeature], venues_file: str, rooms_map: dict[str, str],
     mapfile: str = "the rooms map",
 ) -> dict[SourceRoom, Placement]:  # fmt: skip
-    """Return where every source room is; raise ScheduleError naming the first room it cannot place."""
+    """Return where every source room is; raise UnknownRooms naming every room it cannot place."""
     index = RoomIndex(venues, venues_file)
     # pretalx gives every room of an event the same guid in some versions: a shared guid matches nothing.
     guid_counts = Counter(r.guid for r in rooms if r.guid)
     placed: dict[SourceRoom, Placement] = {}
     unknown: list[SourceRoom] = []
     for room in rooms:
-        keys = [_norm(room.name)] + ([_norm(room.guid)] if room.guid and guid_counts[room.guid] == 1 else [])
+        keys = [norm(room.name)] + ([norm(room.guid)] if room.guid and guid_counts[room.guid] == 1 else [])
         mapped = next((rooms_map[k] for k in keys if k in rooms_map), None)
         if mapped is not None:
             placed[room] = index.resolve_target(mapped, room.name, mapfile)
-        elif (room_id := index.by_name.get(_norm(room.name))) is not None:
+        elif (room_id := index.by_name.get(norm(room.name))) is not None:
             placed[room] = Placement(index.room_venue[room_id], room_id, "name")
         elif (room_id := slugify(room.name)) in index.room_venue:
             placed[room] = Placement(index.room_venue[room_id], room_id, "id")
         else:
             unknown.append(room)
     if unknown:
-        first = unknown[0]
-        others = len(unknown) - 1
-        more = f" ({others} more room{'s are' if others > 1 else ' is'} unknown too)" if others else ""
-        raise ScheduleError(
-            f"Room '{first.name}' of the schedule is not in {venues_file}{more}: add its room there, or add "
-            f'the line "{first.name}" = "VENUE-ID/ROOM-ID" to a rooms map and pass it with --rooms.'
-        )
+        raise UnknownRooms(unknown, venues_file)
     return placed

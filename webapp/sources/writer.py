@@ -28,6 +28,8 @@ class Summary:
     languages: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # What the organiser should check: the time zone assumed, schema deviations, removed characters.
+    warnings: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """Return the summary as lines to print."""
@@ -44,6 +46,7 @@ class Summary:
             else ["Skipped: nothing"]
         )
         out += [f"Note: {n}" for n in self.notes]
+        out += [f"Warning: {w}" if not w.startswith(" ") else w for w in self.warnings]
         return out
 
 

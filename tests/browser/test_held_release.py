@@ -1,0 +1,105 @@
+"""A followed release that would cancel most of the program waits on the console, on a phone, for Apply."""
+
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import PHONE, SCREENSHOTS_DIR, sign_in, start_event_server
+from tests.sources.conftest import EXAMPLES
+from tests.sources.test_held import keep_only
+from webapp.sources.convert import import_schedule
+
+
+class Release(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = self.server.body
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def followed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, http.server.HTTPServer]]:
+    """Serve the DemoCon event, following a schedule served on 127.0.0.1 every 5 seconds."""
+    workdir = tmp_path_factory.mktemp("held")
+    out = workdir / "event"
+    import_schedule(str(EXAMPLES / "pretalx-democon.json"), out_dir=out)
+    venues = json.loads((out / "venues.geojson").read_text())
+    venues["features"][0]["geometry"] = {
+        "type": "Point",
+        "coordinates": [13.4, 52.52],
+    }  # placed by the organiser
+    (out / "venues.geojson").write_text(json.dumps(venues))
+    source = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Release)
+    source.first = json.loads((EXAMPLES / "pretalx-democon.json").read_text())
+    source.body = json.dumps(source.first).encode()
+    threading.Thread(target=source.serve_forever, daemon=True).start()
+    env = {
+        "VENUES_FILE": str(out / "venues.geojson"),
+        "PROGRAM_FILE": str(out / "program.json"),
+        "EVENT_NOW": "2020-12-14T08:00:00+01:00",
+        "SCHEDULE_SOURCE": f"http://127.0.0.1:{source.server_address[1]}/schedule.json",
+        "SCHEDULE_POLL_SECONDS": "5",
+    }
+    try:
+        with start_event_server(workdir, **env) as base_url:
+            yield base_url, source
+    finally:
+        source.shutdown()
+        source.server_close()
+
+
+def wait_for_text(page: Page, url: str, text: str, seconds: float = 30) -> None:
+    """Reload url until it shows text (the follower polls every 5 s)."""
+    for _ in range(int(seconds)):
+        page.goto(url)
+        if page.get_by_text(text).count():
+            return
+        page.wait_for_timeout(1000)
+    raise AssertionError(f"{url} never showed {text!r}")
+
+
+def cancelled(page: Page, base_url: str) -> int:
+    sessions = page.request.get(f"{base_url}/api/sessions").json()["sessions"]
+    return sum(s["status"] == "cancelled" for s in sessions)
+
+
+def test_staff_apply_a_held_release_on_a_phone(followed_server, page: Page):
+    base_url, source = followed_server
+    page.set_viewport_size(PHONE)
+    sign_in(page, base_url)
+    source.body = json.dumps(keep_only(source.first, 1)).encode()  # a half-written export: 1 session of 36
+
+    wait_for_text(
+        page, f"{base_url}/staff/?lang=ko", "새 일정 버전(v2)을 적용하면 세션 36개 중 35개가 취소됩니다."
+    )
+    card = page.locator("#held")
+    expect(card.get_by_role("button", name="적용")).to_be_visible()
+    expect(card.get_by_role("button", name="무시")).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS_DIR / "staff-held-release-ko.png"), full_page=False)
+    # Nothing was applied while it waits.
+    assert cancelled(page, base_url) == 0
+
+    page.goto(f"{base_url}/staff/log?lang=en")
+    expect(page.locator("#held")).to_contain_text("Release v2 would cancel 35 of 36 sessions.")
+    page.locator("#held").get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(f"{base_url}/staff/log")
+    expect(page.locator("#held-result")).to_have_text("Applied: 35 changes from the published schedule.")
+    expect(page.locator("#held")).to_have_count(0)
+    page.screenshot(path=str(SCREENSHOTS_DIR / "staff-held-release-applied.png"), full_page=False)
+    assert cancelled(page, base_url) == 35
+
+
+@pytest.fixture(autouse=True)
+def _screenshots_dir() -> None:
+    Path(SCREENSHOTS_DIR).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,217 @@
+"""A release that would cancel more than a fifth of the sessions, or is another event's, waits for staff."""
+
+import copy
+import json
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from tests.sources.test_follow import _events, head_seq_of, next_release, poll
+from tests.staff.test_auth import PASSWORD, login
+from webapp.extensions import db
+from webapp.models import Change, Session
+from webapp.sources.follow import NotHeld, apply_held, held_release, ignore_held
+from webapp.staff.accounts import create_staff
+
+
+def keep_only(data: dict, count: int, version: str = "v2") -> dict:
+    """Return the release with only its first `count` sessions (a half-written or broken export)."""
+    data = copy.deepcopy(data)
+    for number, (day, room, event) in enumerate(list(_events(data))):
+        if number >= count:
+            day["rooms"][room].remove(event)
+    data["schedule"]["version"] = version
+    return data
+
+
+def all_new_guids(data: dict) -> dict:
+    """Return the release with every session under a new guid (the wrong event's URL, or a regenerated export)."""
+    data = copy.deepcopy(data)
+    for number, (_day, _room, event) in enumerate(_events(data)):
+        event["guid"] = f"00000000-0000-4000-8000-{number:012d}"
+    data["schedule"]["version"] = "other"
+    return data
+
+
+def serve(release_server, data: dict) -> None:
+    release_server.body = json.dumps(data).encode()
+
+
+def scheduled(app) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(sa.func.count()).select_from(Session).where(Session.status != "cancelled")
+        )
+
+
+@pytest.fixture
+def started(followed):
+    """The follower after its first poll of the imported release (nothing to change)."""
+    app, follower, first = followed
+    assert poll(app, follower).status == "applied"
+    return app, follower, first
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda first: keep_only(first, 1), "release v2 would cancel 35 of 36 sessions"),
+        (all_new_guids, "release other would cancel 36 of 36 sessions"),
+    ],
+    ids=["one-session-of-36-left", "all-new-guids"],
+)
+def test_a_release_cancelling_most_sessions_is_held_and_nothing_applied(
+    started, release_server, make, message
+):
+    app, follower, first = started
+    serve(release_server, make(first))
+    outcome = poll(app, follower)
+    assert outcome.status == "held"
+    assert outcome.message == f"{release_server.url}: {message}; held: nothing applied until staff apply it."
+    assert (head_seq_of(app), scheduled(app)) == (0, 36)  # no change at all
+    with app.app_context():
+        assert held_release()["cancel"] == int(message.split("cancel ")[1].split(" ")[0])
+    # The follower keeps polling: the same release stays held, and says so.
+    follower.etag = None
+    assert poll(app, follower).message == f"{release_server.url}: {message}; still held for staff."
+
+
+@pytest.mark.parametrize(("left", "status"), [(29, "applied"), (28, "held")])
+def test_the_line_is_a_fifth_of_the_scheduled_sessions(started, release_server, left, status):
+    app, follower, first = started
+    serve(release_server, keep_only(first, left))  # 36 - 29 = 7 cancels (7 × 5 <= 36); 8 cancels is more
+    assert poll(app, follower).status == status
+
+
+def test_a_release_of_another_event_is_held_even_without_cancels(started, release_server):
+    app, follower, first = started
+    other = copy.deepcopy(first)
+    other["schedule"]["conference"]["acronym"] = "othercon"
+    other["schedule"]["version"] = "v9"
+    serve(release_server, other)
+    outcome = poll(app, follower)
+    assert outcome.status == "held"
+    assert (
+        "release v9 is another event ('othercon', not 'democon') and would cancel 0 of 36 sessions"
+        in outcome.message
+    )
+
+
+def test_a_later_release_supersedes_a_held_one(started, release_server):
+    app, follower, first = started
+    serve(release_server, keep_only(first, 1))
+    assert poll(app, follower).status == "held"
+    second, _ = next_release(first)  # an ordinary release: one move, one retime, one cancel, one add
+    serve(release_server, second)
+    outcome = poll(app, follower)
+    assert outcome.status == "applied"
+    with app.app_context():
+        assert held_release() is None
+    assert scheduled(app) == 36  # 35 of the old + the added one; the removed one cancelled
+
+
+def test_staff_apply_a_held_release(started, release_server):
+    app, follower, first = started
+    serve(release_server, keep_only(first, 1))
+    poll(app, follower)
+    with app.app_context():
+        digest = held_release()["digest"]
+        outcome = apply_held(digest, "alice")
+        assert outcome.status == "applied"
+        assert outcome.message.startswith(f"{release_server.url}: release v2 applied by alice: 35 cancel")
+        assert held_release() is None
+        by = {c.by for c in db.session.scalars(sa.select(Change))}
+        assert by == {f"import:{release_server.url}"}
+        with pytest.raises(NotHeld):
+            apply_held(digest, "alice")  # a second tap changes nothing
+    assert scheduled(app) == 1
+    follower.etag = None
+    assert poll(app, follower).status == "unchanged"
+
+
+def test_staff_ignore_a_held_release_and_it_is_not_held_again(started, release_server):
+    app, follower, first = started
+    serve(release_server, all_new_guids(first))
+    poll(app, follower)
+    with app.app_context():
+        ignore_held(held_release()["digest"], "alice")
+        assert held_release() is None
+    follower.etag = None
+    assert (
+        poll(app, follower).message == f"{release_server.url}: staff ignored this release; nothing changed."
+    )
+    assert (head_seq_of(app), scheduled(app)) == (0, 36)
+
+
+# --- the console and the log -----------------------------------------------------------------------
+
+
+def signed_in(app):
+    with app.app_context():
+        create_staff("alice", PASSWORD)
+    client = app.test_client()
+    login(client, "alice")
+    return client
+
+
+@pytest.fixture
+def held_for_alice(started, release_server):
+    """A release held (1 session of 36 left), and a client signed in as alice."""
+    app, follower, first = started
+    serve(release_server, keep_only(first, 1))
+    poll(app, follower)
+    return app, signed_in(app)
+
+
+def held_form(page: str, action: str) -> dict:
+    form = page[page.index(f'action="/staff/held/{action}"') :]
+    return {
+        name: value
+        for name, value in re.findall(r'name="([a-z_]+)" value="([^"]*)"', form[: form.index("</form>")])
+    }
+
+
+@pytest.mark.parametrize("page", ["/staff/", "/staff/log"])
+def test_the_console_and_the_log_show_the_held_release_with_apply_and_ignore(held_for_alice, page):
+    _, client = held_for_alice
+    english = client.get(f"{page}?lang=en").get_data(as_text=True)
+    assert "Release v2 would cancel 35 of 36 sessions." in english
+    assert ">Apply</button>" in english and ">Ignore</button>" in english
+    korean = client.get(f"{page}?lang=ko").get_data(as_text=True)
+    assert "새 일정 버전(v2)을 적용하면 세션 36개 중 35개가 취소됩니다." in korean
+    assert ">적용</button>" in korean and ">무시</button>" in korean
+
+
+def test_apply_from_the_console_applies_and_says_so(held_for_alice):
+    app, client = held_for_alice
+    form = held_form(client.get("/staff/?lang=en").get_data(as_text=True), "apply")
+    answer = client.post("/staff/held/apply", data=form)
+    assert (answer.status_code, answer.headers["Location"]) == (302, "/staff/")
+    page = client.get("/staff/?lang=en").get_data(as_text=True)
+    assert "Applied: 35 changes from the published schedule." in page
+    assert "would cancel" not in page
+    assert scheduled(app) == 1
+    # The same form again (a second tab): nothing more happens, and the page says why.
+    client.post("/staff/held/apply", data=form)
+    assert "That release is no longer held" in client.get("/staff/?lang=en").get_data(as_text=True)
+    assert scheduled(app) == 1
+
+
+def test_ignore_from_the_log_changes_nothing(held_for_alice):
+    app, client = held_for_alice
+    form = held_form(client.get("/staff/log?lang=en").get_data(as_text=True), "ignore")
+    answer = client.post("/staff/held/ignore", data=form)
+    assert answer.headers["Location"] == "/staff/log"
+    assert "Ignored release v2; nothing was changed." in client.get("/staff/log?lang=en").get_data(
+        as_text=True
+    )
+    assert (head_seq_of(app), scheduled(app)) == (0, 36)
+
+
+def test_a_form_without_its_csrf_token_is_refused(held_for_alice):
+    app, client = held_for_alice
+    form = held_form(client.get("/staff/").get_data(as_text=True), "apply")
+    del form["csrf_token"]
+    assert client.post("/staff/held/apply", data=form).status_code == 400
+    assert scheduled(app) == 36
