@@ -23,7 +23,7 @@ from tests.test_text import LINE_BREAKS, NOT_TEXT
 from webapp.extensions import db
 from webapp.live.log import head_seq
 from webapp.models import Session
-from webapp.staff.accounts import create_staff, issue_token
+from webapp.staff.accounts import AccountError, create_staff, issue_token
 from webapp.text import bad_character
 
 PASSWORD = "control characters password"
@@ -226,3 +226,11 @@ def test_text_stored_by_an_older_version_does_not_break_the_exports(app, client)
         db.session.commit()
     for url in ("/schedule.xml", "/schedule.json", "/schedule.ics", "/sessions/gmp-audit", "/api/sessions"):
         assert client.get(url).status_code == 200, url
+
+
+def test_a_staff_name_with_a_control_character_cannot_be_created(app):
+    # The name becomes every change's `by`: the staff log, its CSV and the sign-in form read it.
+    with app.app_context():
+        for char in ("\x1b", "\t", "\x85", "\u2028"):
+            with pytest.raises(AccountError, match=f"U\\+{ord(char):04X}"):
+                create_staff(f"al{char}ice", PASSWORD)
