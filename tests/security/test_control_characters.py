@@ -222,10 +222,17 @@ def test_text_stored_by_an_older_version_does_not_break_the_exports(app, client)
     # SQLite stored NUL before text was checked; PostgreSQL stores every other control character.
     with app.app_context():
         stored = "Speaker\x01ill\x00" if db.engine.dialect.name == "sqlite" else "Speaker\x01ill\x1b"
-        db.session.execute(sa.update(Session).where(Session.id == "gmp-audit").values(status_reason=stored))
+        values = {
+            "status": "cancelled",
+            "status_reason": stored,
+            "stream_url": f"https://example.org/{stored}",
+        }
+        db.session.execute(sa.update(Session).where(Session.id == "gmp-audit").values(**values))
         db.session.commit()
     for url in ("/schedule.xml", "/schedule.json", "/schedule.ics", "/sessions/gmp-audit", "/api/sessions"):
         assert client.get(url).status_code == 200, url
+    assert b"Speaker\x01ill" not in client.get("/schedule.xml").data  # dropped, the rest kept
+    assert b"Speakerill" in client.get("/schedule.xml").data
 
 
 def test_a_staff_name_with_a_control_character_cannot_be_created(app):
