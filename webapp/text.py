@@ -22,17 +22,19 @@ from urllib.parse import urlsplit
 from pydantic_core import core_schema
 
 # Not text anywhere: C0 controls but tab, LF and CR; DEL and the C1 controls; lone surrogates; U+FFFE/U+FFFF.
-_NOT_TEXT = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+# (Written as regular-expression escapes: Python's re and JSON Schema's ECMA 262 patterns read them alike.)
+_NOT_TEXT = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
 # Not in one line either: tab, LF, CR and Unicode's line and paragraph separators.
-_NOT_LINE = _NOT_TEXT + "\t\n\r\u2028\u2029"
+_BREAKS = r"\t\n\r\u2028\u2029"
 _TEXT_BAD = re.compile(f"[{_NOT_TEXT}]")
-_LINE_BAD = re.compile(f"[{_NOT_LINE}]")
+_LINE_BAD = re.compile(f"[{_NOT_TEXT}{_BREAKS}]")
+_BREAK_RUN = re.compile(f"[{_BREAKS}]+")
 _NEWLINE = re.compile(r"\r\n?")
-# The same rules as JSON Schema patterns (ECMA 262 and Python re read them alike), for the API document.
-TEXT_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]*$"
-LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]*$"
-# A URL part: one-line text without spaces or backslashes (and, for the host, no '@' and no path).
-_URL_PART = r"[^\s\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff"
+# The same rules as the API document's patterns.
+TEXT_PATTERN = f"^[^{_NOT_TEXT}]*$"
+LINE_PATTERN = f"^[^{_NOT_TEXT}{_BREAKS}]*$"
+# A part of a URL: one line without spaces or backslashes (the host: without '@' and what ends it either).
+_URL_PART = rf"[^\s\\{_NOT_TEXT}{_BREAKS}"
 URL_SCHEMES = ("https",)
 
 
@@ -42,7 +44,7 @@ def _describe(char: str) -> str:
         return f"a lone surrogate ({code}), which is not text"
     if char in "\ufffe\uffff":
         return f"{code}, which is not a character"
-    if char in "\t\n\r\u2028\u2029":
+    if _BREAK_RUN.match(char):
         return f"a tab or line break ({code}); it must be one line"
     return f"a control character ({code}), which text may not hold"
 
@@ -66,7 +68,7 @@ def clean_text(value: str, *, multiline: bool = True) -> str:
     """Return value without what the rule refuses: what an import keeps (one line: line breaks become spaces)."""
     if multiline:
         return _TEXT_BAD.sub("", _NEWLINE.sub("\n", value))
-    return _TEXT_BAD.sub("", re.sub("[\t\n\r\u2028\u2029]+", " ", value))
+    return _TEXT_BAD.sub("", _BREAK_RUN.sub(" ", value))
 
 
 def check_url(value: str, schemes: tuple[str, ...] = URL_SCHEMES) -> str:
