@@ -2,7 +2,7 @@
 
 The API validates POST /api/changes with these models (and documents them in its OpenAPI document),
 apply_change validates with the same models, the staff console gets the limits as page data, and
-the data files take their id pattern from here.
+the data files take their id pattern from here. What text and URLs may hold is webapp.text's rule.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
