@@ -84,7 +84,7 @@ def check_url(value: str, schemes: tuple[str, ...] = URL_SCHEMES) -> str:
         raise ValueError(f"must be an {wanted} URL (its host or port cannot be read)") from None
     if (
         parts.scheme not in schemes
-        or not value.lower().startswith(f"{parts.scheme}://")
+        or not value.startswith(f"{parts.scheme}://")  # urlsplit lowers the scheme: this keeps it written so
         or not parts.hostname
     ):
         raise ValueError(f"must be an {wanted} URL with a host")
