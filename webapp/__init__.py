@@ -19,7 +19,7 @@ from webapp.program.eventdata import EventDataError, load_event
 from webapp.staff import auth, held, signage
 from webapp.staff import console as staff_console
 from webapp.travel import views as travel_views
-from webapp.web import assets, errors, headers, health, i18n, templating
+from webapp.web import assets, errors, headers, health, i18n, templating, urltext
 from webapp.web.assets import MissingAssetError, check_vendor_files
 from webapp.web.clock import parse_moment
 
@@ -104,6 +104,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(module.bp)
     push.init_app(app)
     errors.init_app(app)
+    urltext.init_app(app)
     headers.init_app(app)
     live_handlers.init_app(app)
     cli.init_app(app)

@@ -5,10 +5,13 @@ URLs are payloads; a staff member whose name is a payload posts cancellations, a
 whose text is a payload. Every page, popup, toast, banner, the staff log, the signage and the exports
 are opened; a page fails if a payload ran (a sentinel function and a dialog listener), if a payload
 became an element (so escaping is checked, not only the Content-Security-Policy), or if the payload's
-text is not on the page as text.
+text is not on the page as text. A second server runs an event made by the importer (webapp/sources,
+as it is) from a c3voc schedule whose titles, abstracts, track and person names are payloads and whose
+links are `javascript:` URLs or break out of an attribute: its pages and exports are checked the same way.
 """
 
 import json
+import urllib.error
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +21,8 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ROOT, own_server, sign_in
 from tests.servers import post_change, run_flask
+from tests.sources.conftest import EXAMPLES, venues_for
+from webapp.sources.convert import import_schedule
 
 # Each payload calls xss(n) (the sentinel) or alert() (the dialog listener) if it ever runs.
 P = "\"'><img src=x onerror=xss(1)><svg onload=xss(2)></script><script>xss(3)</script>javascript:alert(4)"
@@ -141,8 +146,8 @@ def test_attendee_pages_show_payloads_as_text(browser_session, server, path, lan
     assert_inert(page, path, shows=P if lang == "en" else f"{P} 한")
 
 
-def test_map_popups_show_payloads_as_text(browser_session, server) -> None:
-    base_url, _ = server
+def assert_popups_inert(browser_session, base_url: str) -> None:
+    """Open each venue's popup on the map: each shows the payload as text, and nothing runs."""
     page = watched(browser_session)
     page.goto(f"{base_url}/?lang=en")
     markers = page.locator(".leaflet-marker-icon.venue-marker")
@@ -152,6 +157,10 @@ def test_map_popups_show_payloads_as_text(browser_session, server) -> None:
         popup = page.locator(".leaflet-popup-content").last
         expect(popup).to_contain_text(P)
         assert_inert(page, f"popup {n}")
+
+
+def test_map_popups_show_payloads_as_text(browser_session, server) -> None:
+    assert_popups_inert(browser_session, server[0])
 
 
 def test_toasts_and_banners_show_payloads_as_text(browser_session, server) -> None:
@@ -179,11 +188,17 @@ def test_staff_pages_show_payloads_as_text(browser_session, server, path) -> Non
         assert STAFF in page.evaluate("document.body.innerText")
 
 
-def test_a_javascript_stream_url_is_refused(server) -> None:
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(1)", 'https://example.org/"\r\n<script>xss(6)</script>', "https://a\\@example.org/"],
+)
+def test_a_stream_url_that_is_not_an_https_url_is_refused(server, url) -> None:
     base_url, token = server
-    with pytest.raises(Exception, match="400"):
+    with pytest.raises(urllib.error.HTTPError) as refused:
         post_change(base_url, token, {"kind": "stream_status", "session": "kosmi-online-terminology",
-                                      "status": "live", "stream_url": "javascript:alert(1)"})  # fmt: skip
+                                      "status": "live", "stream_url": url})  # fmt: skip
+    assert refused.value.code == 400
+    assert "'stream_url'" in json.load(refused.value)["message"]
 
 
 @pytest.mark.parametrize(
@@ -210,5 +225,94 @@ def test_exports_carry_payloads_as_data_never_as_a_page(browser_session, server,
     else:
         assert "SUMMARY:" in body.decode() and "<script>" in body.decode()  # text/calendar: plain data
     if kind == "json":  # Chromium shows JSON itself, as text (the XML and iCal types are downloads)
+        page.goto(f"{base_url}{path}")
+        assert_inert(page, path, shows="")
+
+
+# --- an imported schedule whose text is hostile ---------------------------------------------------
+
+IMPORTED_NOW = "2020-12-14T09:10:00+01:00"  # during the first talks of the example (pretalx DemoCon)
+HOSTILE_LINK = 'https://example.org/"><script>xss(8)</script>'
+
+
+def hostile_schedule() -> dict:
+    """Return the pretalx example (c3voc schedule JSON) with a payload in every text it carries."""
+    schedule = json.loads((EXAMPLES / "pretalx-democon.json").read_text())
+    conference = schedule["schedule"]["conference"]
+    conference["title"] = P
+    for day in conference["days"]:
+        for events in day["rooms"].values():
+            for n, event in enumerate(events):
+                event.update(title=f"{P} i{n}", subtitle=P, abstract=P, description=P, track=f"{P} t{n % 3}")
+                event["persons"] = [
+                    {**person, "public_name": P, "biography": P} for person in event["persons"]
+                ]
+                event["links"] = [
+                    {"url": "javascript:alert(7)", "title": P},
+                    {"url": HOSTILE_LINK, "title": P},
+                ]
+                event["url"] = "javascript:xss(9)"
+    return schedule
+
+
+@pytest.fixture(scope="module")
+def imported_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str]]]:
+    """A server on the event the importer made from the hostile schedule; yields its URL and session ids."""
+    workdir = tmp_path_factory.mktemp("xss-import")
+    source, venues = workdir / "schedule.json", workdir / "venues-in.geojson"
+    source.write_text(json.dumps(hostile_schedule()))
+    venues.write_text(json.dumps(venues_for("pretalx-democon.json")))
+    import_schedule(str(source), venues, out_dir=workdir / "event")
+    program = json.loads((workdir / "event" / "program.json").read_text())
+    ids = [s["id"] for s in program["sessions"]]
+    env = {
+        "VENUES_FILE": str(workdir / "event" / "venues.geojson"),
+        "PROGRAM_FILE": str(workdir / "event" / "program.json"),
+        "EVENT_NOW": IMPORTED_NOW,
+    }
+    with own_server(workdir, **env) as (base_url, _token):
+        yield base_url, ids
+
+
+IMPORTED_PAGES = [
+    "/",
+    "/schedule",
+    "/sessions/{first}",
+    "/venues/democon-hall",
+    "/rooms/room-0",
+    "/live",
+    "/agenda",
+]
+
+
+@pytest.mark.parametrize("path", IMPORTED_PAGES)
+def test_an_imported_schedules_text_is_shown_as_text(browser_session, imported_server, path) -> None:
+    base_url, ids = imported_server
+    page = watched(browser_session)
+    page.add_init_script(
+        f"localStorage.setItem('venue-live:democon:starred', {json.dumps(json.dumps(ids[:4]))})"
+    )
+    page.goto(f"{base_url}{path.format(first=ids[0])}?lang=en")
+    expect(page.locator("main")).to_be_visible()
+    assert_inert(page, path, shows="" if path == "/live" else P)  # nothing streams: /live lists no session
+
+
+def test_an_imported_schedules_popups_show_text(browser_session, imported_server) -> None:
+    assert_popups_inert(browser_session, imported_server[0])
+
+
+@pytest.mark.parametrize("path", ["/schedule.json", "/api/sessions", "/schedule.xml"])
+def test_an_imported_schedules_exports_carry_payloads_as_data(browser_session, imported_server, path) -> None:
+    base_url, _ids = imported_server
+    page = watched(browser_session)
+    response = page.request.get(f"{base_url}{path}")
+    assert response.ok and "html" not in response.headers["content-type"]
+    body = response.body().decode()
+    assert "javascript:alert(7)" not in body and "javascript:xss(9)" not in body  # dropped by the importer
+    if path == "/schedule.xml":
+        titles = etree.fromstring(response.body()).xpath("//event/title/text()")
+        assert titles and all(t.startswith(P) for t in titles)
+    else:
+        assert P in json.dumps(json.loads(body), ensure_ascii=False)
         page.goto(f"{base_url}{path}")
         assert_inert(page, path, shows="")

@@ -4,12 +4,13 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from webapp.extensions import db
-from webapp.live.changes import HANDLERS, ChangeError, apply_change
+from webapp.live.changes import HANDLERS, ChangeError, apply_change, apply_changes
 from webapp.live.log import changes_since, head_seq, recent_changes, staff_state
 from webapp.live.schemas import KIND_MODELS, KINDS, kind_words
-from webapp.models import Announcement, Room, Session
+from webapp.models import Announcement, EventMeta, Room, Session
 from webapp.program.importer import import_event
 
 NOW = datetime(2023, 11, 29, 1, 30, tzinfo=UTC)
@@ -176,6 +177,46 @@ def test_refused_changes_write_and_publish_nothing(change, published, data, stat
     assert caught.value.status == status and words in caught.value.message
     assert head_seq() == 0 and recent_changes() == [] and published == []
     assert db.session.get(Session, "gmp-audit").room_id == "training-center-lecture-room"
+
+
+@pytest.mark.parametrize(
+    ("last", "status"),
+    [
+        ({"kind": "move", "session": "gmp-audit", "room": "no-such-room"}, 404),
+        # Refused only because of an earlier item of the same batch: it is already cancelled.
+        ({"kind": "cancel", "session": "ivd-panel"}, 400),
+        ({"kind": "move", "session": "gmp-audit", "room": "hip-future-hall", "expected_version": 99}, 409),
+    ],
+)
+def test_a_batch_whose_later_item_is_refused_writes_and_publishes_nothing(
+    app, published, caplog, last, status
+):
+    batch = [
+        {"kind": "room_status", "room": "hip-future-hall", "status": "full"},
+        {"kind": "cancel", "session": "ivd-panel", "reason": "Speaker ill"},
+        {"kind": "announce", "text": {"en": "Lunch moved"}, "expires_in_minutes": 60},
+        last,
+    ]
+
+    def also():
+        db.session.add(EventMeta(key="batch-marker", value="written"))
+
+    with app.app_context():
+        with pytest.raises(ChangeError) as caught:
+            apply_changes(batch, by="alice", now=NOW, also=also)
+        assert caught.value.status == status
+    with app.app_context():  # a new session: what the database holds
+        assert head_seq() == 0 and changes_since(0, 10) == []
+        assert db.session.get(Room, "hip-future-hall").status == "open"
+        assert db.session.get(Session, "ivd-panel").status == "scheduled"
+        assert db.session.scalars(sa.select(Announcement)).all() == []
+        assert db.session.get(EventMeta, "batch-marker") is None
+    assert published == [] and not [r for r in caplog.records if r.name == "webapp.live.audit_log"]
+    # And the same batch without its refused item goes through whole.
+    with app.app_context():
+        assert [c.seq for c in apply_changes(batch[:3], by="alice", now=NOW, also=also)] == [1, 2, 3]
+        assert db.session.get(EventMeta, "batch-marker").value == "written"
+    assert [data["seq"] for _event, data in published] == [1, 2, 3]
 
 
 def test_a_stale_edit_gets_409_and_the_current_state(change):

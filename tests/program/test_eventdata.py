@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT
+from tests.test_text import NOT_TEXT
 from webapp.program.eventdata import EventDataError, load_event
 
 
@@ -462,3 +463,80 @@ def test_a_file_with_its_bytes_damaged_loads_or_is_refused_in_one_line(tmp_path,
             raw = raw[:at] if cut else raw[:at] + junk + raw[at:]
         files[n].write_bytes(raw)
     assert_loads_or_says_one_line(files["venues.geojson"], files["program.json"], name)
+
+
+# --- text from a data file: no control character reaches the database, the pages or the exports ------
+
+# The real files, with one session carrying every optional field an import writes.
+FULL = copy.deepcopy(REAL)
+session(FULL["program.json"], "opening-ceremony").update(
+    guid="a5b5c8b5-opening", url="https://example.org/talk/1", subtitle={"en": "Sub"}, abstract={"en": "Abs"},
+    type="Talk", recording_license="CC BY 4.0",
+    links=[{"url": "https://example.org/slides", "title": "Slides", "type": "SLIDES"}],
+    speakers=[{"name": {"en": "Ada"}, "id": "ADA1"}],
+)  # fmt: skip
+
+
+def _at(data, path):
+    for key in path:
+        data = data[key]
+    return data
+
+
+def _string_shapes() -> list[tuple[str, tuple]]:
+    """Return one path of each kind of string in the files (sessions[*].title.en once, not per session)."""
+    shapes = {}
+    for name, data in FULL.items():
+        for path in all_paths(data):
+            if path and isinstance(_at(data, path), str):
+                shapes.setdefault((name, tuple("*" if isinstance(k, int) else k for k in path)), (name, path))
+    return list(shapes.values())
+
+
+STRING_SHAPES = _string_shapes()
+
+
+def test_a_control_character_in_any_text_of_the_files_is_refused_naming_the_field(tmp_path):
+    # Each kind of string gets another character the rule refuses, in its middle.
+    for number, (name, path) in enumerate(STRING_SHAPES):
+        char = NOT_TEXT[number % len(NOT_TEXT)]
+        files = {n: tmp_path / n for n in FULL}
+        for n, data in FULL.items():
+            if n == name:
+                data = copy.deepcopy(data)
+                parent, key = _at(data, path[:-1]), path[-1]
+                parent[key] = parent[key][:1] + char + parent[key][1:]
+            files[n].write_text(json.dumps(data))  # escaped: a lone surrogate is a \\ud800 escape
+        with pytest.raises(EventDataError) as caught:
+            load_event(files["venues.geojson"], files["program.json"])
+        message, field = str(caught.value), next(k for k in reversed(path) if isinstance(k, str))
+        assert message.startswith(f"{name}: ") and field in message and "\n" not in message, (path, message)
+    assert len(STRING_SHAPES) > 60
+
+
+def test_tabs_and_line_breaks_in_a_text_load_and_cr_is_read_as_a_newline(event_files):
+    def edit(p):
+        session(p, "opening-ceremony")["description"] = {"en": "Line one\r\nLine two\r\tindented"}
+
+    event = load_event(*event_files(edit_program=edit))
+    opening = next(s for s in event.program.sessions if s.id == "opening-ceremony")
+    assert opening.description.en == "Line one\nLine two\n\tindented"
+
+
+@pytest.mark.parametrize(
+    ("key", "url"),
+    [
+        ("stream_url", "https://example.org/live\r\nx"),
+        ("stream_url", "https://example.org/a b"),
+        ("stream_url", "https://user@example.org/"),
+        ("url", "javascript:alert(1)"),
+        ("url", "https://example.org\\@evil.example/"),
+    ],
+)
+def test_a_url_in_the_files_is_checked_as_a_url(event_files, key, url):
+    venues_path, program_path = event_files(
+        edit_program=lambda p: session(p, "opening-ceremony").update({key: url})
+    )
+    with pytest.raises(EventDataError) as caught:
+        load_event(venues_path, program_path)
+    assert str(caught.value).startswith(f"program.json: session 'opening-ceremony', field '{key}': ")

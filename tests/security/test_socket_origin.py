@@ -9,6 +9,9 @@ import websocket
 from tests.servers import running_server
 
 KIOSK = "https://kiosk.example"
+# The app's own origin behind a TLS proxy (TRUSTED_PROXIES=1): what the proxy says the client asked for.
+PUBLIC_ORIGIN = "https://live.example.org"
+FORWARDED = {"X_Forwarded_Proto": "https", "X_Forwarded_Host": "live.example.org"}
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +33,19 @@ def open_socket(base_url: str, origin: str, **headers: str) -> str:
         ws.close()
 
 
-def poll(base_url: str, origin: str) -> int:
+@pytest.fixture(scope="module")
+def proxied(tmp_path_factory):
+    """A server behind a (pretended) TLS proxy: it believes X-Forwarded-Proto and X-Forwarded-Host."""
+    workdir = tmp_path_factory.mktemp("socket-origin-proxied")
+    env = {"DATABASE_URL": f"sqlite:///{workdir / 'venue-live.db'}", "TRUSTED_PROXIES": "1"}
+    with running_server(workdir, **env) as base_url:
+        yield base_url
+
+
+def poll(base_url: str, origin: str, **headers: str) -> int:
+    headers = {name.replace("_", "-"): value for name, value in headers.items()}
     request = urllib.request.Request(
-        f"{base_url}/socket.io/?EIO=4&transport=polling", headers={"Origin": origin}
+        f"{base_url}/socket.io/?EIO=4&transport=polling", headers={"Origin": origin, **headers}
     )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
@@ -56,6 +69,32 @@ def test_a_foreign_origin_is_refused(server, origin):
         open_socket(server, origin)
     assert refused.value.status_code == 400
     assert poll(server, origin) == 400
+
+
+def refused_on_both_transports(base_url: str, origin: str, **headers: str) -> None:
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        open_socket(base_url, origin, **headers)
+    assert refused.value.status_code == 400
+    assert poll(base_url, origin, **headers) == 400
+
+
+def test_an_origin_that_only_begins_with_an_allowed_one_is_refused(server):
+    # An origin is compared whole: a host named after ours is someone else's (issue 23).
+    refused_on_both_transports(server, f"{server}.evil.example")
+    refused_on_both_transports(server, f"{server}0")
+    refused_on_both_transports(server, f"{KIOSK}.evil.example")
+    refused_on_both_transports(server, f"{server}/")
+
+
+def test_behind_a_tls_proxy_the_public_origin_opens_a_socket_and_its_lookalikes_do_not(proxied):
+    assert open_socket(proxied, PUBLIC_ORIGIN, **FORWARDED) == "0"
+    assert poll(proxied, PUBLIC_ORIGIN, **FORWARDED) == 200
+    for origin in (
+        f"{PUBLIC_ORIGIN}.evil.example",
+        "https://live.example.org:8443",
+        "http://live.example.org",
+    ):
+        refused_on_both_transports(proxied, origin, **FORWARDED)
 
 
 def test_a_forwarded_host_is_not_believed_without_trusted_proxies(server):

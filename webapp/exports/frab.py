@@ -9,6 +9,7 @@ from webapp.exports.schedule_data import ScheduleData, guid, numeric_id, session
 from webapp.models import Room, Session
 from webapp.program.eventdata import EventData
 from webapp.program.localized import event_languages, pick
+from webapp.text import clean_text
 from webapp.web.clock import day_start
 
 GENERATOR = {"name": "venue-live", "version": "0.1.0"}
@@ -161,9 +162,11 @@ def build_schedule(
 
 
 def _sub(parent: etree._Element, tag: str, text: Any = None, **attrs: Any) -> etree._Element:
-    node = etree.SubElement(parent, tag, {k: str(v) for k, v in attrs.items() if v is not None})
+    # Stored text is checked on the way in (webapp.text); what an older version stored may still hold
+    # a character XML cannot (lxml raises ValueError): it is dropped, not allowed to fail the export.
+    node = etree.SubElement(parent, tag, {k: clean_text(str(v)) for k, v in attrs.items() if v is not None})
     if text is not None:
-        node.text = str(text)
+        node.text = clean_text(str(text))
     return node
 
 

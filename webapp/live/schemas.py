@@ -2,7 +2,7 @@
 
 The API validates POST /api/changes with these models (and documents them in its OpenAPI document),
 apply_change validates with the same models, the staff console gets the limits as page data, and
-the data files take their id pattern from here.
+the data files take their id pattern from here. What text and URLs may hold is webapp.text's rule.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from webapp.text import TEXT, url_rule
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_ID = 80
 MAX_TEXT = 280
@@ -43,8 +45,8 @@ SessionStatus = Literal["scheduled", "cancelled"]
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=MAX_ID)]
 Id = Annotated[StrictStr, StringConstraints(pattern=SLUG_PATTERN, max_length=MAX_ID)]
-Text = Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)]
-Url = Annotated[StrictStr, StringConstraints(pattern=r"^https://", max_length=MAX_URL)]
+Text = Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT), TEXT]
+Url = Annotated[StrictStr, StringConstraints(max_length=MAX_URL), url_rule()]
 Seq = Annotated[StrictInt, Field(ge=1, le=MAX_INT)]
 Version = Annotated[
     StrictInt, Field(ge=0, le=MAX_INT, description="The session's version you saw: 409 if stale.")

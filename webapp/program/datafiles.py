@@ -22,6 +22,7 @@ from webapp.program.localized import (
     SpokenLanguages,
     Text,
 )
+from webapp.text import LINE, TEXT, url_rule
 
 # Years a date in the data files may fall in: anything else is a typo (9999) and would overflow later.
 YEARS = (1970, 2100)
@@ -48,14 +49,19 @@ def _check_lon_lat(value: tuple[float, float]) -> tuple[float, float]:
     return value
 
 
-def _check_https(value: str) -> str:
-    if not value.startswith("https://") or len(value) < 12:
-        raise ValueError(f"must be an https:// URL (got {value!r})")
-    return value
-
-
 LonLat = Annotated[tuple[Number, Number], AfterValidator(_check_lon_lat)]
-HttpsUrl = Annotated[str, AfterValidator(_check_https)]
+HttpsUrl = Annotated[str, StringConstraints(max_length=2000), url_rule()]
+WebUrl = Annotated[str, StringConstraints(max_length=2000), url_rule(("http", "https"))]
+
+
+def Line(max_length: int | None = None, min_length: int = 0) -> type[str]:
+    """Return the type of a one-line value of the data files (a code, an id) of at most max_length."""
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length), LINE]  # type: ignore[return-value]
+
+
+def Prose(max_length: int | None = None) -> type[str]:
+    """Return the type of a text of the data files that may run over lines, of at most max_length."""
+    return Annotated[str, StringConstraints(max_length=max_length), TEXT]  # type: ignore[return-value]
 
 
 class Strict(BaseModel):
@@ -67,7 +73,7 @@ class Strict(BaseModel):
 class Room(Strict):
     id: Slug
     name: Localized
-    floor: Annotated[str, StringConstraints(max_length=10)] = ""
+    floor: Line(10) = ""
     capacity: Annotated[int, Field(ge=1, le=1_000_000, strict=True)] | None = None
     provenance: Literal["sourced", "reconstructed"] = "sourced"
     # Names this room has in imported schedules (`import-schedule` matches on them, and on guids).
@@ -87,7 +93,7 @@ class Geocoded(Strict):
     by: Text
     query: Text
     at: Day
-    match: str | None = None
+    match: Prose() | None = None
 
 
 class VenueProperties(Strict):
@@ -96,14 +102,14 @@ class VenueProperties(Strict):
     # Optional: the name stands in (filled on load, so every reader finds one).
     short_name: Localized = None  # type: ignore[assignment]
     address: Localized | None = None
-    postcode: str | None = None
+    postcode: Line() | None = None
     position: Literal["exact", "approximate"] = "exact"
     accuracy_m: Annotated[Number, Field(gt=0, le=100_000)] = 50
     position_note: Localized | None = None
     station: Station | None = None
     transit_hints: dict[Slug, Localized] = {}
     rooms: Annotated[list[Room], Field(min_length=1)]
-    sources: list[str] = []
+    sources: list[Prose()] = []
     # Provenance for whoever edits the file; kept out of dumps so the database and API stay as they were.
     geocoded: Annotated[Geocoded | None, Field(exclude=True)] = None
 
@@ -152,14 +158,14 @@ class Speaker(Strict):
     name: Localized
     affiliation: Localized | None = None
     # The person's id at the source (pretalx code, frab id, hub guid); absent for hand-written events.
-    id: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
+    id: Line(80, min_length=1) | None = None
 
 
 class Link(Strict):
-    url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=2000)]
-    title: Annotated[str, StringConstraints(max_length=500)] | None = None
+    url: WebUrl
+    title: Prose(500) | None = None
     # The source's kind of link where it gives one (ORIGIN, FEEDBACK, SLIDES, ...).
-    type: Annotated[str, StringConstraints(max_length=40)] | None = None
+    type: Line(40) | None = None
 
 
 class Track(Strict):
@@ -184,25 +190,25 @@ class SessionData(Strict):
     provenance: Literal["sourced", "reconstructed"]
     note: Localized | None = None
     # Written by `import-schedule` (all optional): where the session came from and what it carries.
-    guid: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
-    url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=2000)] | None = None
+    guid: Line(80, min_length=1) | None = None
+    url: WebUrl | None = None
     subtitle: Localized | None = None
     abstract: Localized | None = None
-    type: Annotated[str, StringConstraints(max_length=80)] | None = None
+    type: Line(80) | None = None
     links: list[Link] = []
     do_not_record: bool = False
-    recording_license: Annotated[str, StringConstraints(max_length=200)] | None = None
+    recording_license: Prose(200) | None = None
 
 
 class EventInfo(Strict):
     id: Slug
     name: Localized
     short_name: Localized
-    timezone: str
+    timezone: Line()
     days: Annotated[list[Day], Field(min_length=1)]
     url: HttpsUrl | None = None
     organiser: Localized | None = None
-    sources: list[str] = []
+    sources: list[Prose()] = []
     # The languages the event's texts are written in, the main one first.
     languages: Annotated[list[LangCode], Field(min_length=1)] = list(LANGS)
 

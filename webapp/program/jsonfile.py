@@ -9,6 +9,8 @@ import json
 import re
 from pathlib import Path
 
+from webapp.text import DuplicateKeyError, lone_surrogate_at, unique_keys
+
 # Larger data files are refused before they are read (a c3voc schedule of a big congress is ~2 MB).
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -24,20 +26,6 @@ class EventDataError(Exception):
         line = _CONTROL.sub(lambda m: repr(m.group())[1:-1], f"{where + ': ' if where else ''}{problem}")
         super().__init__(f"{file}: {line}")
         self.file, self.item, self.field, self.problem = file, item, field_, problem
-
-
-def _refuse_duplicates(pairs: list[tuple[str, object]]) -> dict:
-    """Build a JSON object, refusing a key given twice (json keeps the last one silently)."""
-    data: dict = {}
-    for key, value in pairs:
-        if key in data:
-            raise _Duplicate(key)
-        data[key] = value
-    return data
-
-
-class _Duplicate(ValueError):
-    """A JSON object gives the same key twice."""
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -66,31 +54,13 @@ def read_json(path: Path) -> tuple[bytes, object]:
         raise EventDataError(name, None, None, f"is not UTF-8 text (byte {exc.start})") from None
     try:
         # NaN and Infinity (not JSON, but Python's json reads them) are refused by the models, by field.
-        data = json.loads(text, object_pairs_hook=_refuse_duplicates)
-    except _Duplicate as exc:
+        data = json.loads(text, object_pairs_hook=unique_keys)
+    except DuplicateKeyError as exc:
         raise EventDataError(name, None, f"{exc}", "is given twice in one object") from None
     except RecursionError:
         raise EventDataError(name, None, None, "is nested too deeply to be event data") from None
     except ValueError as exc:  # json.JSONDecodeError
         raise EventDataError(name, None, None, f"not valid JSON ({exc})") from None
-    if (where := _lone_surrogate(data)) is not None:
+    if (where := lone_surrogate_at(data)) is not None:
         raise EventDataError(name, None, where or None, "has a lone surrogate (\\ud800-\\udfff), not text")
     return raw, data
-
-
-def _lone_surrogate(data: object, where: str = "") -> str | None:
-    """Return where a string with a lone surrogate (a "\\ud800" escape) is, or None."""
-    stack = [(data, where)]
-    while stack:
-        value, where = stack.pop()
-        if isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                return where
-        elif isinstance(value, dict):
-            stack.extend((v, f"{where}.{k}" if where else str(k)) for k, v in value.items())
-            stack.extend((k, where) for k in value)
-        elif isinstance(value, list):
-            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(value))
-    return None

@@ -5,6 +5,8 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, RootModel, StringConstraints, model_serializer
 
+from webapp.text import TEXT
+
 # The interface's languages, and the default event's: every text can be read in each of them.
 LANGS = ("ko", "en")
 # A language code (ISO 639-1/2, an optional BCP 47 subtag): "de", "en", "pt-br".
@@ -15,7 +17,7 @@ SPOKEN_PATTERN = r"^[a-z]{2,3}(?:-[a-z]{2,3}){0,2}$"
 SpokenLanguages = Annotated[str, StringConstraints(pattern=SPOKEN_PATTERN, max_length=10)]
 
 # Long enough for an abstract or a description; titles and names are held to TITLE_MAX on load.
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000), TEXT]
 TITLE_MAX = 500
 
 

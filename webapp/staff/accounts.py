@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
 from webapp.models import ApiToken, Staff
+from webapp.text import check_text
 
 MIN_PASSWORD = 12
 # werkzeug's scrypt (N=2**15, r=8, p=1): memory-hard, in the standard library, no native extension to pin.
@@ -50,6 +51,10 @@ def create_staff(name: str, password: str) -> Staff:
     name = name.strip()
     if not name or len(name) > 80:
         raise AccountError("A staff name must be 1 to 80 characters.")
+    try:
+        check_text(name, multiline=False)  # the rule the sign-in form applies to the name
+    except ValueError as exc:
+        raise AccountError(f"A staff name {exc}.") from None
     if get_staff(name):
         raise AccountError(f"There is already a staff account called '{name}'.")
     _check_length(password)

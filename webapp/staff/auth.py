@@ -21,11 +21,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from webapp.extensions import limiter, login_manager
 from webapp.models import Staff
 from webapp.staff.accounts import check_login, count_staff, end_sessions, staff_for_session, staff_for_token
+from webapp.text import check_text
 
 bp = Blueprint("auth", __name__)
 
@@ -37,8 +38,16 @@ FAILURES_PER_ACCOUNT_AND_ADDRESS = "5 per minute; 20 per hour"
 FAILURES_PER_ACCOUNT = "100 per hour"
 
 
+def one_line(_form, field) -> None:
+    """Refuse a form field that is not one line of text (webapp.text): a NUL cannot even be looked up."""
+    try:
+        check_text(field.data or "", multiline=False)
+    except ValueError:
+        raise ValidationError(_l("Use letters, digits and punctuation only, on one line.")) from None
+
+
 class LoginForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80), one_line])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
@@ -103,6 +112,8 @@ def login():
         status = 401
     elif form.is_submitted():
         status = 400
+        for name, errors in form.errors.items():
+            flash(f"{form[name].label.text}: {errors[0]}", "error")
     return render_template("login.html", form=form, no_staff=count_staff() == 0), status
 
 

@@ -64,9 +64,10 @@ def load_asset(path: Path) -> Asset:
 
 def asset_response(path: Path, max_age: int) -> Response:
     """Answer with the best encoding the client accepts, an ETag, and 304 when it already has it."""
-    if not path.is_file():
+    try:
+        asset = load_asset(path) if path.is_file() else abort(404)
+    except OSError:  # a name too long for the file system (ENAMETOOLONG), which is_file() raises
         abort(404)
-    asset = load_asset(path)
     encoding = next((e for e in ("br", "gzip") if e in asset.bodies and e in request.accept_encodings), None)
     response = Response(asset.bodies[encoding], mimetype=asset.mimetype)
     if encoding:
