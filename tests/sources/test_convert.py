@@ -131,3 +131,25 @@ def test_the_imported_events_schedule_xml_validates(make_app, imported, example)
     xml = app.test_client().get("/schedule.xml").data
     schema = etree.XMLSchema(etree.parse(str(XSD)))
     assert schema.validate(etree.fromstring(xml)), schema.error_log
+
+
+def test_links_a_page_may_not_open_are_dropped_and_counted_not_the_import(imported, tmp_path):
+    data = json.loads((EXAMPLES / "hub-schedule2.json").read_text())
+    event = data["schedule"]["events"][0]
+    event["links"] = [
+        {"url": "javascript:alert(1)", "title": "script"},
+        {"url": "https://user@example.org/", "title": "userinfo"},
+        {"url": "https://example.org/a b", "title": "space"},
+        {"url": "https://example.org/slides", "title": "kept"},
+    ]
+    event["url"] = "https://127.0.0.1\\@example.org/"
+    source = tmp_path / "hub-schedule2.json"
+    source.write_text(json.dumps(data))
+    out, summary = imported("hub-schedule2.json", str(source))
+    program = json.loads((out / "program.json").read_text())
+    session = next(s for s in program["sessions"] if s["id"] == event["guid"])
+    titles = [link["title"] for link in session["links"]]  # the event's attachments are links too
+    assert "kept" in titles and not {"script", "userinfo", "space"} & set(titles)
+    assert "url" not in session
+    assert any("links that are not http(s) addresses a page may open (dropped)" in n for n in summary.notes)
+

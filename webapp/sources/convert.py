@@ -64,6 +64,10 @@ def _notes(schedule: SourceSchedule, zone: str, sessions: list[dict], summary: S
         ),
         (sum(bool(s["links"]) for s in sessions), "sessions with links (kept)"),
         (
+            sum(len(s.links) for s in schedule.sessions) - sum(len(s["links"]) for s in sessions),
+            "links that are not http(s) addresses a page may open (dropped)",
+        ),
+        (
             sum(s["do_not_record"] for s in sessions),
             "sessions that must not be recorded (do_not_record kept)",
         ),

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from webapp import text as text_rule
+
 # More events than any real schedule has (a big congress has about 2,000): refused before they are read.
 MAX_EVENTS = 20_000
 
@@ -71,11 +73,6 @@ class SourceSession:
     recording_license: str | None = None
 
 
-# Control characters (C0 but tab and newline, DEL, C1), lone surrogates and the two non-characters:
-# no page can show them, PostgreSQL cannot store NUL, and a lone surrogate cannot be written as UTF-8.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
 def drop_control_characters(data: object) -> tuple[object, int]:
     """Return JSON-like data with those characters removed from every text in it, and how many texts had any."""
     count = 0
@@ -96,10 +93,18 @@ def drop_control_characters(data: object) -> tuple[object, int]:
 
 
 def clean_text(text: str) -> tuple[str, bool]:
-    """Return text without control characters (CR LF as LF), and whether any were there."""
-    text = text.replace("\r\n", "\n")
-    cleaned = _CONTROL.sub("", text)
-    return cleaned, cleaned != text
+    """Return text as the text rule keeps it (webapp.text: no control characters, CR LF as LF), and
+    whether it lost a character it may not hold."""
+    cleaned = text_rule.clean_text(text)
+    return cleaned, cleaned != text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def web_url(url: str | None) -> str | None:
+    """Return url if it is an http(s) URL a page may link to (webapp.text.check_url), else None."""
+    try:
+        return text_rule.check_url(url, ("http", "https")) if url else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from webapp.program.eventdata import TITLE_MAX, EventDataError, load_event
-from webapp.sources.model import ScheduleError, SourceSchedule, SourceSession
+from webapp.sources.model import ScheduleError, SourceSchedule, SourceSession, web_url
 from webapp.sources.rooms import Placement, slugify
 
 PALETTE = ("#1f6feb", "#b42318", "#0a6e47", "#8250df", "#bf5b04", "#0e7490", "#9a3412", "#4d7c0f", "#be185d")
@@ -126,14 +126,18 @@ def session_entry(session: SourceSession, ident: str, placement: Placement, trac
         "provenance": "sourced",
         **_texts(session, lang),
         "type": session.type[:80] if session.type else None,
-        "links": [{"url": link.url, "title": link.title, "type": link.type} for link in session.links],
+        "links": [
+            {"url": url, "title": link.title, "type": link.type}
+            for link in session.links
+            if (url := web_url(link.url))
+        ],
         "do_not_record": session.do_not_record,
         "recording_license": session.recording_license[:200] if session.recording_license else None,
     }
     if session.guid:
         entry["guid"] = session.guid[:80]
-    if session.url and session.url.startswith(("http://", "https://")):
-        entry["url"] = session.url
+    if url := web_url(session.url):
+        entry["url"] = url
     return entry
 
 
