@@ -68,20 +68,15 @@ def raise_open_file_limit() -> int:
 def main() -> int:
     """Run the release step (migrate, import the event if its files changed), then serve."""
     try:
+        # The app starts without a venue's coordinates: an organiser places it at /staff/venues.
         app = create_app({"SOCKETIO_ASYNC_MODE": "gevent"})
-        # The app loads without a venue's coordinates (so `venues geocode` can run), but cannot serve it.
-        app.extensions["event"].check_placed()
-    except (StartupError, EventDataError) as exc:
+        with app.app_context():
+            for line in release(app):
+                print(line)
+    except (StartupError, EventDataError, OtherEventError) as exc:
         print(f"Venue Live cannot start: {exc}", file=sys.stderr)
         return 2
     with app.app_context():
-        try:
-            lines = release(app)
-        except OtherEventError as exc:
-            print(f"Venue Live cannot start: {exc}", file=sys.stderr)
-            return 2
-        for line in lines:
-            print(line)
         event = app.extensions["event"]
         try:  # SCHEDULE_SOURCE: turn each new release of the organiser's schedule into live changes
             if start_following(app):
@@ -91,8 +86,8 @@ def main() -> int:
             return 2
         if count_staff() == 0:
             print(
-                "No staff account yet. Create one (password from stdin, or generated and printed once):\n"
-                "  .venv/bin/flask --app webapp staff create NAME"
+                "No staff account yet. Create an organiser (password from stdin, or generated and printed once):\n"
+                "  .venv/bin/flask --app webapp staff create NAME --role organiser"
             )
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5000"))
     limit = raise_open_file_limit()

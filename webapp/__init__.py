@@ -14,9 +14,9 @@ from webapp.exports import views as export_views
 from webapp.extensions import compress, csrf, db, limiter, migrate, socketio
 from webapp.live import handlers as live_handlers
 from webapp.live import relay
-from webapp.program import pages, rooms
+from webapp.program import eventstore, pages, rooms
 from webapp.program.eventdata import EventDataError, load_event
-from webapp.staff import auth, held, signage
+from webapp.staff import auth, held, signage, team, venues_editor
 from webapp.staff import console as staff_console
 from webapp.travel import views as travel_views
 from webapp.web import assets, errors, headers, health, i18n, templating, urltext
@@ -100,7 +100,16 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app)
     app.register_blueprint(staff_console.bp)
     held.init_app(app)
-    for module in (export_views, rooms, travel_views, api_travel, api_docs_page, signage):
+    for module in (
+        export_views,
+        rooms,
+        travel_views,
+        api_travel,
+        api_docs_page,
+        signage,
+        team,
+        venues_editor,
+    ):
         app.register_blueprint(module.bp)
     push.init_app(app)
     errors.init_app(app)
@@ -110,4 +119,10 @@ def create_app(config: dict | None = None) -> Flask:
     cli.init_app(app)
     app.cli.add_command(release.release_command)
     app.register_blueprint(health.bp)
+    # Until an event is imported (its venues placed), only these answer: the rest say it is being set up.
+    eventstore.init_app(
+        app,
+        open_while_setting_up=("auth", "assets", "health", "accounts", venues_editor.bp.name),
+        setup_page="organiser_venues.venues",
+    )
     return app

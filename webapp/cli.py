@@ -1,5 +1,6 @@
 """Command-line tools: import the event; geocode venues; create staff accounts and their bearer tokens."""
 
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -11,10 +12,13 @@ from flask.cli import AppGroup, with_appcontext
 from webapp.config import VAR_DIR
 from webapp.program import geocode
 from webapp.program.eventdata import EventDataError
+from webapp.program.eventstore import load_into
 from webapp.program.importer import OtherEventError, import_event
 from webapp.release import replace_event
 from webapp.sources import cli as sources_cli
-from webapp.staff.accounts import AccountError, create_staff, issue_token, revoke_tokens
+from webapp.staff.accounts import ROLES, AccountError, create_staff, issue_token, revoke_tokens, set_role
+from webapp.staff.links import DEFAULT_MINUTES, MAX_MINUTES, issue_link
+from webapp.staff.signage import public_base
 
 staff_cli = AppGroup("staff", help="Staff accounts and bearer tokens.")
 venues_cli = AppGroup("venues", help="The venues file: look up missing coordinates.")
@@ -38,8 +42,9 @@ venues_cli = AppGroup("venues", help="The venues file: look up missing coordinat
 def import_event_command(replace: bool, archive_dir: str) -> None:
     """Import venues.geojson and program.json into the database (safe to run again)."""
     app = current_app._get_current_object()
-    event = app.extensions["event"]
     try:
+        # The files, with the venues saved at /staff/venues in place of the venues file's.
+        event = load_into(app)
         event.check_placed()
         if replace:
             click.echo(str(replace_event(app, Path(archive_dir))))
@@ -75,18 +80,50 @@ def venues_geocode(refresh_approximate: bool, dry_run: bool) -> None:
 
 @staff_cli.command("create")
 @click.argument("name")
-def staff_create(name: str) -> None:
+@click.option(
+    "--role", type=click.Choice(ROLES), default="staff", show_default=True,
+    help="staff: today's changes; organiser: also venues and staff accounts in the browser.",
+)  # fmt: skip
+def staff_create(name: str, role: str) -> None:
     """Create a staff account; the password is read from stdin, or generated and printed once."""
     generated = sys.stdin.isatty() or not (password := sys.stdin.readline().rstrip("\n"))
     if generated:
         password = secrets.token_urlsafe(15)
     try:
-        create_staff(name, password)
+        create_staff(name, password, role)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Created staff account '{name}'.")
+    click.echo(f"Created {role} account '{name}'.")
     if generated:
         click.echo(f"Password (shown once, keep it safe): {password}")
+
+
+@staff_cli.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+def staff_role(name: str, role: str) -> None:
+    """Give NAME a role: staff or organiser."""
+    try:
+        set_role(name, role)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"'{name}' is now {role}.")
+
+
+@staff_cli.command("link")
+@click.argument("name")
+@click.option("--minutes", type=click.IntRange(1, MAX_MINUTES), default=DEFAULT_MINUTES, show_default=True)
+@click.option("--base", help="The address people open the site at, e.g. https://live.example.org.")
+def staff_link(name: str, minutes: int, base: str | None) -> None:
+    """Print a one-time sign-in link for NAME (single use, expiring), e.g. for someone locked out."""
+    fallback = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+    try:
+        origin = public_base(base, fallback)
+        token, link = issue_link(name, by="command line", minutes=minutes)
+    except (AccountError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"One-time sign-in link for '{name}', until {link.expires_at:%Y-%m-%d %H:%M} UTC:")
+    click.echo(f"{origin}/login/link/{token}")
 
 
 @staff_cli.command("token")

@@ -208,6 +208,9 @@ class Staff(UserMixin, db.Model):
     # Part of the signed-in session's id; bumped on sign-out and password change, so every copy of an
     # older session cookie stops working on the server.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # staff: today's changes (console, log, signage, the API); organiser: also the venues, the event's
+    # settings and the staff accounts. Accounts made before roles existed are staff.
+    role: Mapped[str] = mapped_column(sa.String(20), default="staff", server_default="staff")
 
     @property
     def is_active(self) -> bool:
@@ -230,6 +233,38 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     staff: Mapped[Staff] = relationship()
+
+
+class SignInLink(db.Model):
+    """A one-time sign-in link for one staff member: expiring, single use, revocable; only its hash is stored."""
+
+    __tablename__ = "sign_in_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(sa.String(80))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    staff: Mapped[Staff] = relationship()
+
+
+class SavedVenues(db.Model):
+    """A venues document saved from /staff/venues; the newest is in effect while the file is one it knew."""
+
+    __tablename__ = "saved_venues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The document exactly as saved: the same JSON a venues file holds.
+    body: Mapped[str] = mapped_column(sa.Text)
+    body_sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    # The venues file on disk when it was saved: while the file is still that one, this save wins.
+    file_sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    saved_by: Mapped[str] = mapped_column(sa.String(80))
 
 
 class Announcement(LocalizedColumns, db.Model):

@@ -26,8 +26,9 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from webapp.extensions import db
-from webapp.models import Announcement, Change, EventMeta, LogHead
+from webapp.models import Announcement, Change, EventMeta, LogHead, SavedVenues
 from webapp.program.eventdata import EventDataError
+from webapp.program.eventstore import load_into
 from webapp.program.importer import (
     EVENT_KEY,
     ImportResult,
@@ -109,12 +110,18 @@ def _event_archive(old_event: str) -> tuple[dict, dict[str, int]]:
         "event_meta": {k: v for k, v in meta.items() if k not in ("version", EVENT_KEY)},
         "push_subscriptions": subscriptions,
         "push_notices": notices,
+        # The venues placed at /staff/venues, each a venues document as saved.
+        "saved_venues": [
+            {"saved_at": v.saved_at.isoformat(), "saved_by": v.saved_by, "venues": json.loads(v.body)}
+            for v in db.session.scalars(sa.select(SavedVenues).order_by(SavedVenues.id))
+        ],
     }
     counts = {
         "changes": len(data["change_log"]),
         "announcements": len(data["announcements"]),
         "conflicts": len(meta.get(CONFLICTS_KEY) or []),
         "push subscriptions": len(subscriptions),
+        "saved venues": len(data["saved_venues"]),
     }
     return data, counts
 
@@ -134,7 +141,15 @@ def replace_event(app: Flask, archive_dir: Path) -> Replaced:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             json.dump(data, handle, ensure_ascii=False, indent=1, default=str)
         try:
-            for model in (PushTopic, PushSubscription, PushNotice, Change, Announcement, EventMeta):
+            for model in (
+                PushTopic,
+                PushSubscription,
+                PushNotice,
+                Change,
+                Announcement,
+                EventMeta,
+                SavedVenues,
+            ):
                 db.session.execute(sa.delete(model))
             db.session.execute(sa.update(LogHead).values(seq=0))
             result = import_event(event, replacing=True)  # commits the removal and the import together
@@ -148,13 +163,26 @@ def replace_event(app: Flask, archive_dir: Path) -> Replaced:
 
 
 def release(app: Flask) -> list[str]:
-    """Migrate the database to head and import the event if its files changed; return what was done."""
+    """Migrate the database to head and import the event if it changed; return what was done.
+
+    The event is the two files, with the venues saved at /staff/venues in place of the venues file's
+    (webapp/program/eventstore.py). Venues without coordinates are not imported: the pages keep what
+    was imported before (or say the event is being set up) until they are placed.
+    """
     done = []
     with app.app_context(), release_lock():
         try:
             upgrade()
-            event = app.extensions["event"]
-            if imported_version() != event.version:
+            event = load_into(app)
+            if unplaced := event.unplaced:
+                names = ", ".join(f.properties.id for f in unplaced[:5]) + (
+                    ", ..." if len(unplaced) > 5 else ""
+                )
+                done.append(
+                    f"Not imported: {len(unplaced)} venue(s) have no position yet ({names}). An organiser "
+                    "places them at /staff/venues (or run `flask --app webapp venues geocode`)."
+                )
+            elif imported_version() != event.version:
                 done.append(f"Imported the event: {import_event(event)}")
             else:
                 done.append(f"The event is up to date (data version {event.version}).")
@@ -169,12 +197,7 @@ def release_command() -> None:
     """Migrate the database and import the event files: run once per release, before the app processes."""
     app = current_app._get_current_object()
     try:
-        app.extensions["event"].check_placed()
-    except EventDataError as exc:
+        for line in release(app):
+            click.echo(line)
+    except (EventDataError, OtherEventError) as exc:
         raise click.ClickException(str(exc)) from None
-    try:
-        lines = release(app)
-    except OtherEventError as exc:
-        raise click.ClickException(str(exc)) from None
-    for line in lines:
-        click.echo(line)

@@ -43,6 +43,8 @@ function describe(change) {
       return `${labels.announce}: ${title}`;
     case "retract":
       return `${labels.retract}: ${title}`;
+    case "venues":
+      return labels.venues;
     default:
       return fill(labels.undo, { title });
   }
@@ -110,6 +112,15 @@ function apply(change) {
   }
   document.dispatchEvent(new CustomEvent("venue-live:change", { detail: change }));
   toast(describe(change), Boolean(change.session && starredIds().includes(change.session)));
+  if (change.kind === "venues") venuesChanged();
+}
+
+/** The venues were saved anew (places, names, rooms): load this page again, as it now is. */
+function venuesChanged() {
+  // Staff pages keep what is being typed in them; the toast has told them.
+  if (document.body.classList.contains("staff")) return;
+  // Spread over a few seconds, so that every phone does not ask at the same moment.
+  setTimeout(() => location.reload(), 1000 + Math.random() * 4000);
 }
 
 async function connect() {

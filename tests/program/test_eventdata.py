@@ -171,7 +171,7 @@ def test_a_venue_without_coordinates_loads_and_is_listed_as_unplaced(event_files
         event.check_placed()
     assert str(caught.value) == (
         "venues.geojson: feature 'kins-tower', field 'geometry': has no coordinates; "
-        "run `flask --app webapp venues geocode` to look them up"
+        "place it on /staff/venues, or run `flask --app webapp venues geocode`"
     )
 
 

@@ -2,7 +2,9 @@
 
 The table is built from `app.url_map` at collection time, so a new route is checked the day it is added:
 anything not in PUBLIC must refuse anonymous callers, wrong and revoked bearer tokens, and (for writes)
-a signed-in cookie without its CSRF token, and none of them may change anything.
+a signed-in cookie without its CSRF token, and none of them may change anything. Every locked route
+has a role in ROLES (staff: today's changes; organiser: also venues and accounts), and a staff member
+without that role is refused it (403) on the server.
 """
 
 import re
@@ -13,8 +15,9 @@ import sqlalchemy as sa
 from webapp import create_app
 from webapp.extensions import db, socketio
 from webapp.live import protocol
-from webapp.models import Announcement, ApiToken, Change, Session, Staff
+from webapp.models import Announcement, ApiToken, Change, SavedVenues, Session, SignInLink, Staff
 from webapp.staff.accounts import create_staff, issue_token, revoke_tokens
+from webapp.staff.links import issue_link
 
 PASSWORD = "locked doors password"
 MOVE = {"kind": "move", "session": "gmp-audit", "room": "kins-7f-meeting-room"}
@@ -30,13 +33,27 @@ PUBLIC = {
     ("GET", "/sw.js"), ("GET", "/manifest.webmanifest"), ("GET", "/login"),
     # Health checks for load balancers (the scale-out work adds them); they say nothing about the program.
     ("GET", "/healthz"), ("GET", "/readyz"),
-    # The door itself: anyone may try, but only with the form's CSRF token (checked below).
-    ("POST", "/login"),
+    # The door itself: anyone may try, but only with the form's CSRF token (checked below); a one-time
+    # sign-in link is a door too (webapp/staff/links.py, tests/staff/test_links.py).
+    ("POST", "/login"), ("GET", "/login/link/<token>"), ("POST", "/login/link/<token>"),
     # Web Push needs no account: a browser stores its own subscription. Writes must come from this
     # site's pages (the Origin check in webapp/push/views.py, tested in tests/push/test_views.py).
     ("GET", "/push/key"), ("POST", "/push/subscriptions"), ("DELETE", "/push/subscriptions"),
 }  # fmt: skip
+# Who may open each locked route. A new staff route must be given its role here.
+ROLES = {
+    "staff.console": "staff", "staff.recent": "staff", "staff.log": "staff", "staff.log_csv": "staff",
+    "signage.signage": "staff", "api.post_change": "staff", "auth.logout": "staff",
+    "accounts.accounts": "organiser", "accounts.add": "organiser", "accounts.new_link": "organiser",
+    "accounts.change_role": "organiser", "accounts.change_active": "organiser", "accounts.revoke": "organiser",
+    "organiser_venues.venues": "organiser", "organiser_venues.save": "organiser",
+    "organiser_venues.download": "organiser",
+    "held.apply": "staff", "held.ignore": "staff",
+}  # fmt: skip
 SAMPLE_ARGS = {
+    "token": "sl_not-a-real-link",
+    "staff_id": "1",
+    "link_id": "1",
     "session_id": "gmp-audit",
     "venue_id": "training-center",
     "room_id": "kins-7f-auditorium",
@@ -72,12 +89,14 @@ def url_for_rule(rule: str) -> str:
 
 @pytest.fixture
 def doors(app):
-    """Staff member 'alice' with a live and a revoked token; return the tokens."""
+    """Organiser 'alice' (with a live and a revoked token, and an open sign-in link) and staff member 'bob'."""
     with app.app_context():
-        create_staff("alice", PASSWORD)
+        create_staff("alice", PASSWORD, "organiser")
+        create_staff("bob", PASSWORD, "staff")
         revoked = issue_token("alice")
         revoke_tokens("alice")
         live = issue_token("alice")
+        issue_link("bob", by="alice")
     return {"live": live, "revoked": revoked}
 
 
@@ -91,6 +110,9 @@ def fingerprint(app) -> tuple:
             scalar(sa.select(sa.func.count()).select_from(Announcement)),
             scalar(sa.select(sa.func.sum(Staff.session_epoch))),
             scalar(sa.select(sa.func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None))),
+            tuple(db.session.execute(sa.select(Staff.name, Staff.role, Staff.active).order_by(Staff.id))),
+            tuple(db.session.execute(sa.select(SignInLink.id, SignInLink.used_at, SignInLink.revoked_at))),
+            scalar(sa.select(sa.func.count()).select_from(SavedVenues)),
             tuple(
                 db.session.execute(
                     sa.select(Session.id, Session.room_id, Session.status).order_by(Session.id)
@@ -104,13 +126,13 @@ def call(client, method: str, rule: str, **kwargs):
     return client.open(url_for_rule(rule), method=method, **body, **kwargs)
 
 
-def signed_in(app):
-    """Return a client signed in as alice through the form, and the console's CSRF token."""
+def signed_in(app, name: str = "alice"):
+    """Return a client signed in as name (alice: an organiser) through the form, and the console's CSRF token."""
     client = app.test_client()
     form = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
     assert (
-        client.post("/login", data={"name": "alice", "password": PASSWORD, "csrf_token": token}).status_code
+        client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token}).status_code
         == 302
     )
     page = client.get("/staff/").get_data(as_text=True)
@@ -125,9 +147,38 @@ def assert_refused(response) -> None:
 
 
 def test_every_route_is_in_the_table():
-    # A route is public only by being listed; every other one is checked below.
+    # A route is public only by being listed; every other one is checked below, for its role too.
     assert len(ROUTES) > 25 and len(LOCKED) >= 6
     assert {e for _, _, e in LOCKED} >= {"staff.console", "staff.log", "api.post_change", "auth.logout"}
+    assert {e for _, _, e in LOCKED} == set(ROLES), "give every locked route its role in ROLES"
+
+
+ORGANISER_ONLY = [r for r in LOCKED if ROLES.get(r[2]) == "organiser"]
+
+
+@pytest.mark.parametrize(
+    ("method", "rule", "endpoint"), ORGANISER_ONLY, ids=[f"{m} {r}" for m, r, _ in ORGANISER_ONLY]
+)
+def test_an_organiser_route_refuses_staff_without_the_role(app, doors, method, rule, endpoint):
+    client, token = signed_in(app, "bob")
+    before = fingerprint(app)
+    response = call(client, method, rule, headers={"X-CSRFToken": token})
+    assert response.status_code == 403, response.status_code
+    assert "주최자" in response.get_data(
+        as_text=True
+    )  # "Only an organiser may do this", in the default language
+    assert fingerprint(app) == before
+    # A staff member's bearer token opens no organiser door either: those pages take no tokens.
+    with app.app_context():
+        bearer = {"Authorization": f"Bearer {issue_token('bob')}"}
+    assert_refused(call(app.test_client(), method, rule, headers=bearer))
+
+
+def test_staff_without_the_organiser_role_keep_todays_doors(app, doors):
+    client, token = signed_in(app, "bob")
+    for _, rule, _endpoint in (r for r in LOCKED if r[0] == "GET" and ROLES[r[2]] == "staff"):
+        assert client.get(url_for_rule(rule)).status_code == 200, rule
+    assert call(client, "POST", "/api/changes", headers={"X-CSRFToken": token}).status_code == 201
 
 
 @pytest.mark.parametrize(("method", "rule", "endpoint"), LOCKED, ids=[f"{m} {r}" for m, r, _ in LOCKED])

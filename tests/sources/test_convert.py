@@ -152,4 +152,3 @@ def test_links_a_page_may_not_open_are_dropped_and_counted_not_the_import(import
     assert "kept" in titles and not {"script", "userinfo", "space"} & set(titles)
     assert "url" not in session
     assert any("links that are not http(s) addresses a page may open (dropped)" in n for n in summary.notes)
-

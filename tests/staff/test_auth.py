@@ -276,3 +276,84 @@ def test_staff_commands(app):
     assert runner.invoke(args=["staff", "token", "nobody"]).exit_code != 0
     with app.app_context():
         assert db.session.query(Staff).count() == 2
+
+
+# --- A shared address (the venue Wi-Fi) must not let an attacker lock staff out --------------------------
+
+VENUE_WIFI = "198.51.100.7"
+
+
+def use_up_the_limits(app, name="alice"):
+    """Fail sign-ins from the venue's address as an attacker without a device cookie: for name, and others."""
+    attacker = app.test_client()
+    statuses = [
+        login(attacker, name, "wrong password!!", address=VENUE_WIFI)[0].status_code for _ in range(6)
+    ]
+    statuses += [
+        login(attacker, f"guess{n}", "wrong password!!", address=VENUE_WIFI)[0].status_code for n in range(6)
+    ]
+    assert 429 in statuses[:6] and statuses[-1] == 429  # the account and the address are both used up
+    return attacker
+
+
+def phone_that_signed_in(app, name="alice"):
+    """Return a client that signed in as name from the venue's address (earning a device cookie), then out."""
+    phone = app.test_client()
+    response, token = login(phone, name, address=VENUE_WIFI)
+    assert response.status_code == 302
+    assert (
+        phone.post("/logout", data={"csrf_token": token}, headers={"X-Forwarded-For": VENUE_WIFI}).status_code
+        == 302
+    )
+    return phone
+
+
+def test_an_attacker_on_the_same_address_cannot_lock_out_a_phone_that_signed_in_before(
+    make_app, fast_hashes, alice_on
+):
+    app = alice_on(make_app(TRUSTED_PROXIES=1))
+    phone = phone_that_signed_in(app)
+    use_up_the_limits(app)
+    # Before device cookies this was a 429: everyone at the venue shares the attacker's address.
+    assert login(phone, "alice", address=VENUE_WIFI)[0].status_code == 302
+
+
+def test_guessing_stays_slow_for_browsers_without_a_device_cookie(make_app, fast_hashes, alice_on):
+    app = alice_on(make_app(TRUSTED_PROXIES=1))
+    use_up_the_limits(app)
+    # A new phone with the right password waits (or uses a one-time link): the limit is what slows guessing.
+    refused, _ = login(app.test_client(), "alice", address=VENUE_WIFI)
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "one-time sign-in link" in page
+    # A forged device cookie is no device cookie.
+    forged = app.test_client()
+    forged.set_cookie("vl_device", "eyJhY2NvdW50IjoiYWxpY2UifQ.forged.signature", path="/login")
+    assert login(forged, "alice", address=VENUE_WIFI)[0].status_code == 429
+
+
+def test_a_device_cookie_vouches_only_for_the_account_that_earned_it(make_app, fast_hashes, alice_on):
+    app = alice_on(make_app(TRUSTED_PROXIES=1))
+    with app.app_context():
+        create_staff("bob", PASSWORD)
+    bobs_phone = phone_that_signed_in(app, "bob")
+    use_up_the_limits(app, "alice")
+    assert login(bobs_phone, "alice", address=VENUE_WIFI)[0].status_code == 429
+    assert login(bobs_phone, "bob", address=VENUE_WIFI)[0].status_code == 302
+
+
+def test_a_devices_own_failures_lock_only_that_device(make_app, fast_hashes, alice_on):
+    app = alice_on(make_app(TRUSTED_PROXIES=1))
+    lost_phone, own_phone = phone_that_signed_in(app), phone_that_signed_in(app)
+    statuses = [
+        login(lost_phone, "alice", "wrong password!!", address=VENUE_WIFI)[0].status_code for _ in range(6)
+    ]
+    assert statuses == [401] * 5 + [429]
+    assert login(lost_phone, "alice", address=VENUE_WIFI)[0].status_code == 429
+    assert login(own_phone, "alice", address=VENUE_WIFI)[0].status_code == 302
+
+
+def test_the_device_cookie_is_httponly_strict_and_only_sent_to_sign_in(client, alice):
+    response, _ = login(client, alice)
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("vl_device="))
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/login" in cookie

@@ -244,6 +244,9 @@ def _undo(change: Undo, at: Moment) -> Draft:
     target = db.session.get(Change, change.seq)
     if target is None:
         raise ChangeError(404, "not_found", f"There is no change {change.seq}.")
+    if target.announcement_id is None and target.session_id is None and target.room_id is None:
+        # Not a change to a session, a room or an announcement (a save of the venues): nothing to flip back.
+        raise ChangeError(400, "invalid", f"Change {change.seq} cannot be undone.")
     if target.announcement_id is not None:
         draft = _undo_announcement(target)
     elif target.session_id is not None:

@@ -18,7 +18,7 @@ from webapp.program.datafiles import (
     VenueFeature,
     VenueProperties,
 )
-from webapp.program.jsonfile import EventDataError, read_json
+from webapp.program.jsonfile import EventDataError, parse_json, read_json
 from webapp.program.localized import (
     LANG_PATTERN,
     LANGS,
@@ -69,7 +69,7 @@ class EventData:
                 self.venues_file,
                 f"feature '{unplaced[0].properties.id}'",
                 "geometry",
-                "has no coordinates; run `flask --app webapp venues geocode` to look them up",
+                "has no coordinates; place it on /staff/venues, or run `flask --app webapp venues geocode`",
             )
 
 
@@ -188,13 +188,40 @@ def load_venues(venues_file: str | Path) -> list[VenueFeature]:
     return _validate_venues(path, read_json(path)[1]).features
 
 
-def load_event(venues_file: str | Path, program_file: str | Path) -> EventData:
-    """Read, validate and cross-check both files; raise EventDataError on the first problem."""
+def _sessions_follow_rooms(program_json: object, features: list[VenueFeature]) -> object:
+    """Return the program with each session's venue set to the venue its room is in now."""
+    if not isinstance(program_json, dict) or not isinstance(program_json.get("sessions"), list):
+        return program_json  # the model names what is wrong
+    venue_of = {room.id: f.properties.id for f in features for room in f.properties.rooms}
+    sessions = [
+        {**s, "venue": venue_of[s["room"]]}
+        if isinstance(s, dict) and s.get("venue") is not None and venue_of.get(s.get("room"))
+        else s
+        for s in program_json["sessions"]
+    ]
+    return {**program_json, "sessions": sessions}
+
+
+def load_event(
+    venues_file: str | Path, program_file: str | Path, venues_raw: bytes | None = None
+) -> EventData:
+    """Read, validate and cross-check both files; raise EventDataError on the first problem.
+
+    With venues_raw (a venues document saved at /staff/venues) that document stands in for the venues
+    file: it is read and checked exactly as the file would be, and named as the file in errors. Rooms
+    may have moved to other venues in it, so each session's venue is then the one its room is in.
+    """
     venues_path, program_path = Path(venues_file), Path(program_file)
-    venues_raw, venues_json = read_json(venues_path)
+    saved = venues_raw is not None
+    if venues_raw is None:
+        venues_raw, venues_json = read_json(venues_path)
+    else:
+        venues_json = parse_json(venues_path.name, venues_raw)
     program_raw, program_json = read_json(program_path)
     collection = _validate_venues(venues_path, venues_json)
     venues_by_id = {f.properties.id: f.properties for f in collection.features}
+    if saved:
+        program_json = _sessions_follow_rooms(program_json, collection.features)
     try:
         program = Program.model_validate(program_json)
     except ValidationError as exc:

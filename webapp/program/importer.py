@@ -124,12 +124,24 @@ def import_event(event: EventData, replacing: bool = False) -> ImportResult:
     """
     if not replacing:
         check_same_event(event)
+    result = apply_event(event)
+    db.session.commit()
+    return result
+
+
+def apply_event(event: EventData) -> ImportResult:
+    """Bring the database in line with the event data, keeping every staff change; leave the commit to the caller."""
     counts = {"added": 0, "changed": 0, "same": 0}
+    # Every row read at once (kept referenced, so _upsert's get() finds it loaded), not one query per row.
+    _loaded = [row for model in (Venue, Room, Session) for row in db.session.scalars(sa.select(model))]
     # Staff changes live in the change log, not in the files: lay them over the files' values.
     staff = staff_state()
     for model, ident, values in _venue_rows(event) + _session_rows(event):
         if model is Session and ("session", ident) in staff:
             values.update(session_columns(staff["session", ident]))
+            # A staff move named the room's venue then; the room may be in another venue now.
+            if values["room_id"] in event.rooms_by_id:
+                values["venue_id"] = event.rooms_by_id[values["room_id"]][0]
         elif model is Room and ("room", ident) in staff:
             values.update(staff["room", ident])
         counts[_upsert(model, ident, values)] += 1
@@ -145,7 +157,7 @@ def import_event(event: EventData, replacing: bool = False) -> ImportResult:
             db.session.add(EventMeta(key=key, value=value))
         else:
             meta.value = value
-    db.session.commit()
+    db.session.flush()
     return ImportResult(counts["added"], counts["changed"], removed, event.version)
 
 

@@ -44,8 +44,14 @@ def _read_bytes(path: Path) -> bytes:
 
 def read_json(path: Path) -> tuple[bytes, object]:
     """Return a data file's bytes and its JSON; raise EventDataError naming the file when unusable."""
-    name = path.name
     raw = _read_bytes(path)
+    return raw, parse_json(path.name, raw)
+
+
+def parse_json(name: str, raw: bytes) -> object:
+    """Return the JSON of a data file's bytes (named name in errors), read as strictly as read_json does."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise EventDataError(name, None, None, f"is larger than {MAX_FILE_BYTES:,} bytes")
     if raw.startswith(b"\xef\xbb\xbf"):
         raise EventDataError(name, None, None, "starts with a byte order mark; save it as UTF-8 without one")
     try:
@@ -63,4 +69,4 @@ def read_json(path: Path) -> tuple[bytes, object]:
         raise EventDataError(name, None, None, f"not valid JSON ({exc})") from None
     if (where := lone_surrogate_at(data)) is not None:
         raise EventDataError(name, None, where or None, "has a lone surrogate (\\ud800-\\udfff), not text")
-    return raw, data
+    return data

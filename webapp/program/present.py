@@ -127,6 +127,7 @@ def live_data(
             "undo": _("Change undone: %(title)s"),
             "announce": _("Announcement"),
             "retract": _("Announcement withdrawn"),
+            "venues": _("The venues were updated."),
             "live": _("Live"),
             "reconnecting": _("Reconnecting…"),
             "offline": _("Offline"),

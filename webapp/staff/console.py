@@ -13,16 +13,17 @@ import sqlalchemy as sa
 from babel.dates import format_skeleton
 from flask import Blueprint, abort, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
 from webapp.extensions import db
 from webapp.live.log import head_seq, recent_changes
 from webapp.live.schemas import DELAY_MINUTES, KINDS, console_limits, kind_words
 from webapp.models import Change, Session, Venue
 from webapp.program.eventdata import EventData
+from webapp.program.eventstore import KIND as VENUES_KIND
 from webapp.program.present import pick, session_view
 from webapp.program.queries import list_sessions, list_venues
 from webapp.sources.follow import recent_conflicts
+from webapp.staff.auth import role_required
 from webapp.staff.conflicts import conflict_rows
 from webapp.web.context import current_event, page_clock, page_lang
 
@@ -42,7 +43,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def state_words() -> dict:
     """Return the words for change kinds and states, shared by the log and the console's script."""
     return {
-        "kinds": kind_words(),
+        # A save on /staff/venues is in the log too, though no one posts it to /api/changes.
+        "kinds": {**kind_words(), VENUES_KIND: _("Venues")},
         "status": {"scheduled": _("scheduled"), "cancelled": _("cancelled")},
         "stream": {
             "scheduled": _("stream scheduled"),
@@ -129,6 +131,8 @@ class Wording:
                 "stream": w["stream"].get(state["stream_status"], state["stream_status"]),
                 "link": state.get("stream_url") or w["none"],
             }
+        if "version" in state:  # a save of the venues
+            return self.venues_state(state)
         if "text" in state:
             if state["retracted"]:
                 return {"shown": w["retracted"]}
@@ -136,6 +140,22 @@ class Wording:
             until = datetime.fromisoformat(state["expires_at"]).astimezone(self.tz)
             return {"shown": _("shown to %(who)s until %(time)s", who=who, time=f"{until:%H:%M}")}
         return {"status": w["room"].get(state["status"], state["status"])}
+
+    def venues_state(self, state: dict) -> dict[str, str]:
+        """Return a save of the venues in words: how many, and what moved (rooms, pins), was added or removed."""
+        words = {
+            "venues": _("%(venues)d venues, %(rooms)d rooms", venues=state["venues"], rooms=state["rooms"])
+        }
+        parts = [
+            f"{self.rooms.get(r, r)} → {self.venues.get(v, v)}"
+            for r, v in state.get("moved_rooms", {}).items()
+        ]
+        for key, label in (("added", _("added")), ("removed", _("removed")), ("placed", _("pin moved"))):
+            if state.get(key):
+                parts.append(f"{label}: {', '.join(self.venues.get(v, v) for v in state[key])}")
+        if parts:
+            words["what"] = "; ".join(parts)
+        return words
 
     def before_after(self, before: dict | None, after: dict | None) -> tuple[str, str]:
         """Return a change's before and after in words, naming only what differs."""
@@ -226,8 +246,8 @@ class LogFilter:
 def parse_log_filter(args: Mapping[str, str]) -> LogFilter:
     """Read the log's filters from query arguments; raise ValueError for an unknown kind."""
     values = {key: (args.get(key) or "").strip() or None for key in ("kind", "session", "by")}
-    if values["kind"] is not None and values["kind"] not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)} (got '{values['kind']}')")
+    if values["kind"] is not None and values["kind"] not in (*KINDS, VENUES_KIND):
+        raise ValueError(f"kind must be one of {', '.join((*KINDS, VENUES_KIND))} (got '{values['kind']}')")
     return LogFilter(**values)
 
 
@@ -279,7 +299,7 @@ def _log_filter() -> LogFilter:
 
 
 @bp.get("/")
-@login_required
+@role_required("staff")
 def console():
     """Show the console: pick a session and change it, rooms, announcements, recent changes."""
     event, lang, clock = current_event(), page_lang(), page_clock()
@@ -302,7 +322,7 @@ def console():
 
 
 @bp.get("/changes.json")
-@login_required
+@role_required("staff")
 def recent():
     """Return the latest changes in words, for the console's list."""
     event = current_event()
@@ -313,7 +333,7 @@ def recent():
 
 
 @bp.get("/log")
-@login_required
+@role_required("staff")
 def log():
     """Show the whole change log, newest first, filtered and 50 to a page."""
     event, lang = current_event(), page_lang()
@@ -337,7 +357,7 @@ def log():
 
 
 @bp.get("/log.csv")
-@login_required
+@role_required("staff")
 def log_csv():
     """Send the filtered change log as a CSV file."""
     body = changes_csv(db.session.scalars(log_query(_log_filter())), current_event().tz)

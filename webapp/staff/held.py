@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 from babel.dates import format_skeleton
 from flask import Blueprint, Flask, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from webapp.sources.follow import NotHeld, apply_held, held_release, ignore_held
+from webapp.staff.auth import role_required
 from webapp.web.context import current_event, page_lang
 
 bp = Blueprint("held", __name__, url_prefix="/staff/held")
@@ -78,14 +79,14 @@ def _ignore(digest: str, staff: str) -> str:
 
 
 @bp.post("/apply")
-@login_required
+@role_required("staff")
 def apply():
     """Apply the held release the form names; say what it did."""
     return _answer(_apply)
 
 
 @bp.post("/ignore")
-@login_required
+@role_required("staff")
 def ignore():
     """Drop the held release the form names; nothing of it is applied."""
     return _answer(_ignore)

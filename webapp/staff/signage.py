@@ -7,12 +7,12 @@ import segno
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
 from markupsafe import Markup
 
 from webapp.models import Venue
 from webapp.program.localized import LocalizedText, event_languages, pick
 from webapp.program.queries import list_venues
+from webapp.staff.auth import role_required
 from webapp.web.context import current_event
 from webapp.web.i18n import in_each_language
 
@@ -75,7 +75,7 @@ def signage_posters(venues: list[Venue], base_url: str, langs: tuple[str, ...]) 
 
 
 @bp.get("/staff/signage")
-@login_required
+@role_required("staff")
 def signage():
     """Show printable A4 posters with QR codes for every room and venue, or one venue's."""
     venues = list_venues()

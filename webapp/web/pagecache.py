@@ -20,6 +20,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial, wraps
@@ -127,13 +128,32 @@ def _cache() -> PageCache:
     return cache
 
 
+# Called with the new seq whenever this process reads the log's head and finds it moved (or reads it first).
+_head_listeners: list[Callable[[int], None]] = []
+
+
+def on_head_moved(listener: Callable[[int], None]) -> None:
+    """Call listener(seq) each time a read of the log's head finds it moved, before anything renders with it.
+
+    A feature whose data the log's changes can replace (webapp/program/eventstore.py) reads it here, so a
+    page is never rendered at a seq with older data than that seq stands for.
+    """
+    if listener not in _head_listeners:
+        _head_listeners.append(listener)
+
+
 def recent_head_seq() -> int:
     """Return the log's head as read at most SEQ_TTL seconds ago (one query per process, not per page)."""
     now = time.monotonic()
     read = current_app.extensions.get("page_head")
     if read is None or now - read[1] > SEQ_TTL:
-        read = (head_seq(), now)
-        current_app.extensions["page_head"] = read
+        seq = head_seq()
+        moved = read is None or read[0] != seq
+        current_app.extensions["page_head"] = (seq, now)
+        if moved:
+            for listener in _head_listeners:
+                listener(seq)
+        return seq
     return read[0]
 
 
