@@ -12,6 +12,7 @@ import pytest
 
 from tests.staff.test_auth import PASSWORD, login
 from webapp.staff.accounts import create_staff
+from webapp.staff.links import issue_link
 
 VENUES = {
     "type": "FeatureCollection",
@@ -55,25 +56,28 @@ def minimal(make_app, tmp_path):
         EVENT_NOW="2020-12-14T10:30:00+01:00",
     )
     with app.app_context():
-        create_staff("alice", PASSWORD)
+        create_staff("alice", PASSWORD, role="organiser")  # sees every staff page
+        create_staff("bob", PASSWORD)
+        token, _ = issue_link("bob", by="alice")  # a one-time sign-in link, still unused
     client = app.test_client()
     login(client, "alice")
-    return app, client
+    return app, client, token
 
 
-def get_urls(app) -> list[str]:
+def get_urls(app, token: str) -> list[str]:
+    args = {**ARGS, "token": token}
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods:
             continue
-        url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: ARGS[m.group(1)], rule.rule)
+        url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: args[m.group(1)], rule.rule)
         urls.append(url + QUERIES.get(rule.rule, ""))
     return sorted(urls)
 
 
 def test_every_route_answers_for_an_event_with_no_optional_field(minimal):
-    app, client = minimal
-    urls = get_urls(app)
+    app, client, token = minimal
+    urls = get_urls(app, token)
     assert len(urls) > 30 and "/staff/" in urls and "/api/venues" in urls
     answers = {url: client.get(url).status_code for url in urls}
     assert [url for url, status in answers.items() if status >= 400] == []
@@ -81,7 +85,7 @@ def test_every_route_answers_for_an_event_with_no_optional_field(minimal):
 
 
 def test_api_venues_lists_a_venue_without_address(minimal):
-    _, client = minimal
+    _, client, _ = minimal
     answer = client.get("/api/venues")
     assert answer.status_code == 200, answer.get_data(as_text=True)
     [venue] = answer.get_json()["features"]
