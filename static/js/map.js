@@ -1,5 +1,5 @@
-// Find the folium map on this page by the name folium gave it, index its venue markers, and keep
-// every venue's now/next (in its popup and in the list) current as live changes arrive.
+// Find the folium map frame on this page by the name folium gave it, draw its venues (venue-map.js), and
+// keep every venue's now/next (in its popup and in the list) current as live changes arrive.
 
 import { now, onTick } from "./clock.js";
 import { directionsLine, el } from "./dom.js";
@@ -7,22 +7,11 @@ import { timeRange } from "./event-time.js";
 import { live, pageData } from "./live-data.js";
 import { nowAndNext } from "./now-next.js";
 import { fill } from "./text.js";
+import { drawVenues, frame, map, mapData } from "./venue-map.js";
 import { distanceLabel, walkingMinutes } from "./walk.js";
 
-const frame = document.querySelector("[data-map-name]");
-const map = frame && window[frame.dataset.mapName];
 const state = pageData("venue-state", null);
 const labels = live.labels ?? {};
-
-/** Return {venueId: marker} for the markers folium added. */
-function indexMarkers(leafletMap) {
-  const markers = {};
-  leafletMap.eachLayer((layer) => {
-    const pin = layer.getElement && layer.getElement()?.querySelector("[data-venue]");
-    if (pin) markers[pin.dataset.venue] = layer;
-  });
-  return markers;
-}
 
 /** Return {now: [...], next: [...]} for one venue ("online" for sessions with no venue). */
 const nowNext = (venueId) => nowAndNext(state.sessions.filter((s) => (s.venue_id ?? "online") === venueId), now());
@@ -47,20 +36,8 @@ function nowNextList(group) {
   return list;
 }
 
-// Popup contents as elements, filled before they open, so Leaflet pans to the popup's real size.
+// The venues' popups, whose now/next slots render() fills.
 const popups = [];
-
-/** Give each marker's popup a DOM element built from folium's (server-escaped) HTML. */
-function preparePopups(markers) {
-  for (const marker of Object.values(markers)) {
-    const popup = marker.getPopup();
-    if (!popup) continue;
-    const element = document.createElement("div");
-    element.innerHTML = popup.getContent();
-    marker.setPopupContent(element);
-    popups.push(popup);
-  }
-}
 
 function render() {
   const slots = [...document.querySelectorAll("[data-now-next]")];
@@ -136,9 +113,10 @@ function setUpLocate(button, locate, markers) {
   });
 }
 
+const markers = map && mapData ? drawVenues(map, mapData) : {};
+for (const marker of Object.values(markers)) popups.push(marker.getPopup());
+
 if (map && state) {
-  const markers = indexMarkers(map);
-  preparePopups(markers);
   render();
   for (const button of document.querySelectorAll(".show-on-map[data-venue]")) {
     button.addEventListener("click", () => {

@@ -8,10 +8,11 @@ from webapp.program.mapview import MapParts, build_map
 from webapp.program.present import (
     directions_html,
     locate_data,
+    map_labels,
+    map_venues,
     method_text,
     session_view,
     travel_rows,
-    venue_pins,
 )
 from webapp.program.queries import (
     get_session,
@@ -36,7 +37,8 @@ def venue_map(lang: str, focus: str | None = None) -> MapParts:
     key = (event.version, lang, focus)
     if key not in cache:
         cache[key] = build_map(
-            venue_pins(list_venues(), lang),
+            map_venues(list_venues(), lang),
+            labels=map_labels(),
             tiles_url=current_app.config["TILES_URL"],
             attribution=current_app.config["TILES_ATTRIBUTION"],
             leaflet_js=vendor_url("leaflet.js"),

@@ -1,7 +1,6 @@
 """Turn models into what a page shows, in one language and the event's time zone."""
 
 from datetime import datetime
-from html import escape
 
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -9,7 +8,6 @@ from markupsafe import Markup
 from webapp.models import Session, Venue
 from webapp.program.eventdata import EventData
 from webapp.program.localized import event_languages, pick
-from webapp.program.mapview import MapPin
 from webapp.travel import service as travel
 from webapp.web.clock import EventClock
 from webapp.web.i18n import time_range
@@ -37,54 +35,49 @@ def session_view(s: Session, lang: str, event: EventData) -> dict:
     }
 
 
-def popup_html(venue: Venue, lang: str) -> str:
-    """Return the static part of a venue's map popup; now/next is filled in by the page script."""
+def map_venue(venue: Venue, lang: str) -> dict:
+    """Return what the map draws for a venue in lang (marker, label, circle, popup), as data."""
     props = venue.properties
-    parts = [
-        f'<div class="popup" data-venue="{escape(venue.id)}">',
-        f'<h3 class="popup__title"><a href="/venues/{escape(venue.id)}">{escape(venue.name(lang))}</a></h3>',
-        f'<p class="popup__address">{escape(pick(props["address"], lang))}</p>',
-    ]
-    if venue.position == "approximate":
-        note = pick(props.get("position_note"), lang)
-        label = _("Approximate location (within about %(m)d m).", m=round(venue.accuracy_m))
-        parts.append(f'<p class="popup__approx">{escape(label)} {escape(note)}</p>')
+    approximate = venue.position == "approximate"
     station = props.get("station")
-    if station:
-        text = _(
+    return {
+        "id": venue.id,
+        "name": venue.name(lang),
+        "short_name": venue.short_name(lang),
+        "lat": venue.lat,
+        "lon": venue.lon,
+        "approximate": approximate,
+        "accuracy_m": venue.accuracy_m,
+        "url": f"/venues/{venue.id}",
+        "address": pick(props["address"], lang),
+        "approx_note": " ".join(
+            (
+                _("Approximate location (within about %(m)d m).", m=round(venue.accuracy_m)),
+                pick(props.get("position_note"), lang),
+            )
+        )
+        if approximate
+        else "",
+        "station": _(
             "Nearest station: %(name)s, about %(m)d m",
             name=pick(station["name"], lang),
             m=station["distance_m"],
         )
-        parts.append(f'<p class="popup__station">{escape(text)}</p>')
-    parts.append(directions_html(venue, lang))
-    parts.append(f'<div class="popup__nownext" data-now-next="{escape(venue.id)}"></div>')
-    rooms = "".join(
-        f'<li data-room="{escape(r.id)}">{escape(r.name(lang))} <span class="muted">{escape(r.floor)}</span></li>'
-        for r in venue.rooms
-    )
-    parts.append(
-        f'<details class="popup__rooms"><summary>{escape(_("Rooms"))} ({len(venue.rooms)})</summary>'
-    )
-    parts.append(f"<ul>{rooms}</ul></details></div>")
-    return "".join(parts)
+        if station
+        else "",
+        "directions": directions_view(venue, lang),
+        "rooms": [{"id": r.id, "name": r.name(lang), "floor": r.floor} for r in venue.rooms],
+    }
 
 
-def venue_pins(venues: list[Venue], lang: str) -> list[MapPin]:
-    """Return the map pins for venues in lang."""
-    return [
-        MapPin(
-            id=v.id,
-            name=v.name(lang),
-            short_name=v.short_name(lang),
-            lat=v.lat,
-            lon=v.lon,
-            approximate=v.position == "approximate",
-            accuracy_m=v.accuracy_m,
-            popup_html=popup_html(v, lang),
-        )
-        for v in venues
-    ]
+def map_venues(venues: list[Venue], lang: str) -> list[dict]:
+    """Return the map's venues in lang."""
+    return [map_venue(v, lang) for v in venues]
+
+
+def map_labels() -> dict:
+    """Return the words the map's popups use, in the page's language."""
+    return {"rooms": _("Rooms"), "directions": _("Directions")}
 
 
 def clock_data(clock: EventClock | None) -> dict | None:
