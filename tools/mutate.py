@@ -13,6 +13,7 @@ that was stopped goes on where it stopped; --fresh starts again from a new copy.
     make mutate                        # every module, in the order below
     .venv/bin/python tools/mutate.py replay headers     # some modules
     .venv/bin/python tools/mutate.py --report           # the survivors so far, with their diffs
+    .venv/bin/python tools/mutate.py --recheck rooms    # run the survivors again against today's tests
 
 Not in CI: on two cores the whole run takes hours. Tests are run on SQLite only (-k "not postgresql")
 for the same reason; the PostgreSQL variants of these tests run in `make test`.
@@ -98,6 +99,18 @@ def copy_checkout(fresh: bool) -> None:
     subprocess.run([BIN / "pybabel", "-q", "compile", "-d", "webapp/translations"], cwd=SRC, check=True)
 
 
+def recheck(names: list[str]) -> None:
+    """Copy today's tests into SRC and forget which mutants survived, so that the next exec runs them again."""
+    shutil.copytree(
+        ROOT / "tests", SRC / "tests", dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for name in names:
+        session = WORK / f"{name}.sqlite"
+        if session.exists():
+            with sqlite3.connect(session) as db:
+                db.execute("DELETE FROM work_results WHERE upper(test_outcome) = 'SURVIVED'")
+
+
 def config(name: str) -> Path:
     module, tests = MODULES[name]
     command = f"{BIN / 'python'} -m pytest -x -q -p no:cacheprovider -k 'not postgresql' {' '.join(tests)}"
@@ -163,6 +176,9 @@ def main() -> int:
     parser.add_argument("modules", nargs="*", help=f"some of: {', '.join(MODULES)} (default: all)")
     parser.add_argument("--fresh", action="store_true", help="start again from a new copy of the checkout")
     parser.add_argument("--report", action="store_true", help="only print what the sessions hold so far")
+    parser.add_argument(
+        "--recheck", action="store_true", help="run the survivors again with the current tests"
+    )
     args = parser.parse_args()
     names = args.modules or list(MODULES)
     if unknown := set(names) - set(MODULES):
@@ -173,6 +189,8 @@ def main() -> int:
         return 0
     WORK.mkdir(parents=True, exist_ok=True)
     copy_checkout(args.fresh)
+    if args.recheck:
+        recheck(names)
     for name in names:
         run(name)
     return 0
