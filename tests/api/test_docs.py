@@ -103,24 +103,30 @@ def test_post_change_is_secured_and_takes_every_kind(spec):
     }  # fmt: skip
 
 
-def test_docs_page_lists_every_operation_with_an_example(client, spec):
+def test_docs_page_lists_every_operation_with_an_example(app, client, spec):
     response = client.get("/api/docs?lang=en")
     assert response.status_code == 200 and response.mimetype == "text/html"
     page = response.get_data(as_text=True)
+    shown = set()
     for path, item in spec["paths"].items():
         for method, operation in item.items():
             assert f'id="{operation["operationId"]}"' in page
             assert f"{method.upper()} {path}" in page
             for parameter in operation.get("parameters", []):
                 assert f"<code>{parameter['name']}</code>" in page
+            shown.add((method, path))
+    # Every operation the app answers was looked for on the page, not just those of a short spec.
+    assert shown == {(method, path) for path, methods in json_routes(app).items() for method in methods}
+    assert len(shown) >= 13
     assert "curl &#39;http://localhost/api/sessions/opening-ceremony&#39;" in page
     assert "Authorization: Bearer $TOKEN" in page
     assert 'id="schema-NewChange"' in page and 'id="schema-Session"' in page
     assert "cdn" not in page.lower()
 
 
-def test_every_documented_example_answers_200_as_the_spec_says(api_schema):
+def test_every_documented_example_answers_200_as_the_spec_says(app, api_schema):
     """The docs page's example values are real ids: each GET with all of them answers 200, as documented."""
+    called = set()
     for result in api_schema.get_all_operations():
         operation = result.ok()
         if operation.method.upper() != "GET":
@@ -132,6 +138,10 @@ def test_every_documented_example_answers_200_as_the_spec_says(api_schema):
         response = case.call()
         assert response.status_code == 200, (operation.label, response.text)
         case.validate_response(response, checks=CHECKS, headers=PLAIN)
+        called.add(operation.path)
+    # Each GET route the app has was called, with its parameters (a session id among them).
+    assert called == {path for path, methods in json_routes(app).items() if "get" in methods}
+    assert "/api/sessions/{session_id}" in called
 
 
 def _call(api_schema, body, headers=None):

@@ -309,10 +309,15 @@ def snapshot(app) -> dict:
     }
 
 
-def test_every_operation_is_fuzzed(api_schema):
+def test_every_operation_is_fuzzed(app, api_schema):
     labels = {op.label for op in operations(api_schema)}
     documented = {f"{m.upper()} {p}" for p, item in api_schema.raw_schema["paths"].items() for m in item}
     assert labels == documented and {POST_CHANGE, SUBSCRIBE, UNSUBSCRIBE} <= labels and len(labels) >= 13
+    # And each one gets cases: the fuzzing tests below loop over these.
+    cases = fuzz_cases(app)[1]
+    assert set(cases) == labels and all(len(cases[label]) >= 10 for label in labels), {
+        label: len(found) for label, found in cases.items()
+    }
 
 
 def test_a_visitors_page_changes_nothing_but_its_own_subscription(app):
@@ -379,12 +384,18 @@ def test_staff_fuzzing_answers_as_documented_and_every_201_is_logged(app, staff,
 
 def test_every_path_answers_undocumented_methods_with_405_json(app, api_schema):
     client = app.test_client()
+    tried = []
     for path, item in api_schema.raw_schema["paths"].items():
         url = path.replace("{session_id}", "opening-ceremony")
         allowed = {m.upper() for m in item}
         for method in {"GET", "POST", "PUT", "PATCH", "DELETE"} - allowed:
+            tried.append((method, path))
             response = client.open(url, method=method, headers=PAGE)
             assert response.status_code == 405, (method, path)
             assert set(response.get_json()) == {"error", "message"}, (method, path)
             allow = {m.strip() for m in response.headers.get("Allow", "").split(",")}
             assert allow - {"HEAD", "OPTIONS"} == allowed, (method, path, response.headers.get("Allow"))
+    # Every path was tried with each method it does not document (five methods, none has them all).
+    documented = sum(len(item) for item in api_schema.raw_schema["paths"].values())
+    assert len(tried) == 5 * len(api_schema.raw_schema["paths"]) - documented
+    assert {path for _, path in tried} == set(api_schema.raw_schema["paths"]) and len(tried) >= 30

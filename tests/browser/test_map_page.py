@@ -3,9 +3,10 @@
 The server runs with EVENT_NOW=2023-11-29T10:30+09:00: day 1, while the exhibition at Gravity is open.
 """
 
-import struct
+from io import BytesIO
 from pathlib import Path
 
+from PIL import Image, ImageChops
 from playwright.sync_api import Locator, Page, expect
 
 VENUES = {"gravity-pangyo", "healthcare-innovation-park", "kins-tower", "training-center"}
@@ -65,11 +66,30 @@ def open_popup(page: Page, venue: str) -> Locator:
     return popup
 
 
-def png_size(path: Path) -> tuple[int, int]:
-    """Return a PNG's (width, height) from its header."""
-    data = path.read_bytes()[:24]
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
-    return struct.unpack(">II", data[16:24])
+def changed_pixels(shown: Image.Image, hidden: Image.Image, box: dict) -> int:
+    """Return how many pixels inside box differ clearly (not by anti-aliasing) between two pictures."""
+    area = tuple(round(v) for v in (box["x"], box["y"], box["x"] + box["width"], box["y"] + box["height"]))
+    diff = ImageChops.difference(shown.crop(area), hidden.crop(area)).convert("L")
+    return sum(diff.point(lambda v: 255 if v > 40 else 0).histogram()[255:])
+
+
+def assert_screenshot_shows(page: Page, path: Path, things: Locator, at_least: int) -> None:
+    """Save the window's screenshot at path and check it shows things: at least `at_least` of them lie in
+    the window, and each of those is painted there (the picture changes where it is when it is hidden)."""
+    page.screenshot(path=str(path))
+    shown = Image.open(path).convert("RGB")
+    window = {"x": 0, "y": 0, **page.viewport_size}
+    assert shown.size == (window["width"], window["height"])
+    boxes = [box for box in (things.nth(i).bounding_box() for i in range(things.count())) if box]
+    in_window = [box for box in boxes if box_inside(box, window)]
+    assert len(in_window) >= at_least, f"{things}: {len(in_window)} of {boxes} in the window {window}"
+    things.evaluate_all("(all) => all.forEach((e) => { e.style.visibility = 'hidden'; })")
+    hidden = Image.open(BytesIO(page.screenshot())).convert("RGB")
+    things.evaluate_all("(all) => all.forEach((e) => { e.style.visibility = ''; })")
+    # The two pictures are the same rendering but for the things: a few glyphs' worth of changed pixels
+    # in a thing's box is the thing, drawn.
+    unpainted = [box for box in in_window if changed_pixels(shown, hidden, box) < 50]
+    assert not unpainted, f"{things} are not in the screenshot {path} where the page has them: {unpainted}"
 
 
 def test_map_shows_exactly_four_venue_markers_all_inside_the_visible_map(
@@ -169,27 +189,28 @@ def test_phone_screenshot_of_map_with_open_popup_is_saved(
     page: Page, live_server: str, screenshot_dir: Path
 ) -> None:
     open_map(page, live_server)
-    open_popup(page, "gravity-pangyo")
+    popup = open_popup(page, "gravity-pangyo")
     wait_until_still(page, page.locator(".leaflet-popup"))
-    path = screenshot_dir / "map-phone.png"
-    page.screenshot(path=str(path))
-    assert png_size(path) == (390, 844)
+    # The popup's name, address and now/next are in the picture, inside the window.
+    assert_screenshot_shows(page, screenshot_dir / "map-phone.png", popup.locator("h3, p, dl"), at_least=3)
+    expect(popup).to_contain_text(GRAVITY_NAME_EN)
 
 
 def test_phone_screenshot_of_schedule_is_saved(page: Page, live_server: str, screenshot_dir: Path) -> None:
     page.goto(f"{live_server}/schedule?lang=en", wait_until="networkidle")
-    expect(page.locator("#schedule-list li.srow").first).to_be_visible()
-    path = screenshot_dir / "schedule-phone.png"
-    page.screenshot(path=str(path))
-    assert png_size(path) == (390, 844)
+    rows = page.locator("#schedule-list li.srow")
+    expect(rows.first).to_be_visible()
+    # The first screen's sessions, their times and titles, are in the picture.
+    shown = rows.locator(":is(.srow__time, .srow__title)")
+    assert_screenshot_shows(page, screenshot_dir / "schedule-phone.png", shown, at_least=2)
 
 
 def test_desktop_screenshot_of_map_is_saved(browser_session, live_server: str, screenshot_dir: Path) -> None:
     page = browser_session.new_page(viewport=DESKTOP)
     open_map(page, live_server)
-    path = screenshot_dir / "map-desktop.png"
-    page.screenshot(path=str(path))
-    assert png_size(path) == (1280, 800)
+    # Every venue's marker (its dot and its name) is in the picture, inside the window.
+    pins = page.locator(".venue-pin[data-venue]")
+    assert_screenshot_shows(page, screenshot_dir / "map-desktop.png", pins, at_least=len(VENUES))
 
 
 def test_desktop_map_and_its_attribution_fit_in_the_window(browser_session, live_server: str) -> None:

@@ -14,7 +14,6 @@ import websocket
 
 from tests.servers import make_staff_token, post_change, running_server
 from webapp.config import Config
-from webapp.live.clients import ABUSE_BURST
 
 MAX_MESSAGE = Config().SOCKETIO_MAX_MESSAGE
 FLOOD = 10_000
@@ -47,11 +46,14 @@ def hang_up(ws: websocket.WebSocket) -> None:
     ws.shutdown()
 
 
-def events_until_closed(ws: websocket.WebSocket, seconds: float) -> tuple[list[str], bool]:
-    """Read socket.io events for up to `seconds`; return their names and whether the server closed it."""
+def events_until_closed(
+    ws: websocket.WebSocket, seconds: float, until: str | None = None
+) -> tuple[list[str], bool]:
+    """Read socket.io events for up to `seconds` (or until an `until` event came); return their names and
+    whether the server closed the connection."""
     names, deadline = [], time.monotonic() + seconds
     ws.settimeout(0.5)
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and until not in names:
         try:
             frame = ws.recv()
         except websocket.WebSocketTimeoutException:
@@ -93,27 +95,26 @@ def flood(ws: websocket.WebSocket, packets: list[str]) -> None:
 
 
 def test_a_sync_flood_does_not_hold_up_a_change_and_gets_the_flooder_disconnected(server):
-    url, token, _ = server
+    url, token, log_path = server
     arrived: dict[int, float] = {}
     other = listener(url, arrived)
     flooder = raw_socket(url)
     sender = threading.Thread(target=flood, args=(flooder, [SYNC] * FLOOD))
     try:
         sender.start()
-        posted = time.monotonic()
-        change = post_change(url, token, {"kind": "room_status", "room": "hip-future-hall", "status": "full"})
-        while change["seq"] not in arrived and time.monotonic() < posted + 10:
-            time.sleep(0.02)
+        # How long the change takes under a flood is a bench figure (bench/reconnect_storm.py); here a
+        # generous deadline: it arrives.
+        seq = change_reaches(url, token, arrived, seconds=30)
         names, closed = events_until_closed(flooder, 10)
         sender.join(10)
     finally:
         other.disconnect()
         hang_up(flooder)
-    assert change["seq"] in arrived and arrived[change["seq"]] - posted < 5
-    # A catch-up answered a few times (within the budget), not once per sync; then cut off.
+    assert seq in arrived
+    # A catch-up answered a few times (within the budget), not once per sync; then cut off, as abuse.
     assert names.count("synced") <= 5, names
     assert closed, "the flooder was not disconnected"
-    assert ABUSE_BURST < FLOOD
+    assert "it sent syncs far faster than any page would" in wait_for_log(log_path, "far faster")
 
 
 JUNK = [
@@ -129,10 +130,10 @@ JUNK = [
 ] + [f'42["unknown-{i}"]' for i in range(5000)]
 
 
-def change_reaches(url: str, token: str, arrived: dict) -> int:
-    """Post a change and wait (up to 5 s) for the listener to get it; return its seq."""
+def change_reaches(url: str, token: str, arrived: dict, seconds: float = 10) -> int:
+    """Post a change and wait (up to `seconds`) for the listener to get it; return its seq."""
     change = post_change(url, token, {"kind": "room_status", "room": "hip-future-hall", "status": "full"})
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + seconds
     while change["seq"] not in arrived and time.monotonic() < deadline:
         time.sleep(0.02)
     return change["seq"]
@@ -146,14 +147,14 @@ def test_junk_from_one_client_reaches_nobody_and_is_logged_once_per_kind(server)
     try:
         flood(junk, JUNK)
         junk.send_binary(bytes(range(256)) * 4)
-        names, _ = events_until_closed(junk, 1)
+        seq = change_reaches(url, token, arrived)
+        # The junk sender gets the change too, unless the server closed its connection; either is the
+        # signal that everything it sent before was read, so nothing answering the junk is still to come.
+        names, closed = events_until_closed(junk, 10, until="change")
     finally:
         hang_up(junk)
-    try:
-        seq = change_reaches(url, token, arrived)
-    finally:
         other.disconnect()
-    assert names == []  # junk is answered with nothing
+    assert names == ["change"] or (closed and names == []), names  # junk is answered with nothing
     assert sorted(arrived) == [seq]  # the other client got the change and nothing else
     log = wait_for_log(log_path, "left; ignored from it")
     assert "Traceback" not in log

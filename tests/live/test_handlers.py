@@ -4,7 +4,6 @@ import pytest
 
 from webapp.extensions import socketio
 from webapp.live.changes import apply_change, public_change
-from webapp.live.protocol import REPLAY_LIMIT
 
 
 def received(client, name):
@@ -53,7 +52,7 @@ def received_all(client):
 def test_a_client_too_far_behind_gets_a_snapshot(app, staff_change, monkeypatch):
     monkeypatch.setattr("webapp.live.replay.REPLAY_LIMIT", 3)
     flip(staff_change, 5)
-    behind = socketio.test_client(app, auth={"since": 0})
+    behind = socketio.test_client(app, auth={"since": 1})  # 4 changes missed, one more than the limit
     messages = behind.get_received()
     assert [m["name"] for m in messages] == ["snapshot", "synced"]
     snapshot = messages[0]["args"][0]
@@ -61,7 +60,23 @@ def test_a_client_too_far_behind_gets_a_snapshot(app, staff_change, monkeypatch)
     assert next(r for r in snapshot["rooms"] if r["id"] == "kins-7f-auditorium")["status"] == "full"
     assert len(snapshot["sessions"]) == len(app.extensions["event"].program.sessions)
     behind.disconnect()
-    assert REPLAY_LIMIT == 500
+
+
+def test_a_client_exactly_the_replay_limit_behind_gets_every_change_not_a_snapshot(
+    app, staff_change, monkeypatch
+):
+    monkeypatch.setattr("webapp.live.replay.REPLAY_LIMIT", 3)
+    flip(staff_change, 5)
+    for batch in (False, True):
+        at_limit = socketio.test_client(app, auth={"since": 2, "batch": batch})  # missed 3, 4 and 5
+        messages = at_limit.get_received()
+        assert "snapshot" not in [m["name"] for m in messages]
+        one_by_one = [m["args"][0] for m in messages if m["name"] == "change"]
+        batched = [c for m in messages if m["name"] == "changes" for c in m["args"][0]["changes"]]
+        changes = one_by_one + batched
+        assert [c["seq"] for c in changes] == [3, 4, 5]
+        assert messages[-1] == {"name": "synced", "args": [{"seq": 5}], "namespace": "/"}
+        at_limit.disconnect()
 
 
 def test_a_client_ahead_of_the_server_gets_a_snapshot(app):

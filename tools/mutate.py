@@ -1,0 +1,200 @@
+"""Mutation check: small deliberate bugs put into the modules where a bug loses or leaks data.
+
+Each module is mutated with cosmic-ray (pinned in requirements-dev.txt), one mutant at a time, and only
+that module's own tests run against each mutant (MODULES below), so a module takes minutes, not hours.
+A mutant the tests pass with is a survivor: tests/README.md lists each one, killed by a test added
+since or explained (an equivalent mutant, or a change nobody could see).
+
+The work happens in a copy of the checkout (var/mutate/src, the tracked and new files, with .venv and
+node_modules linked), because cosmic-ray writes each mutant into the file on disk: the checkout itself
+is never touched and can be worked in meanwhile. Sessions are kept (var/mutate/<name>.sqlite), so a run
+that was stopped goes on where it stopped; --fresh starts again from a new copy.
+
+    make mutate                        # every module, in the order below
+    .venv/bin/python tools/mutate.py replay headers     # some modules
+    .venv/bin/python tools/mutate.py --report           # the survivors so far, with their diffs
+    .venv/bin/python tools/mutate.py --recheck rooms    # run the survivors again against today's tests
+
+Not in CI: on two cores the whole run takes hours. Tests are run on SQLite only (-k "not postgresql")
+for the same reason; the PostgreSQL variants of these tests run in `make test`.
+"""
+
+import argparse
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "var" / "mutate"
+SRC = WORK / "src"
+BIN = ROOT / ".venv" / "bin"
+
+# module -> the tests that guard it, most important first (the fast ones: slow live-server tests are
+# left to `make test`).
+MODULES: dict[str, tuple[str, list[str]]] = {
+    "replay": (
+        "webapp/live/replay.py",
+        [
+            "tests/live/test_replay.py",
+            "tests/live/test_handlers.py",
+            "--deselect=tests/live/test_handlers.py::test_a_flooding_client",
+        ],
+    ),
+    "headers": (
+        "webapp/web/headers.py",
+        ["tests/web/test_headers.py", "tests/security/test_socket_origin.py"],
+    ),
+    "rooms": ("webapp/sources/rooms.py", ["tests/sources/test_rooms.py"]),
+    "clients": ("webapp/live/clients.py", ["tests/live/test_clients.py", "tests/live/test_handlers.py"]),
+    "subscriptions": (
+        "webapp/push/subscriptions.py",
+        ["tests/push/test_views.py", "tests/push/test_worker.py"],
+    ),
+    "changes": (
+        "webapp/live/changes.py",
+        ["tests/live/test_changes.py", "tests/live/test_signals.py", "tests/live/test_audit_log.py"],
+    ),
+    "auth": ("webapp/staff/auth.py", ["tests/staff/test_auth.py", "tests/staff/test_roles.py"]),
+    "follow": (
+        "webapp/sources/follow.py",
+        ["tests/sources/test_follow.py", "tests/sources/test_held.py", "tests/sources/test_fetch_limits.py"],
+    ),
+}
+
+# Operators kept: a boundary or a negation moved, a number or constant changed, a loop skipped, an
+# exception handler widened, a decorator dropped. cosmic-ray's full set also swaps every arithmetic
+# operator for every other (Add -> BitXor, ...) and replaces variables at random: hundreds of mutants per
+# module that say little more.
+EXCLUDED_OPERATORS = [
+    "core/ReplaceBinaryOperator_(?!Add_Sub|Sub_Add)",
+    "core/ReplaceComparisonOperator_(?!Eq_NotEq|NotEq_Eq|Lt_LtE|LtE_Lt|Gt_GtE|GtE_Gt|Is_IsNot|IsNot_Is)",
+    "core/ReplaceUnaryOperator_",
+    "core/VariableReplacer",
+    "core/VariableInserter",
+]
+
+TIMEOUT = 600.0  # seconds for one mutant's tests; a mutant that hangs them counts as killed
+
+
+def copy_checkout(fresh: bool) -> None:
+    """Copy the tracked and new files to SRC (once), linking the shared environment."""
+    if fresh and WORK.exists():
+        shutil.rmtree(WORK)
+    if SRC.exists():
+        return
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    for name in filter(None, files):
+        source = ROOT / os.fsdecode(name)
+        if source.is_file():
+            target = SRC / os.fsdecode(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    for linked in (".venv", "node_modules"):
+        (SRC / linked).symlink_to(ROOT / linked)
+    subprocess.run([BIN / "pybabel", "-q", "compile", "-d", "webapp/translations"], cwd=SRC, check=True)
+
+
+def recheck(names: list[str]) -> None:
+    """Copy today's tests into SRC and forget which mutants survived, so that the next exec runs them again."""
+    shutil.copytree(
+        ROOT / "tests", SRC / "tests", dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for name in names:
+        session = WORK / f"{name}.sqlite"
+        if session.exists():
+            with sqlite3.connect(session) as db:
+                db.execute("DELETE FROM work_results WHERE upper(test_outcome) = 'SURVIVED'")
+
+
+def config(name: str) -> Path:
+    module, tests = MODULES[name]
+    command = f"{BIN / 'python'} -m pytest -x -q -p no:cacheprovider -k 'not postgresql' {' '.join(tests)}"
+    excluded = ", ".join(f'"{e}"' for e in EXCLUDED_OPERATORS)
+    path = WORK / f"{name}.toml"
+    path.write_text(
+        "[cosmic-ray]\n"
+        f'module-path = "{module}"\n'
+        f"timeout = {TIMEOUT}\n"
+        "excluded-modules = []\n"
+        f'test-command = "{command}"\n'
+        "[cosmic-ray.distributor]\n"
+        'name = "local"\n'
+        "[cosmic-ray.filters.operators-filter]\n"
+        f"exclude-operators = [{excluded}]\n"
+    )
+    return path
+
+
+def run(name: str) -> None:
+    cfg, session = config(name), WORK / f"{name}.sqlite"
+    if not session.exists():
+        subprocess.run([BIN / "cosmic-ray", "init", cfg, session], cwd=SRC, check=True)
+        subprocess.run([BIN / "cr-filter-operators", session, cfg], cwd=SRC, check=True)
+        # The tests must pass on the unchanged code, or every mutant would look killed.
+        subprocess.run([BIN / "cosmic-ray", "baseline", cfg], cwd=SRC, check=True)
+    print(f"== {name}: {pending(session)} mutants to run", flush=True)
+    subprocess.run([BIN / "cosmic-ray", "exec", cfg, session], cwd=SRC, check=True)
+    report(name)
+
+
+def pending(session: Path) -> int:
+    with sqlite3.connect(session) as db:
+        return db.execute(
+            "SELECT count(*) FROM work_items WHERE job_id NOT IN (SELECT job_id FROM work_results)"
+        ).fetchone()[0]
+
+
+def report(name: str) -> None:
+    """Print the counts and every survivor's diff for one module."""
+    session = WORK / f"{name}.sqlite"
+    if not session.exists():
+        return
+    with sqlite3.connect(session) as db:
+        counts = dict(
+            db.execute(
+                "SELECT lower(coalesce(test_outcome, worker_outcome)), count(*) FROM work_results GROUP BY 1"
+            ).fetchall()
+        )
+        survivors = db.execute(
+            "SELECT m.operator_name, m.start_pos_row, r.diff FROM work_results r "
+            "JOIN mutation_specs m USING (job_id) WHERE upper(r.test_outcome) = 'SURVIVED' ORDER BY m.start_pos_row"
+        ).fetchall()
+    print(f"== {name} ({MODULES[name][0]}): {counts}, {pending(session)} not run")
+    for operator, row, diff in survivors:
+        print(f"-- survived: {operator} at line {row}\n{diff}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("modules", nargs="*", help=f"some of: {', '.join(MODULES)} (default: all)")
+    parser.add_argument("--fresh", action="store_true", help="start again from a new copy of the checkout")
+    parser.add_argument("--report", action="store_true", help="only print what the sessions hold so far")
+    parser.add_argument(
+        "--recheck", action="store_true", help="run the survivors again with the current tests"
+    )
+    args = parser.parse_args()
+    names = args.modules or list(MODULES)
+    if unknown := set(names) - set(MODULES):
+        parser.error(f"unknown modules: {', '.join(sorted(unknown))}")
+    if args.report:
+        for name in names:
+            report(name)
+        return 0
+    WORK.mkdir(parents=True, exist_ok=True)
+    copy_checkout(args.fresh)
+    if args.recheck:
+        recheck(names)
+    for name in names:
+        run(name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
