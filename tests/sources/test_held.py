@@ -219,7 +219,7 @@ def test_a_form_without_its_csrf_token_is_refused(held_for_alice):
 
 
 def test_the_held_card_is_served_alone_for_the_pages_to_redraw_it(held_for_alice):
-    app, client = held_for_alice
+    _, client = held_for_alice
     page = client.get("/staff/log?lang=en").get_data(as_text=True)
     assert 'data-card="/staff/held/card?next=/staff/log"' in page
     card = client.get("/staff/held/card?next=/staff/log&lang=en")
