@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var"
 
@@ -28,6 +30,26 @@ def _secret_key() -> str:
     return key
 
 
+def database_url(value: str | None) -> str:
+    """Return DATABASE_URL, a relative SQLite file taken from the project root (as var/venue-live.db is).
+
+    Flask-SQLAlchemy would put a relative file under the app's instance folder, which nobody expects:
+    `DATABASE_URL=sqlite:///var/my-event.db` means the project's var/ in the README and here.
+    """
+    if not value:
+        return f"sqlite:///{VAR_DIR / 'venue-live.db'}"
+    url = make_url(value)
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        return value
+    if Path(database).is_absolute():
+        return value
+    path = ROOT / database
+    if path.parent == VAR_DIR:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)  # the app's own folder: made as for the default database
+    return url.set(database=str(path)).render_as_string(hide_password=False)
+
+
 def _origins(value: str | None) -> list[str]:
     """Return the origins in a comma- or space-separated list, as browsers send them (no trailing /)."""
     return [origin.rstrip("/") for origin in (value or "").replace(",", " ").split()]
@@ -48,7 +70,7 @@ class Config:
     def __init__(self) -> None:
         env = os.environ.get
         self.SECRET_KEY = _secret_key()
-        self.SQLALCHEMY_DATABASE_URI = env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'venue-live.db'}"
+        self.SQLALCHEMY_DATABASE_URI = database_url(env("DATABASE_URL"))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.VENUES_FILE = env("VENUES_FILE") or str(ROOT / "venues.geojson")
         self.PROGRAM_FILE = env("PROGRAM_FILE") or str(ROOT / "program.json")

@@ -193,17 +193,35 @@ function notify(message, detail = "", tone = "ok") {
   if (tone === "ok") notifyTimer = setTimeout(() => { box.hidden = true; }, 5000);
 }
 
-/** Show the change in words; it is sent only when the user confirms. */
-function ask(request) {
+/** One session the change would overlap, in words: its title, when, and where. */
+function clashItem(clash) {
+  const li = el("li", "clash__item");
+  li.append(
+    el("strong", "clash__title", (data.lang === "en" ? clash.title.en : clash.title.ko) || clash.title.en),
+    " ",
+    el("span", "clash__when", when(clash.start, clash.end)),
+    " · ",
+    el("span", "clash__where", place(clash.venue, clash.room)),
+  );
+  return li;
+}
+
+/** Show the change in words; it is sent only when the user confirms. With clashes, confirming sends it anyway. */
+function ask(request, clashes = null) {
   if (sheet.open) return; // a second tap while the sheet is up
   pending = request;
   byId("confirm-title").textContent = request.heading;
   byId("confirm-subject").textContent = request.subject;
   byId("confirm-before").textContent = request.before;
   byId("confirm-after").textContent = request.after;
+  byId("confirm-clash").hidden = !clashes;
+  byId("confirm-clash-list").replaceChildren(...(clashes ?? []).map(clashItem));
+  const go = byId("confirm-go");
+  go.textContent = clashes ? L.change_anyway : L.confirm;
+  go.classList.toggle("button--danger", Boolean(clashes));
   sheet.returnValue = ""; // closing with Escape keeps the last value
   sheet.showModal();
-  byId("confirm-go").focus();
+  go.focus();
 }
 
 /** Ask about a change to the picked session, carrying the version the page has of it. */
@@ -225,7 +243,8 @@ async function applied(change) {
   await loadRecent();
 }
 
-async function send({ payload, onDone }) {
+async function send(request) {
+  const { payload, onDone } = request;
   notify(L.sending, "", "busy");
   let response;
   try {
@@ -244,6 +263,12 @@ async function send({ payload, onDone }) {
     notify(fill(undo ? L.undone : L.done, { seq: undo ? payload.seq : body.seq }));
     onDone?.();
     await applied(body);
+    return;
+  }
+  if (response.status === 409 && body.error === "clash" && !payload.allow_clash) {
+    // Nothing was changed: show which sessions hold the room then, and ask a second time.
+    byId("notify").hidden = true;
+    ask({ ...request, payload: { ...payload, allow_clash: true } }, body.clashes ?? []);
     return;
   }
   let detail = "";

@@ -156,13 +156,26 @@ def test_post_change_answers_as_the_spec_says(api_schema, token):
     move = {"kind": "move", "session": "dentistry-industry", "room": "kins-7f-auditorium"}
     assert _call(api_schema, move).status_code == 401
     assert _call(api_schema, move, {"Authorization": "Bearer wrong"}).status_code == 401
-    created = _call(api_schema, {**move, "expected_version": 1}, bearer)
+    clash = _call(api_schema, {**move, "expected_version": 1}, bearer)
+    assert clash.status_code == 409 and clash.json()["error"] == "clash"
+    assert [c["session"] for c in clash.json()["clashes"]] == ["medical-data-panel"]
+    created = _call(api_schema, {**move, "expected_version": 1, "allow_clash": True}, bearer)
     assert created.status_code == 201 and created.json()["kind"] == "move"
     stale = _call(api_schema, {**move, "kind": "cancel", "expected_version": 1}, bearer)
     assert stale.status_code == 409 and stale.json()["current"]["version"] == 2
     assert _call(api_schema, {**move, "session": "nope"}, bearer).status_code == 404
     room_open = {"kind": "room_status", "room": "kins-7f-auditorium", "status": "open"}
     assert _call(api_schema, room_open, bearer).status_code == 400  # already open: no change
+
+
+def test_clash_answer_and_allow_clash_are_documented(spec):
+    schemas = spec["components"]["schemas"]
+    assert schemas["Conflict"]["properties"]["error"]["enum"] == ["conflict", "clash"]
+    assert set(schemas["Clash"]["required"]) == {"session", "title", "start", "end", "venue", "room"}
+    for kind in ("Move", "Retime", "Restore", "Add", "Undo"):
+        assert schemas[kind]["properties"]["allow_clash"]["type"] == "boolean", kind
+    for kind in ("Cancel", "SetRoomStatus", "SetStreamStatus", "Announce", "Retract"):
+        assert "allow_clash" not in schemas[kind]["properties"], kind
 
 
 @pytest.mark.parametrize(
@@ -178,6 +191,9 @@ def test_post_change_answers_as_the_spec_says(api_schema, token):
         ({"kind": "announce", "text": {}, "expires_in_minutes": 60}, False),
         ({"kind": "room_status", "room": "kins-7f-auditorium", "status": "closed"}, False),
         ({"kind": "undo", "seq": 3}, True),
+        ({"kind": "move", "session": "ivd-panel", "room": "kins-7f-auditorium", "allow_clash": True}, True),
+        ({"kind": "move", "session": "ivd-panel", "room": "kins-7f-auditorium", "allow_clash": "yes"}, False),
+        ({"kind": "retime", "session": "ivd-panel", "delay_minutes": 5, "allow_clash": False}, True),
         ({"kind": "teleport", "session": "opening-ceremony"}, False),
     ],
 )

@@ -103,3 +103,32 @@ def test_staff_apply_a_held_release_on_a_phone(followed_server, page: Page):
 @pytest.fixture(autouse=True)
 def _screenshots_dir() -> None:
     Path(SCREENSHOTS_DIR).mkdir(parents=True, exist_ok=True)
+
+
+def test_the_held_card_appears_and_goes_on_an_open_console_without_a_reload(followed_server, browser_session):
+    base_url, source = followed_server
+    full = {**source.first, "schedule": {**source.first["schedule"], "version": "v3"}}
+    source.body = json.dumps(full).encode()  # every session back (after the test above) or as imported
+    console = browser_session.new_page(viewport=PHONE)
+    sign_in(console, base_url)
+    console.goto(f"{base_url}/staff/?lang=en")
+    for _ in range(30):
+        if cancelled(console, base_url) == 0:
+            break
+        console.wait_for_timeout(1000)
+    expect(console.locator("#held")).to_have_count(0)
+
+    source.body = json.dumps(keep_only(source.first, 1, version="v4")).encode()
+    # The follower polls every 5 s and the card is asked for every 5 s: no reload of the console.
+    card = console.locator("#held")
+    expect(card).to_contain_text("Release v4 would cancel 35 of 36 sessions.", timeout=30_000)
+    expect(card.get_by_role("button", name="Apply")).to_be_visible()
+    console.screenshot(path=str(SCREENSHOTS_DIR / "staff-held-release-live.png"), full_page=False)
+
+    log = browser_session.new_page(viewport=PHONE)  # another staff member's phone
+    sign_in(log, base_url)
+    log.goto(f"{base_url}/staff/log?lang=en")
+    log.locator("#held").get_by_role("button", name="Ignore").click()
+    expect(log.locator("#held-result")).to_have_text("Ignored release v4; nothing was changed.")
+    expect(card).to_have_count(0, timeout=15_000)
+    assert cancelled(console, base_url) == 0

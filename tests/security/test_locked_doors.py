@@ -48,7 +48,7 @@ ROLES = {
     "accounts.change_role": "organiser", "accounts.change_active": "organiser", "accounts.revoke": "organiser",
     "organiser_venues.venues": "organiser", "organiser_venues.save": "organiser",
     "organiser_venues.download": "organiser",
-    "held.apply": "staff", "held.ignore": "staff",
+    "held.apply": "staff", "held.ignore": "staff", "held.card": "staff",
 }  # fmt: skip
 SAMPLE_ARGS = {
     "token": "sl_not-a-real-link",

@@ -3,6 +3,7 @@
 import copy
 import json
 import re
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -215,3 +216,42 @@ def test_a_form_without_its_csrf_token_is_refused(held_for_alice):
     del form["csrf_token"]
     assert client.post("/staff/held/apply", data=form).status_code == 400
     assert scheduled(app) == 36
+
+
+def test_the_held_card_is_served_alone_for_the_pages_to_redraw_it(held_for_alice):
+    _, client = held_for_alice
+    page = client.get("/staff/log?lang=en").get_data(as_text=True)
+    assert 'data-card="/staff/held/card?next=/staff/log"' in page
+    card = client.get("/staff/held/card?next=/staff/log&lang=en")
+    assert card.status_code == 200 and card.mimetype == "text/html"
+    html = card.get_data(as_text=True)
+    # The same card the page was drawn with: one template for both (each answer signs its CSRF token anew).
+    unsigned = lambda text: re.sub(r'name="csrf_token" value="[^"]+"', 'name="csrf_token"', text)  # noqa: E731
+    assert unsigned(html.strip()) in unsigned(page)
+    assert "Release v2 would cancel 35 of 36 sessions." in html and 'name="next" value="/staff/log"' in html
+    time.sleep(1.1)  # a new second: a new CSRF signature in the card, but the same card
+    again = client.get(
+        "/staff/held/card?next=/staff/log&lang=en", headers={"If-None-Match": card.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    # Applied elsewhere (another tab, another staff member): the card is gone, and the ETag says so.
+    client.post("/staff/held/apply", data=held_form(page, "apply"))
+    after = client.get(
+        "/staff/held/card?next=/staff/log&lang=en", headers={"If-None-Match": card.headers["ETag"]}
+    )
+    assert after.status_code == 200 and after.get_data(as_text=True).strip() == ""
+
+
+def test_the_held_card_sends_a_form_back_only_to_a_staff_page(held_for_alice):
+    _, client = held_for_alice
+    for target in ("https://evil.example/staff/", "//evil.example/staff", "/login", ""):
+        html = client.get("/staff/held/card", query_string={"next": target}).get_data(as_text=True)
+        assert 'name="next" value="/staff/"' in html, target
+
+
+def test_the_held_card_is_for_staff_only(started, release_server):
+    app, follower, first = started
+    serve(release_server, keep_only(first, 1))
+    poll(app, follower)
+    response = app.test_client().get("/staff/held/card")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")

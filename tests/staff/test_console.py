@@ -203,6 +203,21 @@ def test_log_shows_fifty_changes_a_page(make_changes, staff_client):
     assert 'rel="prev"' in second and 'rel="next"' not in second
 
 
+@pytest.mark.parametrize(
+    "page", ["0", "-1", "abc", "1.5", "٣", "42949673", "9223372036854775807", "99999999999999999999999"]
+)
+def test_a_log_page_that_cannot_exist_is_400_naming_it_not_a_database_error(staff_client, page):
+    # A page's offset reaches the database: on PostgreSQL one past bigint failed inside it (500).
+    response = staff_client.get(f"/staff/log?lang=en&page={page}")
+    assert response.status_code == 400
+    assert "page must be a whole number from 1 to 42949672" in text(response)
+
+
+def test_the_last_page_there_can_be_is_an_empty_page(staff_client):
+    response = staff_client.get("/staff/log?lang=en&page=42949672")
+    assert response.status_code == 200 and "No change matches these filters." in text(response)
+
+
 def test_log_sends_anonymous_visitors_to_sign_in(client):
     for url in ("/staff/log", "/staff/log.csv", "/staff/changes.json"):
         response = client.get(url)

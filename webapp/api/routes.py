@@ -141,7 +141,11 @@ def staff_json(view):
         HTTP_400=(schemas.Error, "Invalid, would change nothing, or the CSRF token is missing."),
         HTTP_401=(schemas.Error, "No valid bearer token and no signed-in staff session."),
         HTTP_404=(schemas.Error, "The session, room, venue, announcement or change does not exist."),
-        HTTP_409=(schemas.Conflict, "Someone changed it first; here is its current state."),
+        HTTP_409=(
+            schemas.Conflict,
+            "Someone changed it first (here is its current state), or it would clash: the session would "
+            "overlap others in its room (listed; send allow_clash true to make it anyway).",
+        ),
     ),
     tags=["changes"],
     operation_id="postChange",
@@ -152,6 +156,8 @@ def post_change():
 
     Staff only: a bearer token (`flask --app webapp staff token NAME`), or the signed-in session
     cookie with its CSRF token in X-CSRFToken. Times must fall within the event's days (a week either side).
+    A move, retime, restore, add or undo that makes a session overlap another in its room is answered
+    409 with error "clash" and the sessions it would overlap, unless the body says "allow_clash": true.
     """
     try:
         change = apply_change(request.context.json, by=g.staff.name)
@@ -159,5 +165,7 @@ def post_change():
         body = {"error": exc.error, "message": exc.message}
         if exc.current is not None:
             body["current"] = exc.current
+        if exc.clashes is not None:
+            body["clashes"] = exc.clashes
         return jsonify(body), exc.status
     return jsonify(change.to_dict()), 201

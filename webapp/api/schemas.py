@@ -230,11 +230,24 @@ class SessionList(BaseModel):
     sessions: list[Session]
 
 
-class Conflict(Error):
-    """A stale edit (409): the error, and the session's current state when known."""
+class Clash(BaseModel):
+    """A session the change would overlap: it holds the same room at an overlapping time."""
 
-    error: Literal["conflict"]
+    session: Slug
+    title: Localized
+    start: AwareDatetime
+    end: AwareDatetime
+    venue: Slug | None
+    room: Slug | None
+
+
+class Conflict(Error):
+    """A 409: a stale edit ('conflict', with the session's current state when known), or a clash
+    ('clash': the session would overlap others in its room; send allow_clash true to go ahead)."""
+
+    error: Literal["conflict", "clash"]
     current: Session | None = None
+    clashes: list[Clash] | None = Field(None, description="With 'clash': the sessions it would overlap.")
 
 
 class SessionFeature(BaseModel):

@@ -10,6 +10,7 @@ from flask import current_app
 from pydantic import ValidationError
 
 from webapp.extensions import db, socketio
+from webapp.live.clashes import PLACING_KINDS, clash_dict, clash_message, new_clashes
 from webapp.live.log import session_columns, session_state
 from webapp.live.protocol import CHANGE
 from webapp.live.schemas import (
@@ -40,9 +41,12 @@ STAFF_ONLY = ("by",)
 class ChangeError(Exception):
     """A change that is refused: nothing is written and nothing is published."""
 
-    def __init__(self, status: int, error: str, message: str, current: dict | None = None) -> None:
+    def __init__(
+        self, status: int, error: str, message: str, current: dict | None = None, clashes: list | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.error, self.message, self.current = status, error, message, current
+        self.clashes = clashes  # with error "clash": the sessions the change would overlap (clashes.py)
 
 
 @dataclass
@@ -304,6 +308,15 @@ HANDLERS: dict[type[ChangeBody], Callable[[Any, Moment], Draft]] = {
 }
 
 
+def _refuse_clash(body: ChangeBody, draft: Draft) -> None:
+    """Refuse (409 "clash") a change that makes its session overlap another in its room, unless allowed."""
+    if draft.session is None or draft.kind not in PLACING_KINDS or getattr(body, "allow_clash", False):
+        return
+    if found := new_clashes(draft.session.id, draft.before, draft.after):
+        tz = current_app.extensions["event"].tz
+        raise ChangeError(409, "clash", clash_message(found, tz), clashes=[clash_dict(s, tz) for s in found])
+
+
 # --- the one way in -------------------------------------------------------------------------
 
 
@@ -378,6 +391,7 @@ def apply_changes(
         head = _lock_head()  # taken first: concurrent writers queue here, so seq has no gaps
         for body in bodies:
             draft = HANDLERS[type(body)](body, at)
+            _refuse_clash(body, draft)
             head.seq += 1
             rows.append(_write(draft, head.seq, at.now, by))
             db.session.flush()

@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     RootModel,
+    StrictBool,
     StrictInt,
     StrictStr,
     StringConstraints,
@@ -75,7 +76,17 @@ class SessionChange(ChangeBody):
     expected_version: Version | None = None
 
 
-class Move(SessionChange):
+class MayClash(BaseModel):
+    """A change that can put a session where another already is: refused with 409 "clash" unless allowed."""
+
+    allow_clash: StrictBool = Field(
+        False,
+        description="Make the change even if the session then overlaps another in the same room "
+        "(otherwise 409 with error 'clash' and the sessions it would overlap).",
+    )
+
+
+class Move(MayClash, SessionChange):
     """Move a session to another room (and its venue)."""
 
     kind: Literal["move"]
@@ -83,7 +94,7 @@ class Move(SessionChange):
     venue: Id | None = Field(None, description="Optional; must be the room's venue.")
 
 
-class Retime(SessionChange):
+class Retime(MayClash, SessionChange):
     """Delay a session, or give it a new start and end."""
 
     model_config = ConfigDict(
@@ -115,7 +126,7 @@ class Cancel(SessionChange):
     reason: Text | None = Field(None, description="Shown to visitors.")
 
 
-class Restore(SessionChange):
+class Restore(MayClash, SessionChange):
     """Restore a cancelled session."""
 
     kind: Literal["restore"]
@@ -182,7 +193,7 @@ class Retract(ChangeBody):
     announcement: Annotated[StrictInt, Field(ge=1, le=MAX_INT)]
 
 
-class Undo(ChangeBody):
+class Undo(MayClash, ChangeBody):
     """Undo a change (the undo is itself a change)."""
 
     kind: Literal["undo"]
@@ -190,7 +201,7 @@ class Undo(ChangeBody):
     expected_version: Version | None = None
 
 
-class Add(ChangeBody):
+class Add(MayClash, ChangeBody):
     """Add a session (a new release of a followed schedule has it)."""
 
     kind: Literal["add"]

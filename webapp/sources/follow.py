@@ -4,6 +4,8 @@ Every release is compared with the last one seen (kept in event_meta) and with t
 field the source changed becomes a `move` or `retime`, a removed session a `cancel`, a new one an `add`,
 a session back in the schedule a `restore`, all by `import:<source>` and in one transaction per release.
 A field staff changed since the last release is kept: the difference is recorded as a conflict.
+A release is applied even where it makes two sessions overlap in one room (the published schedule says
+so); each such clash is recorded with the release and listed on /staff/log.
 
 A release that would cancel more than a fifth of the scheduled sessions, or is another event's, is held:
 nothing is applied, staff see "release X would cancel N of M sessions" on /staff and /staff/log with
@@ -23,6 +25,8 @@ from flask import Flask, current_app
 
 from webapp.extensions import db, socketio
 from webapp.live import changes as live
+from webapp.live.clashes import PLACING_KINDS, new_clashes
+from webapp.live.log import session_state
 from webapp.models import Change, EventMeta, Session
 from webapp.sources.convert import build_program, used_rooms
 from webapp.sources.fetch import fetch, read_schedule
@@ -32,6 +36,7 @@ from webapp.sources.rooms import place_rooms, read_rooms_map
 log = logging.getLogger(__name__)
 RELEASE_KEY = "schedule_release"
 CONFLICTS_KEY = "schedule_conflicts"
+CLASHES_KEY = "schedule_clashes"  # sessions a release put in one room at overlapping times
 HELD_KEY = "schedule_held"  # the release waiting for staff: Apply or Ignore
 IGNORED_KEY = "schedule_ignored"  # digests of releases staff ignored, newest first
 HOLD_SHARE = 5  # a release cancelling more than one in HOLD_SHARE of the scheduled sessions is held
@@ -48,6 +53,7 @@ class Outcome:
     message: str
     changes: list[Change] = field(default_factory=list)
     conflicts: list[dict] = field(default_factory=list)
+    clashes: list[dict] = field(default_factory=list)
 
 
 def _utc(value: str | datetime) -> str:
@@ -119,6 +125,8 @@ def plan(
             todo.append(
                 {"kind": "cancel", "session": ident, "reason": "Removed from the published schedule."}
             )
+    # The published schedule decides where and when: a clash it makes is applied and listed, not refused.
+    todo = [{**change, "allow_clash": True} if change["kind"] in PLACING_KINDS else change for change in todo]
     return todo, conflicts, baseline
 
 
@@ -176,19 +184,57 @@ def _set_meta(key: str, value: Any) -> None:
         meta.value = value
 
 
+def release_clashes(before: dict[str, dict | None]) -> list[dict]:
+    """Return each pair of sessions that overlap in one room now and did not before the release, once.
+
+    before: the state of every session the release touched, as it was before (None for a new one).
+    Called inside the release's transaction, after its changes are written.
+    """
+    found, seen = [], set()
+    for ident, earlier in before.items():
+        s = db.session.get(Session, ident)
+        if s is None:
+            continue
+        for other in new_clashes(ident, earlier, session_state(s)):
+            pair = frozenset((ident, other.id))
+            if pair in seen:
+                continue
+            seen.add(pair)
+            found.append(
+                {
+                    "session": ident, "title": s.title_en, "start": _utc(s.start_at), "end": _utc(s.end_at),
+                    "with": other.id, "with_title": other.title_en, "with_start": _utc(other.start_at),
+                    "with_end": _utc(other.end_at), "venue": s.venue_id, "room": s.room_id,
+                }
+            )  # fmt: skip
+    return found
+
+
 def apply_release(
-    todo: list[dict], by: str, release: dict, conflicts: list[dict], now: datetime
-) -> list[Change]:
-    """Write every change of one release and the new baseline in one transaction, then publish them."""
+    todo: list[dict], by: str, release: dict, conflicts: list[dict], now: datetime,
+    before: dict[str, dict | None] | None = None, label: str = "", clashes: list[dict] | None = None,
+) -> list[Change]:  # fmt: skip
+    """Write every change of one release and the new baseline in one transaction, then publish them.
+
+    before: the touched sessions' states before the release; the clashes it makes are recorded
+    (and appended to `clashes`, when given).
+    """
+
+    def stamped(key: str, items: list[dict]) -> None:
+        earlier = (db.session.get(EventMeta, key) or EventMeta(value=[])).value
+        new = [{**item, "at": now.isoformat(), "by": by, "release": label} for item in items]
+        _set_meta(key, (new + list(earlier))[:MAX_CONFLICTS])
 
     def baseline() -> None:
         _set_meta(RELEASE_KEY, release)
         if (held := db.session.get(EventMeta, HELD_KEY)) is not None:
             db.session.delete(held)  # this release supersedes the one staff were asked about
         if conflicts:
-            earlier = (db.session.get(EventMeta, CONFLICTS_KEY) or EventMeta(value=[])).value
-            stamped = [{**c, "at": now.isoformat(), "by": by} for c in conflicts]
-            _set_meta(CONFLICTS_KEY, (stamped + list(earlier))[:MAX_CONFLICTS])
+            stamped(CONFLICTS_KEY, conflicts)
+        if found := release_clashes(before or {}):
+            stamped(CLASHES_KEY, found)
+            if clashes is not None:
+                clashes.extend(found)
 
     return live.apply_changes(todo, by, now=now, also=baseline)
 
@@ -201,6 +247,12 @@ def current_fields(s: Session) -> dict:
 def recent_conflicts() -> list[dict]:
     """Return the conflicts between staff edits and source releases, newest first."""
     meta = db.session.get(EventMeta, CONFLICTS_KEY)
+    return list(meta.value) if meta else []
+
+
+def recent_clashes() -> list[dict]:
+    """Return the clashes releases made (two sessions in one room at overlapping times), newest first."""
+    meta = db.session.get(EventMeta, CLASHES_KEY)
     return list(meta.value) if meta else []
 
 
@@ -264,8 +316,11 @@ def settle(new: Release, source: str, by: str, now: datetime, approved_by: str |
         "sessions": baseline,
         "event_id": new.event_id,
     }
+    touched = {change.get("session") or change["new_session"]["id"] for change in todo}
+    before = {ident: session_state(current[ident]) if ident in current else None for ident in touched}
+    clashes: list[dict] = []
     try:
-        rows = apply_release(todo, by, new_release, conflicts, now)
+        rows = apply_release(todo, by, new_release, conflicts, now, before, new.label, clashes)
     except live.ChangeError as exc:
         db.session.rollback()
         return Outcome(
@@ -275,12 +330,11 @@ def settle(new: Release, source: str, by: str, now: datetime, approved_by: str |
     message = f"{source}: new release applied: {counts or 'no change to place or time'}"
     if approved_by:
         message = f"{source}: release {new.label} applied by {approved_by}: {counts or 'no change to place or time'}"
-    return Outcome(
-        "applied",
-        message + (f"; {len(conflicts)} conflicts kept staff's edit" if conflicts else ""),
-        rows,
-        conflicts,
-    )
+    if conflicts:
+        message += f"; {len(conflicts)} conflicts kept staff's edit"
+    if clashes:
+        message += f"; {len(clashes)} clashes (sessions overlapping in one room, listed on /staff/log)"
+    return Outcome("applied", message, rows, conflicts, clashes)
 
 
 class NotHeld(ScheduleError):
@@ -331,6 +385,8 @@ def follow(app: Flask, source: str, every: float, rooms_file: str | None = None,
         (log.warning if outcome.status in ("refused", "held") else log.info)("%s", outcome.message)
         for conflict in outcome.conflicts:
             log.warning("Conflict kept staff's edit: %s", conflict)
+        for clash in outcome.clashes:
+            log.warning("The release made sessions overlap in one room: %s", clash)
         if report:
             report(outcome)
         done += 1

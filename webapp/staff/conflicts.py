@@ -55,3 +55,35 @@ def conflict_rows(conflicts: list[dict], words, limit: int = SHOWN) -> list[dict
             }
         )
     return rows
+
+
+def _overlap(a: Session | None, b: Session | None) -> bool:
+    """Return whether two sessions still hold one room at overlapping times."""
+    if a is None or b is None or "cancelled" in (a.status, b.status) or a.room_id is None:
+        return False
+    return a.room_id == b.room_id and a.start_at < b.end_at and b.start_at < a.end_at
+
+
+def clash_rows(clashes: list[dict], words, limit: int = SHOWN) -> list[dict]:
+    """Return the newest clashes releases made, as /staff/log lists them: which sessions, where and when."""
+    rows = []
+    for clash in clashes[:limit]:
+        one, other = db.session.get(Session, clash["session"]), db.session.get(Session, clash["with"])
+        at = datetime.fromisoformat(clash["at"]).astimezone(words.tz)
+        rows.append(
+            {
+                "session": clash["session"],
+                "title": one.title(words.lang) if one is not None else clash["title"],
+                "when": words.when(clash["start"], clash["end"]),
+                "with": clash["with"],
+                "with_title": other.title(words.lang) if other is not None else clash["with_title"],
+                "with_when": words.when(clash["with_start"], clash["with_end"]),
+                "place": words.place(clash["venue"], clash["room"]),
+                "release": clash.get("release", ""),
+                "by": clash.get("by", ""),
+                "at": at.isoformat(),
+                "at_label": f"{format_skeleton('MMMd', at.date(), locale=words.lang)} {at:%H:%M}",
+                "open": _overlap(one, other),
+            }
+        )
+    return rows

@@ -16,21 +16,22 @@ from flask_babel import gettext as _
 
 from webapp.extensions import db
 from webapp.live.log import head_seq, recent_changes
-from webapp.live.schemas import DELAY_MINUTES, KINDS, console_limits, kind_words
+from webapp.live.schemas import DELAY_MINUTES, KINDS, MAX_INT, console_limits, kind_words
 from webapp.models import Change, Session, Venue
 from webapp.program.eventdata import EventData
 from webapp.program.eventstore import KIND as VENUES_KIND
 from webapp.program.present import pick, session_view
 from webapp.program.queries import list_sessions, list_venues
-from webapp.sources.follow import recent_conflicts
+from webapp.sources.follow import recent_clashes, recent_conflicts
 from webapp.staff.auth import role_required
-from webapp.staff.conflicts import conflict_rows
+from webapp.staff.conflicts import clash_rows, conflict_rows
 from webapp.web.context import current_event, page_clock, page_lang
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 RECENT = 20
 PER_PAGE = 50
+MAX_PAGE = MAX_INT // PER_PAGE  # the log's seq is a 32-bit integer: no page lies beyond this one
 CSV_NAME = "venue-live-changes.csv"
 CSV_COLUMNS = ("seq", "at", "by", "kind", "session", "venue", "room", "subject_en", "before", "after")
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
@@ -86,6 +87,8 @@ def console_labels() -> dict:
         "cancelled": _("Cancelled"),
         "no_changes": _("No changes yet."),
         "to": _("to"),
+        "confirm": _("Confirm"),
+        "change_anyway": _("Change anyway"),
     }
 
 
@@ -251,6 +254,15 @@ def parse_log_filter(args: Mapping[str, str]) -> LogFilter:
     return LogFilter(**values)
 
 
+def parse_page(args: Mapping[str, str]) -> int:
+    """Read the log's page number (1 when absent); raise ValueError for one that is not a page there can be."""
+    value = (args.get("page") or "1").strip()
+    # The offset it makes must fit the database's 64-bit integer: far more pages than the log can have.
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+        raise ValueError(f"page must be a whole number from 1 to {MAX_PAGE}")
+    return int(value)
+
+
 def log_query(log_filter: LogFilter) -> sa.Select:
     """Return the query for the filtered log, newest first."""
     query = sa.select(Change).order_by(Change.seq.desc())
@@ -298,6 +310,13 @@ def _log_filter() -> LogFilter:
         abort(400, description=str(exc))
 
 
+def _page() -> int:
+    try:
+        return parse_page(request.args)
+    except ValueError as exc:
+        abort(400, description=str(exc))
+
+
 @bp.get("/")
 @role_required("staff")
 def console():
@@ -339,7 +358,7 @@ def log():
     event, lang = current_event(), page_lang()
     log_filter = _log_filter()
     page = db.paginate(
-        log_query(log_filter), page=max(request.args.get("page", 1, type=int), 1), per_page=PER_PAGE,
+        log_query(log_filter), page=_page(), per_page=PER_PAGE,
         error_out=False,
     )  # fmt: skip
     words = wording(list_venues(), lang, event.tz)
@@ -353,6 +372,7 @@ def log():
         names=staff_names(),
         csv_url=url_for("staff.log_csv", **log_filter.args()),
         conflicts=conflict_rows(recent_conflicts(), words),
+        clashes=clash_rows(recent_clashes(), words),
     )
 
 

@@ -4,14 +4,19 @@
 event's (webapp/sources/follow.py); nothing of it is applied until staff press Apply. Ignore drops it,
 and the follower does not hold the same release again. Either answer names the release by its digest,
 so a button on a page that is out of date (a later release has replaced the held one) changes nothing.
+
+The card is one template (staff/_held_card.html), drawn with the page and redrawn from /staff/held/card
+by static/js/held.js: at once after any change reaches the page, and every few seconds otherwise, since
+holding or ignoring a release writes no change and may happen in another process (the follower).
 """
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from babel.dates import format_skeleton
-from flask import Blueprint, Flask, Response, flash, redirect, request, url_for
+from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -48,13 +53,17 @@ def held_row() -> dict | None:
     }
 
 
-def _back() -> str:
-    """Return the staff page the form came from (only a path under /staff, never another site)."""
-    target = request.form.get("next", "")
+def staff_path(target: str) -> str:
+    """Return target when it is a path under /staff on this site, else the console's (never another site)."""
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/staff"):
         return url_for("staff.console")
     return target
+
+
+def _back() -> str:
+    """Return the staff page the form came from."""
+    return staff_path(request.form.get("next", ""))
 
 
 def _answer(decide: Callable[[str, str], str]) -> Response:
@@ -76,6 +85,20 @@ def _apply(digest: str, staff: str) -> str:
 
 def _ignore(digest: str, staff: str) -> str:
     return _("Ignored release %(label)s; nothing was changed.", label=ignore_held(digest, staff)["label"])
+
+
+@bp.get("/card")
+@role_required("staff")
+def card():
+    """Return the held release's card as the staff pages draw it (empty when none is held); ETag, 304."""
+    held, back = held_release(), staff_path(request.args.get("next", ""))
+    response = Response(render_template("staff/_held_card.html", held_next=back), mimetype="text/html")
+    # Tagged by what the card shows, not its bytes: its CSRF token is signed anew every second.
+    state = f"{held['digest'] if held else '-'}|{page_lang()}|{back}"
+    response.set_etag(hashlib.sha256(state.encode()).hexdigest()[:32])
+    response.cache_control.no_cache = True
+    response.vary.add("Cookie")
+    return response.make_conditional(request)
 
 
 @bp.post("/apply")
