@@ -172,6 +172,15 @@ FILTERS = [
     "/?lang={}",
     "/login?next={}",
     "/schedule.ics?{}=1",
+    # Every other parameter a route reads (each reaches the database, a parser or a page).
+    "/api/sessions?day={}",
+    "/api/sessions?track={}",
+    "/api/changes?since={}",
+    "/schedule.xml?lang={}",
+    "/schedule.json?lang={}",
+    "/sessions/gmp-audit?at={}",
+    "/venues/kins-tower?at={}",
+    "/rooms/kins-7f-auditorium?screen={}",
 ]
 
 
