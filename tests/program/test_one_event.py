@@ -117,9 +117,15 @@ def test_replace_archives_the_old_events_log_and_starts_the_new_one_at_seq_1(
     replaced = replace_event(democon, tmp_path / "archive")
 
     assert replaced.old_event == "sbic-2023"
-    assert replaced.counts == {"changes": 2, "announcements": 1, "conflicts": 1, "push subscriptions": 1}
+    assert replaced.counts == {
+        "changes": 2,
+        "announcements": 1,
+        "conflicts": 1,
+        "push subscriptions": 1,
+        "saved venues": 0,
+    }
     assert str(replaced).startswith(
-        f"Archived the event 'sbic-2023' (changes: 2, announcements: 1, conflicts: 1, push subscriptions: 1) to {replaced.archive}; imported the new one: 39 added"
+        f"Archived the event 'sbic-2023' (changes: 2, announcements: 1, conflicts: 1, push subscriptions: 1, saved venues: 0) to {replaced.archive}; imported the new one: 39 added"
     )
     archive = json.loads(replaced.archive.read_text())
     assert oct(replaced.archive.stat().st_mode & 0o777) == "0o600"

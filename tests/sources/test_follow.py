@@ -107,7 +107,14 @@ def test_a_new_release_becomes_changes_by_the_source_and_staff_edits_win(followe
     with app.app_context():
         conflicts = recent_conflicts()
     assert [(c["session"], c["kind"]) for c in conflicts] == [(DISPUTED, "retime")]
-    assert outcome.message.endswith("1 conflicts kept staff's edit")
+    assert outcome.message.endswith(
+        "; 1 conflicts kept staff's edit; 2 clashes (sessions overlapping in one room, listed on /staff/log)"
+    )
+    # The release moved and shifted sessions onto others in the Gray and Tan rooms: applied, and listed.
+    assert sorted((c["session"], c["with"], c["room"]) for c in outcome.clashes) == [
+        (SHIFTED, DISPUTED, "room-0"),  # Gray Room: 10:00 now, where staff put the disputed one at 10:15
+        (MOVED, "3a74bb53-ef1a-57ce-9ba7-904d27e9eb5f", "room-1"),  # Tan Room at 09:00
+    ]
     # One tap takes the source's value: the conflict carries the ordinary change that does it.
     with app.app_context():
         taken = apply_change(conflicts[0]["take_source"], by="alice")

@@ -5,13 +5,11 @@ apart. Only what a test must not touch is swapped: the pretalx URL for the same 
 127.0.0.1, `make run` for the release step it starts with, the database for one in the test's folder.
 """
 
-import http.server
 import os
 import re
 import shlex
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -20,7 +18,7 @@ from tests.sources.conftest import EXAMPLES
 from webapp import create_app
 from webapp.extensions import db
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "walk-through-password-1"
 
 
@@ -37,31 +35,11 @@ def walkthrough_blocks() -> list[list[str]]:
     return found
 
 
-class Schedule(http.server.BaseHTTPRequestHandler):
-    """Serve the pretalx example at any path ending in schedule.json, as pretalx serves its export."""
-
-    def do_GET(self):
-        if not self.path.endswith("/schedule.json"):
-            self.send_error(404)
-            return
-        body = (EXAMPLES / "pretalx-democon.json").read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
-def pretalx():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Schedule)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/democon/schedule/export/schedule.json"
-    server.shutdown()
-    server.server_close()
+def pretalx(release_server):
+    """Return the URL of the pretalx example served on 127.0.0.1."""
+    release_server.body = (EXAMPLES / "pretalx-democon.json").read_bytes()
+    return release_server.url
 
 
 def flask(line: str, cwd: Path, env: dict[str, str], stdin: str = "") -> str:
