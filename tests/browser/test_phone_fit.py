@@ -10,15 +10,14 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from bench.big_event import EVENT_NOW as BIG_EVENT_NOW
 from bench.big_event import write_event
-from tests.browser.conftest import STAFF_NAME, sign_in, start_event_server
-from tests.servers import run_flask
+from tests.browser.conftest import STAFF_NAME, open_live, sign_in, start_event_server
+from tests.servers import post_change, run_flask
 
 EMBEDDED_NOW = "2023-11-30T14:00:00+09:00"  # issue 16's moment: sessions on now in several venues
 
@@ -74,17 +73,23 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def big_event(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Serve the generated 1,000-session, 70-room, one-venue congress on its second afternoon."""
+def congress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """Serve the generated 1,000-session, 70-room, one-venue congress on its second afternoon; yield its
+    URL and a bearer token of its staff account (an organiser)."""
     workdir = tmp_path_factory.mktemp("big-event")
     venues_file, program_file = write_event(workdir / "data", venues=1)
     env = {"VENUES_FILE": str(venues_file), "PROGRAM_FILE": str(program_file), "EVENT_NOW": BIG_EVENT_NOW}
+    database = {"DATABASE_URL": f"sqlite:///{workdir / 'venue-live.db'}", **env}
     with start_event_server(workdir, **env) as base_url:
-        run_flask(
-            ["staff", "role", STAFF_NAME, "organiser"],
-            {"DATABASE_URL": f"sqlite:///{workdir / 'venue-live.db'}", **env},
-        )
-        yield base_url
+        run_flask(["staff", "role", STAFF_NAME, "organiser"], database)
+        token = run_flask(["staff", "token", STAFF_NAME], database).strip().splitlines()[-1].strip()
+        yield base_url, token
+
+
+@pytest.fixture
+def big_event(congress) -> str:
+    """The congress's base URL."""
+    return congress[0]
 
 
 def page_urls(base_url: str) -> list[str]:
@@ -151,6 +156,58 @@ def test_no_page_of_a_1000_session_congress_scrolls_sideways(browser_session, bi
     assert not found, "\n".join(found)
 
 
-def keep(page: Page, name: str, screenshot_dir: Path) -> None:
-    """Save a screenshot of the first screen under var/screenshots/."""
-    page.screenshot(path=str(screenshot_dir / f"{name}.png"))
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_first_screen_of_the_map_page_says_what_is_on_now_and_where(
+    browser_session, embedded, lang, screenshot_dir
+):
+    page = browser_session.new_page(viewport=PHONE)
+    page.goto(f"{embedded}/?lang={lang}")
+    first_now = page.locator(".venue-card [data-now-next] .nn__item").first
+    expect(first_now).to_be_visible()
+    venue = page.locator(".venue-card h2").first.bounding_box()
+    item = first_now.bounding_box()
+    assert (
+        venue["y"] + venue["height"] <= PHONE["height"] and item["y"] + item["height"] <= PHONE["height"]
+    ), f"the first venue's name {venue} and what is on there now {item} are below the first screen"
+    markers = page.locator(".leaflet-marker-icon.venue-marker")
+    expect(markers).to_have_count(4)
+    for n in range(4):
+        box = markers.nth(n).bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44, (
+            f"marker {n} is a {box['width']}x{box['height']} px target"
+        )
+    # Tapping the marker's box, away from its dot, opens the venue's popup.
+    box = markers.first.bounding_box()
+    page.mouse.click(box["x"] + 4, box["y"] + 4)
+    expect(page.locator(".leaflet-popup .popup__title")).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / f"phone-first-screen-{lang}.png"))
+
+
+def test_one_venue_congress_leads_with_rooms_now_and_keeps_them_live(
+    browser_session, congress, screenshot_dir
+):
+    big_event, token = congress
+    page = open_live(browser_session.new_page(viewport=PHONE), f"{big_event}/?lang=en")
+    board = page.locator(".venue-card .roomboard__room")
+    expect(board).to_have_count(70)
+    first_now = board.first.locator("dd.nn__item").first
+    expect(first_now).to_be_visible()
+    assert first_now.bounding_box()["y"] < PHONE["height"], (
+        "the first room's session is below the first screen"
+    )
+    page.screenshot(path=str(screenshot_dir / "phone-one-venue-congress.png"))
+    # A staff change reaches the board: the session on now in the first room is cancelled.
+    session = first_now.get_attribute("data-session")
+    post_change(big_event, token, {"kind": "cancel", "session": session, "reason": "Ersatzlos"})
+    expect(board.first.locator(f'dd[data-session="{session}"]')).to_have_class("nn__item is-cancelled")
+    # The room screen, and its alternatives when the room is full, still work with one venue.
+    room = board.nth(1).get_attribute("data-room")
+    post_change(big_event, token, {"kind": "room_status", "room": room, "status": "full"})
+    page.goto(f"{big_event}/rooms/{room}?screen=1&lang=en")
+    expect(page.locator("[data-room-status]").first).to_be_visible()
+    expect(page.locator(".alternatives li").first).to_be_visible()
+    page.goto(f"{big_event}/venues/cch?lang=en")
+    page.screenshot(path=str(screenshot_dir / "phone-congress-venue.png"))
