@@ -19,7 +19,6 @@ from webapp.program.queries import (
     get_venue,
     list_sessions,
     list_venues,
-    now_and_next,
     now_next_by_key,
     parse_filters,
 )
@@ -48,6 +47,22 @@ def venue_map(lang: str, focus: str | None = None) -> MapParts:
     return cache[key]
 
 
+# A room board (a venue's rooms, each with what is on now) shows the one session next in each room.
+ROOM_BOARD_NEXT = 1
+
+
+def room_board(venue, sessions, now, lang) -> list[dict]:
+    """Return [{room, now, next}] for each room of venue, from sessions (views in lang)."""
+    tz = current_event().tz
+    groups = now_next_by_key(
+        sessions, [r.id for r in venue.rooms], lambda s: s.room_id, now, tz, ROOM_BOARD_NEXT
+    )
+    return [
+        {"room": room, "now": _views(groups[room.id].now, lang), "next": _views(groups[room.id].next, lang)}
+        for room in venue.rooms
+    ]
+
+
 def _views(sessions, lang):
     event = current_event()
     return [session_view(s, lang, event) for s in sessions]
@@ -61,6 +76,11 @@ def scrubbed_moment(args, days) -> str | None:
     if day not in {d.isoformat() for d in days}:
         abort(400, description=f"day must be one of the event's days (got '{day[:20]}')")
     return f"{day}T{time}"
+
+
+def default_day(event, clock):
+    """Return the day a day-by-day page opens on: today during the event, else its first day."""
+    return clock.now.date() if clock.now.date() in event.event.days else event.event.days[0]
 
 
 @bp.get("/")
@@ -86,8 +106,10 @@ def index():
         "sessions": _views(today, lang),
         "locate": locate_data(venues, lang),
     }
+    # One venue with many rooms: the page leads with each room's now and next; the map is a locator.
+    board = room_board(venues[0], today, clock.now, lang) if len(venues) == 1 else None
     return render_template(
-        "index.html", map=venue_map(lang), venues=venues, state=state, live=live, clock=clock
+        "index.html", map=venue_map(lang), venues=venues, state=state, live=live, clock=clock, board=board
     )
 
 
@@ -101,7 +123,7 @@ def schedule():
     except ValueError as exc:
         abort(400, description=str(exc))
     if "day" not in filters:
-        filters["day"] = clock.now.date() if clock.now.date() in event.event.days else event.event.days[0]
+        filters["day"] = default_day(event, clock)
     room_venue = event.rooms_by_id.get(filters.get("room_id"), (None,))[0]
     if filters.get("venue_id") and room_venue and room_venue != filters["venue_id"]:
         del filters["room_id"]  # a room of another venue: the venue was chosen last (the form has no script)
@@ -140,26 +162,24 @@ def session(session_id: str):
 @bp.get("/venues/<venue_id>")
 @cached_page
 def venue(venue_id: str):
-    """Show a venue, its rooms, and what is on in each room now, next and on each day."""
+    """Show a venue, what is on now and next in each room, and one day of its program in hour blocks."""
     found = get_venue(venue_id) or abort(404, description="There is no such venue.")
     event, lang, clock = current_event(), page_lang(), page_clock()
-    sessions = list_sessions(event.tz, venue_id=venue_id)
-    rooms = []
-    for room in found.rooms:
-        in_room = [s for s in sessions if s.room_id == room.id]
-        nn = now_and_next(in_room, clock.now, event.tz)
-        rooms.append(
-            {
-                "room": room,
-                "now": _views(nn.now, lang),
-                "next": _views(nn.next, lang),
-                "all": _views(in_room, lang),
-            }
-        )
+    try:
+        day = parse_filters(request.args, event).get("day") or default_day(event, clock)
+    except ValueError as exc:
+        abort(400, description=str(exc))
+    rooms = room_board(found, list_sessions(event.tz, venue_id=venue_id), clock.now, lang)
+    # Like /schedule: one day, past hours folded, so a 1,000-session venue stays a phone-sized page.
+    on_day = list_sessions(event.tz, venue_id=venue_id, day=day)
+    blocks, now_index = hour_blocks(on_day, _views(on_day, lang), day, clock.now, event.tz)
     return render_template(
         "venue.html",
         venue=found,
         rooms=rooms,
+        blocks=blocks,
+        now_index=now_index,
+        filters={"day": day},
         map=venue_map(lang, focus=venue_id),
         clock=clock,
         directions=directions_html(found, lang),

@@ -129,6 +129,7 @@ def live_data(
             "now": _("Now"),
             "next": _("Next"),
             "nothing": _("Nothing on now."),
+            "nothing_today": _("Nothing more today in this room."),
             "cancelled": _("Cancelled"),
             "dismiss": _("Dismiss"),
         },

@@ -75,13 +75,15 @@ def now_and_next(sessions: list[Session], now: datetime, tz: ZoneInfo, limit: in
     return NowNext(now=running, next=upcoming[:limit])
 
 
-def now_next_by_key(sessions: list[Session], keys: list[str | None], key_of, now: datetime, tz: ZoneInfo):
+def now_next_by_key(
+    sessions: list[Session], keys: list[str | None], key_of, now: datetime, tz: ZoneInfo, limit: int = 2
+):
     """Return {key: NowNext} for each key, grouping sessions with key_of (venue_id, room_id...)."""
     groups: dict[str | None, list[Session]] = {key: [] for key in keys}
     for s in sessions:
         if key_of(s) in groups:
             groups[key_of(s)].append(s)
-    return {key: now_and_next(items, now, tz) for key, items in groups.items()}
+    return {key: now_and_next(items, now, tz, limit) for key, items in groups.items()}
 
 
 def parse_filters(args, event) -> dict:
