@@ -70,6 +70,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float
+    connection: tuple  # the client's (address, port): one per TCP connection
 
 
 class PushService:
@@ -84,10 +85,12 @@ class PushService:
         service = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as push services do
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                service.received.append(Received(self.path, headers, body, time.time()))
+                service.received.append(Received(self.path, headers, body, time.time(), self.client_address))
                 service.got_request.set()
                 service.hold.wait(30)
                 status, headers = service.next_reply(self.path)
