@@ -100,6 +100,7 @@ class Config:
         self.PUSH_SUBSCRIPTIONS_PER_DAY = int(
             env("PUSH_SUBSCRIPTIONS_PER_DAY") or 2000
         )  # new ones, per address
+        self.PUSH_CLAIM_BATCH = int(env("PUSH_CLAIM_BATCH") or 10)  # notices a sender claims at once
         # Tests and the bench only: endpoints on http://127.0.0.1, and the sender may connect to loopback.
         self.PUSH_ALLOW_LOCAL_ENDPOINTS = env("PUSH_ALLOW_LOCAL_ENDPOINTS") == "1"
         hosts = env("PUSH_SERVICE_HOSTS")  # comma-separated; unset: the browsers' own push services

@@ -75,6 +75,8 @@ push_cli = AppGroup("push", help="Web Push for starred sessions.")
 @push_cli.command("sender")
 def push_sender_command() -> None:
     """Send due push notices until stopped (SIGTERM or Ctrl-C): the one process that sends."""
+    if not logging.getLogger().handlers:  # one line per notice sent, and any failure, on stderr
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(f"Push sender {os.getpid()}: sending due notices; SIGTERM or Ctrl-C stops.")
     run_sender(current_app._get_current_object())
 

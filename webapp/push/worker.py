@@ -24,6 +24,7 @@ from webapp.push import subscriptions
 from webapp.push.encrypt import encryptor_pool
 from webapp.push.models import PushNotice
 from webapp.push.notices import compose
+from webapp.push.process import parent_gone
 from webapp.push.sender import SENT, Delivery, Message, Sender, Target, payload, topic_for
 
 log = logging.getLogger(__name__)
@@ -126,15 +127,16 @@ def record(notice_id: int, result: Delivery) -> PushNotice:
     return notice
 
 
-async def send_due(app: Flask, sender: Sender, now: datetime | None = None) -> list[PushNotice]:
-    """Claim and send every due notice; return them."""
+async def send_due(
+    app: Flask, sender: Sender, now: datetime | None = None, stopping=lambda: False
+) -> list[PushNotice]:
+    """Claim and send every due notice (until stopping() says stop, between claims); return them."""
     event = app.extensions["event"]
     done = []
     with app.test_request_context("/"):  # url_for and the notice's language need a request context
         try:
-            while ids := claim_due(
-                now or datetime.now(UTC), limit=app.config.get("PUSH_CLAIM_BATCH", CLAIM_BATCH)
-            ):
+            batch = app.config.get("PUSH_CLAIM_BATCH", CLAIM_BATCH)
+            while not stopping() and (ids := claim_due(now or datetime.now(UTC), limit=batch)):
                 for notice_id in ids:
                     at = now or datetime.now(UTC)
                     job = prepare(notice_id, event.tz, event.event.short_name, at)
@@ -192,8 +194,11 @@ async def _sender_loop(app: Flask, encryptors, poll: float) -> None:
         loop.add_signal_handler(sig, stop.set)
     async with make_sender(app, encryptors) as sender:
         while not stop.is_set():
+            if parent_gone():  # started by serve.py, which has gone without stopping us
+                log.warning("push sender %s: the server that started it has gone; stopping", SENDER_ID)
+                break
             try:
-                await send_due(app, sender)
+                await send_due(app, sender, stopping=stop.is_set)
             except Exception:  # a database hiccup: log it and try again on the next round
                 log.exception("push sender round failed")
             with contextlib.suppress(TimeoutError):
