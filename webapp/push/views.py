@@ -47,8 +47,11 @@ def _created(response) -> bool:
 
 def _known_endpoint() -> bool:
     """Return whether the body updates a stored subscription (not counted towards the day)."""
-    body = request.get_json(silent=True)
-    subscription = body.get("subscription") if isinstance(body, dict) else None
+    try:
+        body = check_json_body()  # the one strict reading; a body it refuses is refused by the view too
+    except ApiError:
+        return False
+    subscription = body.get("subscription")
     return isinstance(subscription, dict) and subscriptions.exists(subscription.get("endpoint"))
 
 
