@@ -99,10 +99,7 @@ def prepare(notice_id: int, tz: ZoneInfo, title, now: datetime) -> tuple[list[Ta
     notice = db.session.get(PushNotice, notice_id)
     s = db.session.get(Session, notice.session_id)
     texts = {lang: compose(notice.baseline, s, now, tz, lang) for lang in LANGS} if s else {}
-    targets = [
-        Target(sub.id, sub.endpoint, sub.p256dh, sub.auth, sub.lang)
-        for sub in subscriptions.subscribers(notice.session_id)
-    ]
+    targets = [Target(*row) for row in subscriptions.subscribers(notice.session_id)]
     if not targets or not all(texts.values()):
         notice.skipped = len(targets)
         _finish(notice, "skipped", now)
