@@ -159,3 +159,18 @@ def test_push_host_resolving_to_loopback_is_not_connected_to(make_app, allow_loo
         else:
             assert service.received == []
             assert (notice.sent, notice.failed) == (0, 1)
+
+
+def test_status_fails_while_a_notice_is_late_and_passes_once_it_is_sent(
+    push_app, subscribe, change, send_due
+):
+    subscribe(SESSION)
+    change(kind="cancel", session=SESSION)  # due in 2023: long past due by the wall clock
+    runner = push_app.test_cli_runner()
+    late = runner.invoke(args=["push", "status"])
+    assert (
+        late.exit_code == 1 and "waiting: 1" in late.output and "is the push sender running?" in late.output
+    )
+    send_due()
+    fine = runner.invoke(args=["push", "status"])
+    assert fine.exit_code == 0 and "waiting: 0" in fine.output and "last sent: 20" in fine.output

@@ -88,7 +88,10 @@ push_cli.add_command(push_sender_command, "worker")  # its name before issue 24
 @click.option("--late", default=120, show_default=True, help="Seconds past due that count as late.")
 def push_status_command(late: int) -> None:
     """Print the outbox: waiting and late notices, the last one sent; exit 1 when one is late."""
-    waiting, oldest, last = outbox_status()
+    try:
+        waiting, oldest, last = outbox_status()
+    except sa.exc.SQLAlchemyError as exc:
+        raise click.ClickException(f"cannot read the push outbox: {exc.__class__.__name__}") from None
     now = datetime.now(UTC)
     late_by = (now - oldest).total_seconds() if oldest else 0
     click.echo(f"waiting: {waiting}; oldest due {late_by:.0f} s ago" if oldest else f"waiting: {waiting}")
