@@ -60,7 +60,7 @@ def _stop(proc: subprocess.Popen) -> str:
 
 def test_two_sender_processes_send_each_notice_once(push_app, change):
     """Two `flask push sender` processes on one database race for the same notices: each goes out once."""
-    with PushService(delay=0.05) as service:
+    with PushService(delay=0.1) as service:  # 2 s of sending at least: the other sender polls meanwhile
         browsers = {}
         with push_app.app_context():
             for session_id in SESSIONS:
