@@ -174,3 +174,27 @@ def test_status_fails_while_a_notice_is_late_and_passes_once_it_is_sent(
     send_due()
     fine = runner.invoke(args=["push", "status"])
     assert fine.exit_code == 0 and "waiting: 0" in fine.output and "last sent: 20" in fine.output
+
+
+def test_a_push_service_that_hangs_costs_a_few_timeouts_not_one_per_subscriber(make_app):
+    app = make_app(
+        EVENT_NOW="2023-11-29T09:00:00+09:00", PUSH_ALLOW_LOCAL_ENDPOINTS=True,
+        PUSH_TIMEOUT_SECONDS=0.3, PUSH_BACKOFF_SECONDS=0.01,
+    )  # fmt: skip
+    with PushService() as service:
+        with app.app_context():
+            for n in range(40):
+                info = service.browser(f"b{n}").subscription()
+                subscriptions.save(
+                    info["endpoint"], info["keys"]["p256dh"], info["keys"]["auth"], [SESSION], "en"
+                )
+            apply_change({"kind": "cancel", "session": SESSION}, by="alice", now=NOW)
+        service.hold.clear()  # it takes each request and never answers
+        started = time.monotonic()
+        [notice] = run_due(app, now=NOW.replace(hour=10))
+        took = time.monotonic() - started
+    with app.app_context():
+        notice = db.session.merge(notice)
+    assert (notice.sent, notice.failed) == (0, 40)
+    assert took < 10  # 40 subscribers x 4 tries x 0.3 s would be 48 s
+    assert len(service.received) < 12

@@ -3,7 +3,9 @@
 Encryption runs in encryptor processes (webapp/push/encrypt.py), chunk by chunk, while the chunks
 already encrypted go out. Each push service (origin) gets one keep-alive HTTP connection and one task
 that sends on it in turn: a 429 pauses that service for its Retry-After, a 5xx or a network error
-retries that message later with backoff, 404/410 means the subscription is gone.
+retries that message later with backoff, 404/410 means the subscription is gone. A service that
+fails DOWN_AFTER times in a row at the network level (it hangs, or is away) is given up on for the
+notice: a hanging service costs a few timeouts, not one per subscriber.
 """
 
 import asyncio
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 SENT, GONE, FAILED = "sent", "gone", "failed"
 VAPID_LIFETIME = 12 * 3600  # RFC 8292 allows at most 24 h
 MAX_RETRY_DELAY = 120.0
+DOWN_AFTER = 5  # network errors in a row after which a push service is given up on for this notice
 
 
 @dataclass
@@ -223,10 +226,17 @@ class _Run:
 
     async def _service(self, queue: asyncio.Queue) -> None:
         """Send one push service's messages in turn, on its one connection."""
-        sender = self.sender
+        sender, errors_in_a_row = self.sender, 0
         while True:
             out: _Outgoing = await queue.get()
+            if errors_in_a_row >= DOWN_AFTER:  # it hangs or is away: the rest fail now, not a timeout each
+                self.finish(out.target, FAILED)
+                continue
             status, wait = await sender.post(out, self.message)
+            errors_in_a_row = errors_in_a_row + 1 if status is None else 0
+            if errors_in_a_row == DOWN_AFTER:
+                log.warning("push service %s: %s network errors in a row; giving up on it for this notice",
+                            out.url.raw_host, DOWN_AFTER)  # fmt: skip
             if status in (200, 201, 202):
                 self.finish(out.target, SENT)
                 continue
