@@ -9,6 +9,7 @@ Settings from the environment: CLUSTER_PORT (8080), CLUSTER_APP_PORTS (5101,5102
 (redis://127.0.0.1:6379/0). Pid files and logs go to var/cluster/.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -197,6 +198,10 @@ def _wait_gone(pids: list[int], timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     for pid in pids:
         while time.monotonic() < deadline:
+            with contextlib.suppress(
+                ChildProcessError
+            ):  # a child of this process: reap it, or it stays a zombie
+                os.waitpid(pid, os.WNOHANG)
             try:
                 os.kill(pid, 0)
             except ProcessLookupError:
