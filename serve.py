@@ -20,6 +20,7 @@ from webapp import StartupError, create_app  # noqa: E402
 from webapp.extensions import socketio  # noqa: E402
 from webapp.program.eventdata import EventDataError  # noqa: E402
 from webapp.program.importer import OtherEventError  # noqa: E402
+from webapp.push.process import SenderProcess  # noqa: E402
 from webapp.release import release  # noqa: E402
 from webapp.sources.follow import start_following  # noqa: E402
 from webapp.sources.model import ScheduleError  # noqa: E402
@@ -100,13 +101,21 @@ def main() -> int:
         f"Venue Live: {event.event.short_name.en} on http://{host}:{port} (open-file limit {limit})",
         flush=True,
     )
-    socketio.run(
-        app,
-        host=host,
-        port=port,
-        log_output=os.environ.get("ACCESS_LOG") == "1",
-        handler_class=WebSocketHandler,
-    )
+    # Web Push is sent by a process of its own, never on this event loop (PUSH_WORKER=0: run it yourself).
+    sender = SenderProcess().start() if app.config["PUSH_WORKER"] else None
+    if sender:
+        socketio.start_background_task(sender.watch)
+    try:
+        socketio.run(
+            app,
+            host=host,
+            port=port,
+            log_output=os.environ.get("ACCESS_LOG") == "1",
+            handler_class=WebSocketHandler,
+        )
+    finally:
+        if sender:
+            sender.stop()
     return 0
 
 

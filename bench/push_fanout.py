@@ -1,30 +1,23 @@
-"""Web Push fan-out: one change to a session starred by N subscribers; how long until every push
-request is sent, and what the staff change itself costs with and without those subscribers.
+"""Web Push fan-out, measured the way `make run` runs: serve.py (gevent) with its push sender process,
+on PostgreSQL by default. One change to a session starred by N subscribers; how long until every push
+request is received, and what a staff change and a websocket delivery cost with and without that fan-out.
 
 The push service is a separate process (aiohttp on 127.0.0.1) that answers 201 Created to every POST
-and counts them; the app is built in this process on a temporary SQLite database (or --database-url),
-with N subscriptions to one session, each with its own endpoint (the subscribers' P-256 keys cycle
-through --distinct-keys real key pairs: every message is still encrypted on its own, with a fresh
-ephemeral key, as RFC 8291 requires). The outbox is run the way the worker runs it (webapp.push.worker
-run_due with the app's Sender), right after the debounce, so "fan-out" is from the moment the notice is
-due until the push service has every request.
+and counts them. serve.py runs on a fresh database (a PostgreSQL database made for the run, or
+--database-url), PUSH_DEBOUNCE_SECONDS=0 so the notice is due when the change commits, and
+PUSH_ALLOW_LOCAL_ENDPOINTS=1 so it may send to http://127.0.0.1. The N subscriptions follow one session,
+each with its own endpoint (P-256 keys cycle through --distinct-keys real key pairs: every message is
+still encrypted on its own, with a fresh ephemeral key, as RFC 8291 requires).
 
-The staff change's own latency is apply_change() (validate, write, commit, publish, record the push
-notice) timed --changes times: on a session nobody follows, on the session the N subscribers follow,
-and on a third session while the fan-out of the first runs in the same process. Timings are wall clock
-(time.perf_counter); medians and p95 are printed with a markdown table. --gevent patches the standard
-library first, as serve.py does, so the sender's pool runs as greenlets rather than threads.
+Two phases, each with --changes staff changes (a retime of a third session, POST /api/changes with a
+bearer token, --interval apart), while one python-socketio client on a websocket receives them:
+"quiet" (no push going out), then "during" (right after the change that starts the N pushes). A
+staff change is the POST's round trip; a websocket delivery is from just before the POST until the
+client has the change. Only changes posted while the pushes were being received count as "during".
 
 Run from the repository root; it stops by itself (every wait is bounded by --max-seconds):
-    .venv/bin/python bench/push_fanout.py --subscribers 10000 [--gevent] [--database-url URL]
+    .venv/bin/python bench/push_fanout.py --subscribers 10000 [--database-url URL] [--env NAME=VALUE]
 """
-
-import sys
-
-if "--gevent" in sys.argv:  # before anything imports socket or threading
-    from gevent import monkey
-
-    monkey.patch_all()
 
 import argparse
 import base64
@@ -32,18 +25,26 @@ import json
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import socketio  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+from bench.lib.api import Http  # noqa: E402
+from bench.lib.procstats import cpu_of, machine_cpu  # noqa: E402
+from tests.servers import free_port, run_flask, server_env, serving  # noqa: E402
+
 PUSH_SERVICE = r"""
-import asyncio, json, sys, time
+import sys, time
 from aiohttp import web
 count, first, last = 0, None, None
 async def push(request):
@@ -62,17 +63,9 @@ app.router.add_get("/stats", stats)
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None, backlog=4096)
 """
 
-WORKER_DEBOUNCE = 5.0  # --worker-process: the changes to FOLLOWED are gathered, then the worker polls
-FOLLOWED, QUIET, THIRD = "medical-data-platform", "dentistry-keynote", "gmp-audit"
-
-
-def free_port() -> int:
-    """Return a free TCP port on 127.0.0.1."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+FOLLOWED, THIRD = "medical-data-platform", "gmp-audit"
+BENCH_DB = "venue_push_bench"
+STAFF = "pushbench"
 
 
 def stats(port: int) -> dict:
@@ -94,32 +87,20 @@ def start_push_service(port: int) -> subprocess.Popen:
     raise SystemExit("the local push service did not start")
 
 
-def make_app(database_url: str, debounce: float = 0):
-    """Build the app on database_url, migrated, with the event imported."""
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
-    os.environ.setdefault("VAPID_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="vapid-"), "vapid.pem"))
-    from flask_migrate import upgrade
-
-    from webapp import create_app
-    from webapp.program.importer import import_event
-
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": database_url, "PUSH_WORKER": False, "PUSH_DEBOUNCE_SECONDS": debounce,
-         "EVENT_NOW": None, "PUSH_ALLOW_LOCAL_ENDPOINTS": True}
-    )  # fmt: skip
-    with app.app_context():
-        upgrade()
-        import_event(app.extensions["event"])
-    return app
+def fresh_postgres(name: str = BENCH_DB) -> str:
+    """Drop and create a PostgreSQL database for this run; return its URL."""
+    engine = sa.create_engine("postgresql+psycopg://127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return f"postgresql+psycopg://127.0.0.1:5432/{name}"
 
 
-def add_subscribers(app, n: int, port: int, distinct: int) -> float:
-    """Insert n subscriptions to FOLLOWED in bulk; return the seconds it took."""
+def add_subscribers(database_url: str, n: int, port: int, distinct: int) -> None:
+    """Insert n subscriptions to FOLLOWED in bulk, straight into the database."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-
-    from webapp.extensions import db
-    from webapp.push.models import PushSubscription, PushTopic
 
     def b64(raw: bytes) -> str:
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -129,162 +110,195 @@ def add_subscribers(app, n: int, port: int, distinct: int) -> float:
             serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
         for _ in range(distinct)
     ]  # fmt: skip
-    started, now = time.perf_counter(), datetime.now(UTC)
-    with app.app_context():
-        rows = [
-            {"id": i + 1, "endpoint": f"http://127.0.0.1:{port}/push/{i}", "p256dh": keys[i % distinct],
-             "auth": b64(os.urandom(16)), "lang": "ko" if i % 2 else "en", "created_at": now, "updated_at": now}
-            for i in range(n)
-        ]  # fmt: skip
-        db.session.execute(PushSubscription.__table__.insert(), rows)
-        db.session.execute(
-            PushTopic.__table__.insert(),
-            [{"subscription_id": i + 1, "session_id": FOLLOWED} for i in range(n)],
-        )
-        db.session.commit()
-    return time.perf_counter() - started
+    now = datetime.now(UTC)
+    meta = sa.MetaData()
+    engine = sa.create_engine(database_url)
+    subs = sa.Table("push_subscriptions", meta, autoload_with=engine)
+    topics = sa.Table("push_topics", meta, autoload_with=engine)
+    with engine.begin() as conn:
+        conn.execute(
+            subs.insert(),
+            [{"id": i + 1, "endpoint": f"http://127.0.0.1:{port}/push/{i}", "p256dh": keys[i % distinct],
+              "auth": b64(os.urandom(16)), "lang": "ko" if i % 2 else "en", "created_at": now, "updated_at": now}
+             for i in range(n)],
+        )  # fmt: skip
+        conn.execute(topics.insert(), [{"subscription_id": i + 1, "session_id": FOLLOWED} for i in range(n)])
+    engine.dispose()
 
 
-def time_changes(app, session_id: str, count: int) -> list[float]:
-    """Apply count retimes (+1/-1 minute, alternating) to session_id; return each one's seconds."""
-    from webapp.live.changes import apply_change
+class SocketClient:
+    """One python-socketio client on a websocket: when each change (by seq) arrived."""
 
-    took = []
-    with app.test_request_context("/"):
-        for i in range(count):
-            started = time.perf_counter()
-            apply_change(
-                {"kind": "retime", "session": session_id, "delay_minutes": 1 if i % 2 == 0 else -1},
-                by="bench",
-            )
-            took.append(time.perf_counter() - started)
-    return took
+    def __init__(self, url: str, since: int) -> None:
+        self.arrived: dict[int, float] = {}
+        self.news = threading.Condition()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("change", self._on_change)
+        self.sio.connect(url, transports=["websocket"], auth={"since": since})
+
+    def _on_change(self, data: dict) -> None:
+        at = time.perf_counter()
+        with self.news:
+            self.arrived.setdefault(data["seq"], at)
+            self.news.notify_all()
+
+    def wait_for(self, seq: int, timeout: float) -> float | None:
+        """Return when seq arrived, waiting at most timeout seconds (no polling: the bench takes no CPU meanwhile)."""
+        with self.news:
+            self.news.wait_for(lambda: seq in self.arrived, timeout)
+            return self.arrived.get(seq)
+
+
+def staff_change(http: Http, token: str, client: SocketClient, i: int) -> dict:
+    """Post one retime of THIRD (+1/-1 minute); return its start (wall), POST and delivery seconds."""
+    body = {"kind": "retime", "session": THIRD, "delay_minutes": 1 if i % 2 == 0 else -1}
+    wall, started = time.time(), time.perf_counter()
+    status, change = http.request("POST", "/api/changes", body, token=token)
+    posted = time.perf_counter()
+    if status != 201:
+        raise SystemExit(f"POST /api/changes answered {status}: {change}")
+    arrived = client.wait_for(change["seq"], 30)
+    return {"wall": wall, "post": posted - started, "ws": (arrived - started) if arrived else None}
+
+
+def wait_for_line(path: Path, text: str, timeout: float) -> None:
+    """Wait until the server's log (serve.py and its push sender write there) holds text."""
+    deadline = time.monotonic() + timeout
+    while text not in path.read_text():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"'{text}' did not appear in {path} within {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+def children(pid: int) -> list[int]:
+    """Return the pids of pid's children and their children (the push sender and its encryptors)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == pid:
+                found += [int(entry.name), *children(int(entry.name))]
+    return found
 
 
 def summary(values: list[float]) -> str:
-    """Return 'median / p95' in milliseconds."""
+    """Return 'median / p95 / max' in milliseconds."""
+    if not values:
+        return "-"
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"{statistics.median(ordered) * 1000:.1f} / {p95 * 1000:.1f}"
+    return f"{statistics.median(ordered) * 1000:.1f} / {p95 * 1000:.1f} / {ordered[-1] * 1000:.1f}"
+
+
+def uptime() -> str:
+    """Return the load averages."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def main() -> int:
-    """Run the benchmark and print a table."""
+    """Run the benchmark and print a markdown table."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--subscribers", type=int, default=10_000)
-    parser.add_argument("--changes", type=int, default=20)
+    parser.add_argument("--changes", type=int, default=20, help="staff changes without a fan-out")
+    parser.add_argument("--interval", type=float, default=0.15, help="seconds between staff changes")
     parser.add_argument("--distinct-keys", type=int, default=100)
-    parser.add_argument("--database-url", default=None)
-    parser.add_argument("--gevent", action="store_true")
-    parser.add_argument(
-        "--worker-process", action="store_true", help="send from `flask push worker`, not in-process"
-    )
+    parser.add_argument("--database-url", default=None, help="default: a fresh PostgreSQL database")
+    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for serve.py and its sender")
     parser.add_argument("--max-seconds", type=float, default=300)
     args = parser.parse_args()
     if not 1 <= args.subscribers <= 50_000:
         parser.error("--subscribers must be from 1 to 50000")
 
-    workdir = tempfile.mkdtemp(prefix="push-bench-")
-    database_url = args.database_url or f"sqlite:///{workdir}/bench.db"
+    workdir = Path(tempfile.mkdtemp(prefix="push-bench-"))
+    database_url = args.database_url or fresh_postgres()
     port = free_port()
     service = start_push_service(port)
+    extra = dict(item.split("=", 1) for item in args.env)
+    env = server_env(
+        DATABASE_URL=database_url, PUSH_WORKER="1", PUSH_DEBOUNCE_SECONDS="0", PUSH_ALLOW_LOCAL_ENDPOINTS="1",
+        VAPID_KEY_FILE=str(workdir / "vapid.pem"), **extra,
+    )  # fmt: skip
+    env.pop("SOCKETIO_MESSAGE_QUEUE", None)
+    load_before = uptime()
     try:
-        app = make_app(database_url, WORKER_DEBOUNCE if args.worker_process else 0)
-        inserted = add_subscribers(app, args.subscribers, port, args.distinct_keys)
-        quiet = time_changes(app, QUIET, args.changes)
-        followed = time_changes(app, FOLLOWED, 1)  # the change that makes the notice
-        followed += time_changes(app, FOLLOWED, args.changes - 1)  # merged into the same pending notice
-
-        if args.worker_process:
-            result = fan_out_elsewhere(app, args, database_url, port)
-            during = result.pop("during") if result else []
-        else:
-            result, during = fan_out_here(app, args, port)
-        got = stats(port)
-        with app.app_context():
-            from webapp.extensions import db
-            from webapp.push.models import PushNotice
-
-            notice = db.session.query(PushNotice).filter_by(session_id=FOLLOWED).one()
-            counts = (notice.sent, notice.failed, notice.removed)
+        run_flask(["release"], env)
+        run_flask(["staff", "create", STAFF, "--role", "organiser"], env, stdin="bench-password-123456\n")
+        token = run_flask(["staff", "token", STAFF], env).strip().splitlines()[-1].strip()
+        add_subscribers(database_url, args.subscribers, port, args.distinct_keys)
+        with serving([sys.executable, "serve.py"], workdir, env) as served:
+            http = Http(served.url)
+            client = SocketClient(served.url, http.head_seq())
+            try:
+                wait_for_line(served.log_path, "encryptor processes", args.max_seconds)  # the sender is up
+                quiet = []
+                for i in range(args.changes):
+                    quiet.append(staff_change(http, token, client, i))
+                    time.sleep(args.interval)
+                server, sender = [served.proc.pid], children(served.proc.pid)
+                cpu_before = (cpu_of(server), cpu_of(sender), cpu_of([service.pid]), machine_cpu())
+                started = time.time()
+                status, _ = http.request(
+                    "POST", "/api/changes", {"kind": "retime", "session": FOLLOWED, "delay_minutes": 5}, token
+                )
+                assert status == 201, status
+                deadline = time.time() + args.max_seconds
+                while stats(port)["count"] == 0 and time.time() < deadline:
+                    time.sleep(0.05)
+                during = []  # staff changes for as long as the pushes go out
+                while stats(port)["count"] < args.subscribers and time.time() < deadline:
+                    during.append(staff_change(http, token, client, len(during)))
+                    time.sleep(args.interval)
+                time.sleep(0.5)  # the sender records the counts after the last answer
+                cpu_after = (cpu_of(server), cpu_of(sender), cpu_of([service.pid]), machine_cpu())
+            finally:
+                client.sio.disconnect()
+                http.close()
+            got = stats(port)
     finally:
         service.terminate()
         service.wait(10)
-    if result is None:
-        print("fan-out did not finish within --max-seconds", file=sys.stderr)
-        return 3
-    report(args, database_url, inserted, got, result, counts, quiet, followed, during)
-    return 0 if got["count"] == args.subscribers and counts[0] == args.subscribers else 1
+    load_after = uptime()
+    cpu = [after - before for before, after in zip(cpu_before[:3], cpu_after[:3], strict=True)]
+    busy, total = (after - before for before, after in zip(cpu_before[3], cpu_after[3], strict=True))
+    cpu.append(busy - sum(cpu))  # everything else on the machine meanwhile (other jobs, this bench)
+    cpu.append(total)
+    report(args, database_url, got, started, quiet, during, load_before, load_after, cpu)
+    return 0 if got["count"] == args.subscribers else 1
 
 
-def fan_out_here(app, args, port: int):
-    """Run the outbox in this process (a thread or greenlet) while timing staff changes; return the result."""
-    from webapp.push.worker import run_due
-
-    sender = app.extensions["push_worker"].sender
-    result: dict = {}
-
-    def fan_out() -> None:
-        started = time.perf_counter()
-        result["started"] = time.time()
-        result["notices"] = run_due(app, sender, now=datetime.now(UTC) + timedelta(seconds=1))
-        result["run_due"] = time.perf_counter() - started
-
-    worker = threading.Thread(target=fan_out)
-    worker.start()
-    during = time_changes(app, THIRD, args.changes)  # a staff change while the fan-out runs
-    worker.join(args.max_seconds)
-    return (None if worker.is_alive() else result), during
-
-
-def fan_out_elsewhere(app, args, database_url: str, port: int) -> dict | None:
-    """Let `flask push worker` in its own process send; time staff changes here meanwhile."""
-    from webapp.extensions import db
-    from webapp.push.models import PushNotice
-
-    with app.app_context():
-        due = db.session.query(PushNotice).filter_by(session_id=FOLLOWED).one().due_at.timestamp()
-    env = {**os.environ, "DATABASE_URL": database_url, "PUSH_WORKER": "0"}
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "webapp", "push", "worker"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        deadline = time.time() + args.max_seconds
-        while stats(port)["count"] == 0 and time.time() < deadline:
-            time.sleep(0.05)
-        during = time_changes(app, THIRD, args.changes)  # a staff change while the other process sends
-        while stats(port)["count"] < args.subscribers and time.time() < deadline:
-            time.sleep(0.2)
-        time.sleep(0.5)  # the worker records the counts after the last answer
-    finally:
-        proc.terminate()
-        proc.wait(10)
-    if stats(port)["count"] < args.subscribers:
-        return None
-    return {"started": due, "run_due": stats(port)["last"] - due, "during": during}
-
-
-def report(args, database_url, inserted, got, result, counts, quiet, followed, during) -> None:
+def report(args, database_url, got, started, quiet, during, load_before, load_after, cpu) -> None:
     """Print what was measured, with a markdown table."""
-    every = got["last"] - result["started"]
-    mode = "a separate worker process" if args.worker_process else "gevent" if args.gevent else "threads"
-    db_kind = database_url.split(":", 1)[0]
-    print(
-        f"\n{args.subscribers} subscribers to one session ({db_kind}, sender pool as {mode}, {os.cpu_count()} cores)"
-    )
-    print(f"subscriptions inserted in {inserted:.1f} s; push service got {got['count']} requests")
-    print(f"notice: {counts[0]} sent, {counts[1]} failed, {counts[2]} removed\n")
+    if got["count"] < args.subscribers:
+        print(
+            f"only {got['count']} of {args.subscribers} pushes arrived within --max-seconds", file=sys.stderr
+        )
+        return
+    overlapping = [c for c in during if got["first"] <= c["wall"] <= got["last"]]
+    kind = database_url.split(":", 1)[0].split("+")[0]
+    print(f"\n{args.subscribers} subscribers to one session; serve.py (gevent) + its push sender, {kind}, "
+          f"{os.cpu_count()} cores; load average {load_before} before, {load_after} after")  # fmt: skip
+    print(f"push service got {got['count']} requests; {len(overlapping)} of {len(during)} staff changes "
+          "were posted while they arrived\n")  # fmt: skip
+    every, spread = got["last"] - started, got["last"] - got["first"]
     print("| measure | value |")
     print("| --- | --- |")
     print(
-        f"| until every push request was received | {every:.2f} s ({got['count'] / every:.0f} requests/s) |"
+        f"| from the change's commit to the last push received | {every:.2f} s ({got['count'] / every:.0f} /s) |"
     )
-    if not args.worker_process:
-        print(f"| outbox run (claim, encrypt, send, record) | {result['run_due']:.2f} s |")
-    print(f"| staff change, session with 0 subscribers (median / p95 ms) | {summary(quiet)} |")
-    print(f"| staff change, session with {args.subscribers} subscribers | {summary(followed)} |")
-    print(f"| staff change during the fan-out | {summary(during)} |")
+    print(f"| first to last push received | {spread:.2f} s |")
+    print(f"| CPU s while it ran: push sender + encryptors / serve.py / push service / the rest of the machine "
+          f"| {cpu[1]:.2f} / {cpu[0]:.2f} / {cpu[2]:.2f} / {cpu[3]:.2f} (of {cpu[4]:.1f} available) |")  # fmt: skip
+    print(f"| staff change, quiet (POST, p50 / p95 / max ms) | {summary([c['post'] for c in quiet])} |")
+    print(f"| staff change, during the fan-out | {summary([c['post'] for c in overlapping])} |")
+    print(f"| websocket delivery, quiet | {summary([c['ws'] for c in quiet if c['ws']])} |")
+    print(
+        f"| websocket delivery, during the fan-out | {summary([c['ws'] for c in overlapping if c['ws']])} |"
+    )
 
 
 if __name__ == "__main__":

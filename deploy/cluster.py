@@ -1,5 +1,5 @@
 """Run Venue Live like production on this machine: nginx in front of three gunicorn processes,
-PostgreSQL for the state and Redis as the Socket.IO message queue.
+PostgreSQL for the state, Redis as the Socket.IO message queue, and one push sender for them all.
 
     python deploy/cluster.py start     # what `make cluster` does
     python deploy/cluster.py stop      # what `make cluster-stop` does
@@ -9,6 +9,7 @@ Settings from the environment: CLUSTER_PORT (8080), CLUSTER_APP_PORTS (5101,5102
 (redis://127.0.0.1:6379/0). Pid files and logs go to var/cluster/.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -128,6 +129,19 @@ def start_app(cluster: Cluster, port: int) -> subprocess.Popen:
     return proc
 
 
+def start_sender(cluster: Cluster) -> subprocess.Popen:
+    """Start the one push sender of the cluster (`flask push sender`); no app process sends."""
+    with (cluster.var / "push-sender.log").open("a") as log:
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "flask", "--app", "webapp", "push", "sender"],
+            cwd=ROOT, env=cluster.env(), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            start_new_session=True,
+        )  # fmt: skip
+    (cluster.var / "push-sender.pid").write_text(f"{proc.pid}\n")
+    cluster.procs.append(proc)
+    return proc
+
+
 def _ready(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (http://127.0.0.1 only)
@@ -154,9 +168,13 @@ def start(cluster: Cluster) -> None:
     print(release(cluster))
     for port in cluster.app_ports:
         start_app(cluster, port)
+    start_sender(cluster)
     subprocess.run([NGINX, "-q", "-c", str(render_nginx(cluster)), "-p", str(cluster.var)], check=True)
     wait_ready(cluster)
-    print(f"Venue Live cluster: {cluster.url} (nginx) -> {', '.join(map(str, cluster.app_ports))}")
+    print(
+        f"Venue Live cluster: {cluster.url} (nginx) -> {', '.join(map(str, cluster.app_ports))}; "
+        f"one push sender (log: {cluster.var / 'push-sender.log'})"
+    )
 
 
 def _pid(path: Path) -> int | None:
@@ -180,6 +198,10 @@ def _wait_gone(pids: list[int], timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     for pid in pids:
         while time.monotonic() < deadline:
+            with contextlib.suppress(
+                ChildProcessError
+            ):  # a child of this process: reap it, or it stays a zombie
+                os.waitpid(pid, os.WNOHANG)
             try:
                 os.kill(pid, 0)
             except ProcessLookupError:
@@ -199,6 +221,7 @@ def stop(cluster: Cluster) -> None:
     """Stop nginx and every app process gracefully, all at once, and wait until they are gone."""
     pids = [_signal(_pid(cluster.var / "nginx.pid"), signal.SIGQUIT)]
     pids += [_signal(_pid(cluster.var / f"app-{port}.pid"), signal.SIGTERM) for port in cluster.app_ports]
+    pids.append(_signal(_pid(cluster.var / "push-sender.pid"), signal.SIGTERM))
     for proc in cluster.procs:  # started by this run but perhaps before it wrote its pid file
         if proc.poll() is None:
             proc.terminate()

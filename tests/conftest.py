@@ -84,8 +84,6 @@ def make_app(database_url):
 
     yield _make
     for app in apps:
-        # A push round still running would return its connection to the pool dispose() lets go of.
-        app.extensions["push_worker"].stop()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -115,7 +115,16 @@ class Config:
         self.VAPID_SUBJECT = env("VAPID_SUBJECT") or "mailto:webmaster@localhost"
         self.VAPID_KEY_FILE = env("VAPID_KEY_FILE") or str(VAR_DIR / "vapid_private_key.pem")
         self.PUSH_DEBOUNCE_SECONDS = float(env("PUSH_DEBOUNCE_SECONDS") or 60)
+        # 1: serve.py starts the push sender process (and stops it); 0: run `flask push sender` yourself.
         self.PUSH_WORKER = env("PUSH_WORKER", "1") == "1"
+        self.PUSH_ENCRYPTORS = int(env("PUSH_ENCRYPTORS") or 0)  # encryptor processes; 0: one per core
+        self.PUSH_SENDER_NICE = int(env("PUSH_SENDER_NICE") or 10)  # below the web processes
+        self.PUSH_SUBSCRIPTIONS_PER_DAY = int(
+            env("PUSH_SUBSCRIPTIONS_PER_DAY") or 2000
+        )  # new ones, per address
+        self.PUSH_CLAIM_BATCH = int(env("PUSH_CLAIM_BATCH") or 10)  # notices a sender claims at once
+        # Tests and the bench only: endpoints on http://127.0.0.1, and the sender may connect to loopback.
+        self.PUSH_ALLOW_LOCAL_ENDPOINTS = env("PUSH_ALLOW_LOCAL_ENDPOINTS") == "1"
         hosts = env("PUSH_SERVICE_HOSTS")  # comma-separated; unset: the browsers' own push services
         self.PUSH_SERVICE_HOSTS = (
             tuple(h.strip().lower() for h in hosts.split(",") if h.strip()) if hosts else None

@@ -71,7 +71,6 @@ def other_app():
 
     yield _make
     for other in apps:
-        other.extensions["push_worker"].stop()
         with other.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -67,8 +67,7 @@ def send_due(push_app):
     """Return a callable that runs the outbox as if it were NOW + minutes; returns the notices handled."""
 
     def _send(minutes: float = 2):
-        sender = push_app.extensions["push_worker"].sender
-        notices = run_due(push_app, sender, now=NOW + timedelta(minutes=minutes))
+        notices = run_due(push_app, now=NOW + timedelta(minutes=minutes))
         with push_app.app_context():
             return [db.session.merge(n) for n in notices]
 

@@ -3,16 +3,22 @@
 import base64
 import json
 import os
+import ssl
+import tempfile
 import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import http_ece
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.x509.oid import NameOID
 
 
 def b64url_decode(text: str) -> bytes:
@@ -70,12 +76,46 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float
+    connection: tuple  # the client's (address, port): one per TCP connection
+
+
+def tls_contexts(host: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """Return (server, client) TLS contexts for host: a self-signed certificate the client trusts alone."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        cert_file, key_file = Path(folder, "cert.pem"), Path(folder, "key.pem")
+        cert_file.write_bytes(cert_pem)
+        key_file.write_bytes(key_pem)
+        server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server.load_cert_chain(cert_file, key_file)
+    client = ssl.create_default_context(cadata=cert_pem.decode())
+    return server, client
 
 
 class PushService:
-    """Answers 201 unless told otherwise per path; records everything; can hold requests until released."""
+    """Answers 201 unless told otherwise per path; records everything; can hold requests until released.
 
-    def __init__(self) -> None:
+    tls_host: serve https for that host name (on 127.0.0.1; a test resolver points the name here), with
+    a certificate only `client_tls` trusts.
+    """
+
+    def __init__(self, tls_host: str | None = None, delay: float = 0.0) -> None:
+        self.delay = delay
         self.received: list[Received] = []
         self.replies: dict[str, deque] = defaultdict(deque)
         self.hold = threading.Event()
@@ -84,12 +124,15 @@ class PushService:
         service = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as push services do
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                service.received.append(Received(self.path, headers, body, time.time()))
+                service.received.append(Received(self.path, headers, body, time.time(), self.client_address))
                 service.got_request.set()
                 service.hold.wait(30)
+                time.sleep(service.delay)
                 status, headers = service.next_reply(self.path)
                 self.send_response(status)
                 for name, value in headers.items():
@@ -102,7 +145,13 @@ class PushService:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.port = self.server.server_address[1]
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.client_tls = None
+        if tls_host:
+            server_tls, self.client_tls = tls_contexts(tls_host)
+            self.server.socket = server_tls.wrap_socket(self.server.socket, server_side=True)
+            self.origin = f"https://{tls_host}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def next_reply(self, path: str) -> tuple[int, dict]:

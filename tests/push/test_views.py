@@ -191,3 +191,61 @@ def test_subscribing_more_than_30_times_a_minute_gets_429(page_client):
     statuses = [post(page_client, body()).status_code for _ in range(31)]
     assert statuses[:30] == [201] + [200] * 29
     assert statuses[30] == 429 and set(post(page_client, body()).get_json()) == {"error", "message"}
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "reason"),
+    [
+        # The endpoint check and the HTTP library once read the backslash differently: 127.0.0.1:443 was hit.
+        ("https://127.0.0.1\\@fcm.googleapis.com/fcm/send/abc", "backslash"),
+        ("https://fcm.googleapis.com:6379/", "443"),
+        ("https://fcm.googleapis.com:8443/fcm/send/abc", "443"),
+        ("https://user:pass@fcm.googleapis.com/fcm/send/abc", "user name"),
+        ("https://127.0.0.1@fcm.googleapis.com/fcm/send/abc", "user name"),
+        ("https://fcm.googleapis.com@127.0.0.1/fcm/send/abc", "user name"),
+        ("https://fcm.googleapis.com%2F@127.0.0.1/x", "user name"),
+        ("https://fcm.googleapis.com./fcm/send/abc", "known push service"),
+        ("http://fcm.googleapis.com/fcm/send/abc", "https"),
+        ("https://127.0.0.1/fcm/send/abc", "known push service"),
+        ("https://[::1]/fcm/send/abc", "known push service"),
+    ],
+)
+def test_endpoint_that_could_reach_another_host_or_port_is_refused(
+    guarded_app, page_client, endpoint, reason
+):
+    answer = post(page_client, body(endpoint=endpoint))
+    assert answer.status_code == 400, endpoint
+    assert answer.get_json()["error"] == "invalid" and reason in answer.get_json()["message"]
+    with guarded_app.app_context():
+        assert db.session.query(PushSubscription).count() == 0
+
+
+def test_endpoint_on_port_443_written_or_implied_is_accepted(page_client):
+    assert post(page_client, body(endpoint="https://fcm.googleapis.com:443/fcm/send/a")).status_code == 201
+    assert post(page_client, body(endpoint="https://fcm.googleapis.com/fcm/send/b")).status_code == 201
+
+
+def test_429_says_when_to_try_again(page_client):
+    for _ in range(30):
+        post(page_client, body())
+    answer = post(page_client, body())
+    assert answer.status_code == 429
+    assert 1 <= int(answer.headers["Retry-After"]) <= 60
+    assert answer.get_json()["error"] == "too_many_requests"
+
+
+def test_new_subscriptions_from_one_address_are_capped_per_day(make_app):
+    """30 a minute must not add up to 43,000 a day: only new subscriptions count, updates do not."""
+    app = make_app(
+        WTF_CSRF_ENABLED=False, PUSH_SUBSCRIPTIONS_PER_DAY=3, PUSH_SERVICE_HOSTS=("push.example.net",)
+    )
+    client = app.test_client()
+    new = [post(client, body(endpoint=f"https://push.example.net/send/{i}")).status_code for i in range(4)]
+    assert new == [201, 201, 201, 429]
+    refused = post(client, body(endpoint="https://push.example.net/send/9"))
+    assert refused.status_code == 429 and 23 * 3600 < int(refused.headers["Retry-After"]) <= 24 * 3600
+    # A page updating the stars of a subscription it already has is not refused.
+    again = post(client, body(sessions=("dentistry-keynote",), endpoint="https://push.example.net/send/0"))
+    assert again.status_code == 200 and again.get_json()["sessions"] == ["dentistry-keynote"]
+    with app.app_context():
+        assert db.session.query(PushSubscription).count() == 3

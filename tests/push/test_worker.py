@@ -10,7 +10,6 @@ import pytest
 from tests.push.conftest import NOW
 from tests.push.pushservice import verify_vapid
 from webapp.extensions import db
-from webapp.live.changes import apply_change
 from webapp.push.models import PushNotice, PushSubscription
 from webapp.push.worker import claim_due
 from webapp.staff.accounts import create_staff
@@ -150,14 +149,18 @@ def test_hanging_push_service_does_not_hold_up_staff_changes(push_service, subsc
     assert seq == 2
 
 
-def test_a_due_notice_is_claimed_by_one_worker_only(push_app, subscribe, change):
+def test_a_due_notice_is_claimed_by_one_sender_only(push_app, subscribe, change):
     subscribe(SESSION)
     change(kind="cancel", session=SESSION)
 
     with push_app.app_context():
-        first = claim_due(NOW + timedelta(minutes=2), worker="one")
-        second = claim_due(NOW + timedelta(minutes=2), worker="two")
-    assert len(first) == 1 and second == []
+        first = claim_due(NOW + timedelta(minutes=2), sender="one")
+        second = claim_due(NOW + timedelta(minutes=2), sender="two")
+        later = claim_due(NOW + timedelta(minutes=9), sender="three")  # not stale yet: still one's
+        stale = claim_due(NOW + timedelta(minutes=13), sender="four")  # one died: it goes out again
+        after = claim_due(NOW + timedelta(minutes=13), sender="five")
+    assert len(first) == 1 and second == [] and later == []
+    assert stale == first and after == []
 
 
 def test_staff_log_shows_what_was_sent_skipped_and_failed(
@@ -182,46 +185,3 @@ def test_staff_log_shows_what_was_sent_skipped_and_failed(
         totals
         == "1 sent · 0 failed · 1 expired subscriptions removed · 1 notices skipped (undone or nothing to tell) · 0 waiting"
     )
-
-
-def test_worker_started_by_the_first_request_sends_on_its_own(make_app, push_service):
-    app = make_app(
-        PUSH_WORKER=True, PUSH_DEBOUNCE_SECONDS=0, PUSH_ALLOW_LOCAL_ENDPOINTS=True, WTF_CSRF_ENABLED=False
-    )
-    browser = push_service.browser("own")
-    worker = app.extensions["push_worker"]
-    try:
-        client = app.test_client()
-        assert (
-            client.post(
-                "/push/subscriptions",
-                json={"subscription": browser.subscription(), "sessions": [SESSION], "lang": "en"},
-                headers={"Origin": "http://localhost"},
-            ).status_code
-            == 201
-        )
-        assert worker.started
-        with app.app_context():
-            apply_change({"kind": "cancel", "session": SESSION}, by="alice")
-        assert push_service.got_request.wait(10)
-    finally:
-        worker.stop()
-    assert browser.decrypt(push_service.to(browser)[0].body)["body"].endswith("is cancelled.")
-
-
-def test_stopping_the_worker_waits_for_the_round_it_is_in(make_app, monkeypatch):
-    """Whoever closes the database after stop() must not pull it from under a round still sending."""
-    app = make_app(PUSH_WORKER=True)
-    entered, rounds = threading.Event(), []
-
-    def slow_round(app, sender):
-        entered.set()
-        time.sleep(0.5)
-        rounds.append("finished")
-
-    monkeypatch.setattr("webapp.push.worker.run_due", slow_round)
-    worker = app.extensions["push_worker"]
-    worker.start()
-    assert entered.wait(10)
-    worker.stop()
-    assert rounds == ["finished"]

@@ -4,6 +4,8 @@ JSON endpoints like the API's: the bodies are pydantic models (webapp/push/schem
 checks before the view runs and puts in the OpenAPI document, with the page's Origin as their security.
 """
 
+import math
+import time
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -27,8 +29,30 @@ REFUSED = {
     "HTTP_400": (Error, "Not a valid request: the message names the field."),
     "HTTP_403": (Error, "Not sent by this site's own pages (the Origin header)."),
     "HTTP_415": (Error, "Not sent as application/json."),
-    "HTTP_429": (Error, "Too many requests from this address: 30 a minute."),
+    "HTTP_429": (
+        Error,
+        "Too many requests from this address (30 a minute; new subscriptions a day): see Retry-After.",
+    ),
 }
+PER_MINUTE = "30 per minute"
+
+
+def _daily_new_subscriptions() -> str:
+    return f"{current_app.config['PUSH_SUBSCRIPTIONS_PER_DAY']} per day"
+
+
+def _created(response) -> bool:
+    return response.status_code == 201
+
+
+def _known_endpoint() -> bool:
+    """Return whether the body updates a stored subscription (not counted towards the day)."""
+    try:
+        body = check_json_body()  # the one strict reading; a body it refuses is refused by the view too
+    except ApiError:
+        return False
+    subscription = body.get("subscription")
+    return isinstance(subscription, dict) and subscriptions.exists(subscription.get("endpoint"))
 
 
 @bp.before_request
@@ -51,6 +75,16 @@ def _guard():
     return None
 
 
+@bp.errorhandler(429)
+def too_many(_exc):
+    """Refuse a request over a limit as JSON, saying when to try again (Retry-After)."""
+    limit = limiter.current_limit
+    # window[0] is the exact reset time (reset_at rounds it up a second, flask_limiter/_extension.py).
+    wait = max(1, math.ceil(limit.window[0] - time.time())) if limit else 60
+    message = f"Too many push subscription requests from this address; try again in {wait} s."
+    return jsonify(error="too_many_requests", message=message), 429, {"Retry-After": str(wait)}
+
+
 def json_object(view):
     """Refuse a body that is not a JSON object of real text before spectree's model sees it."""
 
@@ -70,7 +104,9 @@ def key():
 
 
 @bp.post("/subscriptions")
-@limiter.limit("30 per minute")
+@limiter.limit(PER_MINUTE)
+# Only new subscriptions count towards the day: a page updating its stars is not one more row.
+@limiter.limit(_daily_new_subscriptions, deduct_when=_created, exempt_when=_known_endpoint)
 @json_object
 @api.validate(
     json=schemas.Subscribe,
@@ -101,7 +137,7 @@ def subscribe():
 
 
 @bp.delete("/subscriptions")
-@limiter.limit("30 per minute")
+@limiter.limit(PER_MINUTE)
 @json_object
 @api.validate(
     json=schemas.Unsubscribe,

@@ -1,9 +1,16 @@
-"""The outbox: claim due notices (once across every process), send them, count what happened."""
+"""The outbox: claim due notices (once across every sender), send them, count what happened.
 
+Sending runs only in the push sender process (`flask --app webapp push sender`, which `make run` and
+`make cluster` start): never on a web process's event loop. Any number of senders may run against one
+database; a notice is claimed by one of them in one atomic statement.
+"""
+
+import asyncio
+import contextlib
 import logging
 import os
+import signal
 import socket
-import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,42 +21,51 @@ from webapp.extensions import db
 from webapp.live.log import session_state
 from webapp.models import Session
 from webapp.push import subscriptions
+from webapp.push.encrypt import encryptor_pool
 from webapp.push.models import PushNotice
 from webapp.push.notices import compose
-from webapp.push.sender import SENT, Message, Sender, payload, topic_for
+from webapp.push.process import parent_gone
+from webapp.push.sender import SENT, Delivery, Message, Sender, Target, payload, topic_for
 
 log = logging.getLogger(__name__)
 
 LANGS = ("ko", "en")
-STALE_CLAIM = timedelta(minutes=10)  # a process that died mid-send: its notices go out again
+STALE_CLAIM = timedelta(minutes=10)  # a sender that died mid-send: its notices go out again
 CLAIM_BATCH = 10
-POLL_SECONDS = 2.0
+POLL_SECONDS = 1.0
 MIN_TTL, MAX_TTL = 300, 24 * 3600
 
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+SENDER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 
-def claim_due(now: datetime, worker: str = WORKER_ID, limit: int = CLAIM_BATCH) -> list[int]:
-    """Mark up to limit due notices as this worker's and return their ids; no two workers get the same one."""
+def claim_due(now: datetime, sender: str = SENDER_ID, limit: int = CLAIM_BATCH) -> list[int]:
+    """Mark up to limit due notices as this sender's and return their ids; no two senders get the same one.
+
+    One UPDATE ... WHERE id IN (due ones) ... RETURNING: on PostgreSQL the inner SELECT takes the rows
+    FOR UPDATE SKIP LOCKED (another sender's rows are skipped, not waited for) and the outer WHERE is
+    checked again on the locked rows; on SQLite the statement runs under the one writer's lock, so the
+    second sender's UPDATE finds the rows already claimed and changes nothing.
+    """
     due = sa.or_(
         sa.and_(PushNotice.state == "pending", PushNotice.due_at <= now),
         sa.and_(PushNotice.state == "sending", PushNotice.claimed_at < now - STALE_CLAIM),
     )
-    # PostgreSQL: rows another worker is claiming are skipped, not waited for. SQLite ignores the
-    # clause; its single writer plus the state check in the UPDATE below makes the claim exclusive.
-    query = sa.select(PushNotice.id, PushNotice.state).where(due).order_by(PushNotice.due_at).limit(limit)
-    rows = db.session.execute(query.with_for_update(skip_locked=True)).all()
-    claimed = []
-    for notice_id, state in rows:
-        done = db.session.execute(
-            sa.update(PushNotice)
-            .where(PushNotice.id == notice_id, PushNotice.state == state)
-            .values(state="sending", claimed_at=now, claimed_by=worker)
-        )
-        if done.rowcount == 1:
-            claimed.append(notice_id)
+    chosen = (
+        sa.select(PushNotice.id)
+        .where(due)
+        .order_by(PushNotice.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = db.session.scalars(
+        sa.update(PushNotice)
+        .where(PushNotice.id.in_(chosen.scalar_subquery()), due)
+        .values(state="sending", claimed_at=now, claimed_by=sender)
+        .returning(PushNotice.id)
+        .execution_options(synchronize_session=False)
+    ).all()
     db.session.commit()
-    return claimed
+    return sorted(claimed)
 
 
 def _message(notice: PushNotice, s: Session, texts: dict[str, str], title, now: datetime) -> Message:
@@ -78,87 +94,109 @@ def _finish(notice: PushNotice, state: str, now: datetime) -> None:
     db.session.commit()
 
 
-def send_notice(notice_id: int, sender: Sender, tz: ZoneInfo, title, now: datetime) -> PushNotice:
-    """Send one claimed notice to every subscriber of its session (or skip it); record the counts."""
+def prepare(notice_id: int, tz: ZoneInfo, title, now: datetime) -> tuple[list[Target], Message] | None:
+    """Return whom a claimed notice goes to and what it says, or None after recording it as skipped."""
     notice = db.session.get(PushNotice, notice_id)
     s = db.session.get(Session, notice.session_id)
     texts = {lang: compose(notice.baseline, s, now, tz, lang) for lang in LANGS} if s else {}
-    targets = [(sub.id, sub.info(), sub.lang) for sub in subscriptions.subscribers(notice.session_id)]
+    targets = [Target(*row) for row in subscriptions.subscribers(notice.session_id)]
     if not targets or not all(texts.values()):
         notice.skipped = len(targets)
         _finish(notice, "skipped", now)
-        return notice
+        return None
     notice.text_en = texts["en"][:500]
     message = _message(notice, s, texts, title, now)
     db.session.commit()  # no transaction stays open while the push services answer
-    result = sender.deliver(targets, message)
+    return targets, message
+
+
+def record(notice_id: int, result: Delivery) -> PushNotice:
+    """Store what happened to a sent notice, and drop the subscriptions that are gone."""
     subscriptions.remove_ids(result.gone)
     notice = db.session.get(PushNotice, notice_id)
     notice.sent, notice.removed = result.counts[SENT], len(result.gone)
     notice.failed = sum(result.counts.values()) - notice.sent - notice.removed
     _finish(notice, "sent", datetime.now(UTC))
     log.info(
-        "push notice %s: %s sent, %s gone, %s failed", notice.id, notice.sent, notice.removed, notice.failed
-    )
+        "push notice %s (%s): %s sent, %s gone, %s failed",
+        notice.id, notice.session_id, notice.sent, notice.removed, notice.failed,
+    )  # fmt: skip
     return notice
 
 
-def run_due(app: Flask, sender: Sender, now: datetime | None = None) -> list[PushNotice]:
-    """Claim and send every due notice; return them (used by the worker loop and by tests)."""
+async def send_due(
+    app: Flask, sender: Sender, now: datetime | None = None, stopping=lambda: False
+) -> list[PushNotice]:
+    """Claim and send every due notice (until stopping() says stop, between claims); return them."""
     event = app.extensions["event"]
     done = []
     with app.test_request_context("/"):  # url_for and the notice's language need a request context
         try:
-            while ids := claim_due(now or datetime.now(UTC)):
+            batch = app.config.get("PUSH_CLAIM_BATCH", CLAIM_BATCH)
+            while not stopping() and (ids := claim_due(now or datetime.now(UTC), limit=batch)):
                 for notice_id in ids:
-                    done.append(
-                        send_notice(
-                            notice_id, sender, event.tz, event.event.short_name, now or datetime.now(UTC)
-                        )
-                    )
+                    at = now or datetime.now(UTC)
+                    job = prepare(notice_id, event.tz, event.event.short_name, at)
+                    if job is None:
+                        done.append(db.session.get(PushNotice, notice_id))
+                        continue
+                    done.append(record(notice_id, await sender.deliver(*job)))
         finally:
             db.session.remove()
     return done
 
 
-class Worker:
-    """One per process: wakes when a notice is recorded, or every few seconds, and sends what is due."""
+def make_sender(app: Flask, encryptors=None, **overrides) -> Sender:
+    """Return a Sender configured from app (its keys, hosts, timeouts); overrides for tests."""
+    options = {
+        "hosts": app.config["PUSH_SERVICE_HOSTS"],
+        "allow_local": app.config.get("PUSH_ALLOW_LOCAL_ENDPOINTS", False),
+        "timeout": app.config.get("PUSH_TIMEOUT_SECONDS", 10.0),
+        "backoff": app.config.get("PUSH_BACKOFF_SECONDS", 1.0),
+        **overrides,
+    }
+    return Sender(app.extensions["vapid"], encryptors=encryptors, **options)
 
-    def __init__(self, app: Flask, sender: Sender, poll: float = POLL_SECONDS) -> None:
-        self.app, self.sender, self.poll = app, sender, poll
-        self.wake, self.stopped = threading.Event(), threading.Event()
-        self.started = False
-        self._task = None  # the background task running the loop (a thread, or a greenlet under gevent)
-        self._lock = threading.Lock()
 
-    def start(self) -> None:
-        """Start the loop once, as a background task of the app's async mode (thread or greenlet)."""
-        with self._lock:
-            if self.started:
-                return
-            self.started = True
-        from webapp.extensions import socketio
+def run_due(app: Flask, now: datetime | None = None, **overrides) -> list[PushNotice]:
+    """Claim and send every due notice once, from a loop of its own (tests, and one-off runs)."""
 
-        self._task = socketio.start_background_task(self.run_forever)
+    async def once():
+        async with make_sender(app, **overrides) as sender:
+            return await send_due(app, sender, now)
 
-    def run_forever(self) -> None:
-        """Send what is due, then wait for a wake-up or the poll interval; until stop()."""
-        while not self.stopped.is_set():
+    return asyncio.run(once())
+
+
+def run_sender(app: Flask, poll: float = POLL_SECONDS) -> None:
+    """Run the push sender until SIGTERM or SIGINT: encryptor processes, one loop, every due notice."""
+    nice = int(app.config.get("PUSH_SENDER_NICE", 10))
+    if nice:
+        # Below the web processes: when the cores are busy, pages, staff and sockets go first.
+        os.nice(nice)
+    count = app.config.get("PUSH_ENCRYPTORS") or os.cpu_count() or 1
+    encryptors = encryptor_pool(count)  # forked: they inherit the nice value
+    log.info("push sender %s: %s encryptor processes, polling every %g s", SENDER_ID, count, poll)
+    try:
+        asyncio.run(_sender_loop(app, encryptors, poll))
+    finally:
+        encryptors.shutdown(cancel_futures=True)
+    log.info("push sender %s stopped", SENDER_ID)
+
+
+async def _sender_loop(app: Flask, encryptors, poll: float) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with make_sender(app, encryptors) as sender:
+        while not stop.is_set():
+            if parent_gone():  # started by serve.py, which has gone without stopping us
+                log.warning("push sender %s: the server that started it has gone; stopping", SENDER_ID)
+                break
             try:
-                run_due(self.app, self.sender)
+                await send_due(app, sender, stopping=stop.is_set)
             except Exception:  # a database hiccup: log it and try again on the next round
-                log.exception("push worker round failed")
-            self.wake.wait(self.poll)
-            self.wake.clear()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """End the loop after its current round, and wait for that (at most `timeout` seconds).
-
-        Waiting matters to whoever closes the database next: a round still running would hand its
-        connection back to a pool that engine.dispose() has already let go of, and that connection
-        would then be garbage-collected open (psycopg's ResourceWarning).
-        """
-        self.stopped.set()
-        self.wake.set()
-        if self._task is not None:
-            self._task.join(timeout)
+                log.exception("push sender round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), poll)
