@@ -57,8 +57,22 @@ class Bucket:
 
     def wait(self, now: float) -> float:
         """Return the seconds until a token is available."""
+        return self.wait_for(1, now)
+
+    def available(self, now: float) -> float:
+        """Return the tokens there are now."""
         self.refill(now)
-        return max(0.0, (1 - self.tokens) / self.rate)
+        return self.tokens
+
+    def wait_for(self, amount: float, now: float) -> float:
+        """Return the seconds until `amount` tokens are available."""
+        self.refill(now)
+        return max(0.0, (amount - self.tokens) / self.rate)
+
+    def spend(self, amount: float, now: float) -> None:
+        """Take `amount` tokens, going into debt if there are fewer (the next waits are longer)."""
+        self.refill(now)
+        self.tokens -= amount
 
 
 @dataclass

@@ -19,11 +19,12 @@ sid), logged once per kind and summed up when it leaves; nothing it sends resets
 """
 
 import logging
+import time
 from collections.abc import Callable
 
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 
-from webapp.live.clients import ClientBook, shown
+from webapp.live.clients import Bucket, ClientBook, shown
 
 log = logging.getLogger(__name__)
 # Socket.IO packet types with binary attachments (socketio/packet.py: BINARY_EVENT, BINARY_ACK).
@@ -31,8 +32,40 @@ BINARY_TYPES = ("5", "6")
 # Engine.IO packet types a client may send as text (engineio/packet.py: OPEN .. NOOP).
 EIO_TYPES = "0123456"
 # Messages read from one connection and not yet handled, beyond which its reader waits.
-MAX_UNREAD = 64
+MAX_UNREAD = 16
 UNREAD_WAIT = 0.005
+# Bytes read from a connection at a time, at most: the others' turn comes between two reads, so one
+# flooding socket holds the process for a millisecond or two at a time, not for as long as it sends.
+READ_SIZE = 1024
+# Bytes a second read from one connection, and at once (the burst holds a page's whole life of
+# packets, and a few thousand junk ones to count). A page sends a few hundred bytes a minute (pongs, a
+# sync after a gap); beyond this a sender waits in the kernel's buffers, costing the process nothing.
+READ_RATE = 2 * 1024
+READ_BURST = 160 * 1024
+# The same for all connections together: many flooding sockets cannot add up to a stall either.
+READ_RATE_ALL = 128 * 1024
+READ_BURST_ALL = 512 * 1024
+# An address whose connection was cut off for abuse starts its next connections, for a while, with
+# this burst: enough for a page's handshake (under 100 bytes), not for another flood at once.
+SUSPECT_BURST = 1024
+SUSPECT_SECONDS = 60.0
+# The smallest read worth waking for.
+MIN_READ = 512
+_suspects: dict[str, float] = {}  # address -> until when (time.monotonic())
+
+
+def suspect(address: str | None) -> None:
+    """Start the next connections from address with a small burst, for SUSPECT_SECONDS."""
+    if address:
+        now = time.monotonic()
+        for other in [a for a, until in _suspects.items() if until < now]:
+            del _suspects[other]
+        _suspects[address] = now + SUSPECT_SECONDS
+
+
+def _burst_for(address: str | None) -> float:
+    until = _suspects.get(address) if address else None
+    return SUSPECT_BURST if until is not None and until > time.monotonic() else READ_BURST
 
 
 class PacketGuard:
@@ -83,17 +116,37 @@ class PacketGuard:
 
 
 class Paced:
-    """A websocket's connection whose reads yield first, and wait while too much is unread."""
+    """A websocket's connection whose reads yield first, keep within the read budgets, and wait while
+    too much is unread."""
 
-    def __init__(self, raw, ws, sleep: Callable[[float], None]) -> None:
+    all_connections = Bucket(READ_RATE_ALL, READ_BURST_ALL)  # one per process
+
+    def __init__(self, raw, ws, sleep: Callable[[float], None], burst: float = READ_BURST) -> None:
         self.raw, self.ws, self.sleep = raw, ws, sleep
+        self.budget = Bucket(READ_RATE, burst)
 
-    def recv(self, *args):
-        """Read from the connection, after the other greenlets had their turn."""
+    def recv(self, size: int, *flags):
+        """Read at most size bytes, after the other greenlets had their turn and within the budgets."""
         self.sleep(0)
-        while len(self.ws.input_buffer) >= MAX_UNREAD and self.ws.connected:
-            self.sleep(UNREAD_WAIT)
-        return self.raw.recv(*args)
+        while self.ws.connected:
+            now = time.monotonic()
+            allowed = min(self.budget.available(now), self.all_connections.available(now))
+            if allowed >= MIN_READ and len(self.ws.input_buffer) < MAX_UNREAD:
+                break
+            self.sleep(
+                max(
+                    UNREAD_WAIT,
+                    self.budget.wait_for(MIN_READ, now),
+                    self.all_connections.wait_for(MIN_READ, now),
+                )
+            )
+        else:
+            allowed = size
+        data = self.raw.recv(min(size, READ_SIZE, max(MIN_READ, int(allowed))), *flags)
+        now = time.monotonic()
+        self.budget.spend(len(data), now)
+        self.all_connections.spend(len(data), now)
+        return data
 
     def __getattr__(self, name):
         return getattr(self.raw, name)
@@ -111,7 +164,8 @@ def _guarded(websocket_class: type, book: ClientBook) -> type:
 
             def run(ws):
                 # Called once simple-websocket has shaken hands, before its reader's first read.
-                ws.ws.sock = Paced(ws.ws.sock, ws.ws, server.sleep)
+                burst = _burst_for(ws.ws.environ.get("REMOTE_ADDR"))
+                ws.ws.sock = Paced(ws.ws.sock, ws.ws, server.sleep, burst)
                 return handler(ws)
 
             super().__init__(run, server, **kwargs)

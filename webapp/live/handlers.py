@@ -82,7 +82,9 @@ def _answer(sid: str) -> None:
 
 
 def _hang_up(eio_sid: str) -> None:
-    """Disconnect a client and close its connection, so it cannot join again on the same one."""
+    """Disconnect a client and close its connection, so it cannot join again on the same one; its
+    address's next connections start with a small read budget (webapp.live.guard.suspect)."""
+    guard.suspect(socketio.server.environ.get(eio_sid, {}).get("REMOTE_ADDR"))
     sid = socketio.server.manager.sid_from_eio_sid(eio_sid, "/")
     if sid is not None:
         socketio.server.disconnect(sid)  # tells a socket.io client not to reconnect
