@@ -13,7 +13,7 @@ import time
 from flask import current_app, request
 
 from webapp.extensions import socketio
-from webapp.live import audit_log, guard, outbox
+from webapp.live import audit_log, guard, outbox, transport
 from webapp.live.clients import ClientBook, shown
 from webapp.live.log import head_seq
 from webapp.live.protocol import SYNC
@@ -123,7 +123,12 @@ def on_disconnect(*_reason):
 
 
 def init_app(app) -> None:
-    """Register the handlers on the default namespace, the packet guard, the outbox bound and the log lines."""
+    """Register the handlers on the default namespace, the packet guard, the outbox bound and the log lines.
+
+    Raise transport.TransportError, having installed nothing, when a hooked library is not as pinned.
+    """
+    transport.check()
+    transport.check_server(socketio.server)
     app.extensions["replays"] = Replays()
     socketio.on_event("connect", on_connect)
     socketio.on_event("disconnect", on_disconnect)
