@@ -14,6 +14,7 @@ from webapp.exports import views as export_views
 from webapp.extensions import compress, csrf, db, limiter, migrate, socketio
 from webapp.live import handlers as live_handlers
 from webapp.live import relay
+from webapp.live.transport import TransportError
 from webapp.program import eventstore, pages, rooms
 from webapp.program.eventdata import EventDataError, load_event
 from webapp.staff import auth, held, signage, team, venues_editor
@@ -115,7 +116,10 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     urltext.init_app(app)
     headers.init_app(app)
-    live_handlers.init_app(app)
+    try:
+        live_handlers.init_app(app)
+    except TransportError as exc:
+        raise StartupError(str(exc)) from None
     cli.init_app(app)
     app.cli.add_command(release.release_command)
     app.register_blueprint(health.bp)

@@ -1,4 +1,8 @@
-"""What the server remembers about each connected client: its catch-up budget and what it sent that was ignored.
+"""What the server remembers about each connection: its catch-up budget and what it sent that was ignored.
+
+A client is one engine.io connection (its sid): the record is made when it opens and dropped when it
+closes, so nothing the client sends on it (a namespace connect or disconnect, a `disconnect` event)
+gives it a fresh budget or a fresh "first of its kind" log line.
 
 A sync costs the server a reply of up to a snapshot (10-47 KB) for a packet of 22 bytes, so each client
 gets a budget: catch-ups are answered at most SYNC_RATE a second (SYNC_BURST at once); a sync that
@@ -53,8 +57,22 @@ class Bucket:
 
     def wait(self, now: float) -> float:
         """Return the seconds until a token is available."""
+        return self.wait_for(1, now)
+
+    def available(self, now: float) -> float:
+        """Return the tokens there are now."""
         self.refill(now)
-        return max(0.0, (1 - self.tokens) / self.rate)
+        return self.tokens
+
+    def wait_for(self, amount: float, now: float) -> float:
+        """Return the seconds until `amount` tokens are available."""
+        self.refill(now)
+        return max(0.0, (amount - self.tokens) / self.rate)
+
+    def spend(self, amount: float, now: float) -> None:
+        """Take `amount` tokens, going into debt if there are fewer (the next waits are longer)."""
+        self.refill(now)
+        self.tokens -= amount
 
 
 @dataclass
@@ -77,9 +95,8 @@ class ClientBook:
         self._clients: dict[str, Client] = {}
 
     def connect(self, sid: str) -> Client:
-        """Start remembering a client that connected; return its state."""
-        client = self._clients[sid] = Client()
-        return client
+        """Start remembering a client that connected (or keep what is remembered); return its state."""
+        return self._clients.setdefault(sid, Client())
 
     def get(self, sid: str) -> Client:
         """Return the client's state (a throwaway one for a client that already left)."""

@@ -1,17 +1,19 @@
-"""Socket.IO handlers: catch up clients that missed changes; ignore anything a client tries to publish.
+"""Socket.IO handlers: catch up clients that missed changes; nothing else a client sends is dispatched.
 
 Every change goes to every client (announcements for one venue too, flagged with that venue): a
 client then sees every seq, so a gap always means it missed something and must catch up. Catch-up
-is budgeted per client (webapp.live.clients); malformed packets are dropped by webapp.live.guard.
+is budgeted per connection (webapp.live.clients) and per process (REPLAY_SLOTS); what is not a sync
+is counted and dropped by webapp.live.guard before it is dispatched.
 """
 
 import logging
+import threading
 import time
 
 from flask import current_app, request
 
 from webapp.extensions import socketio
-from webapp.live import audit_log, guard, outbox
+from webapp.live import audit_log, guard, outbox, transport
 from webapp.live.clients import ClientBook, shown
 from webapp.live.log import head_seq
 from webapp.live.protocol import SYNC
@@ -19,6 +21,11 @@ from webapp.live.replay import Replays
 
 log = logging.getLogger(__name__)
 clients = ClientBook()
+# Catch-ups being read and queued at once in this process, whoever asked (a gevent semaphore once
+# serve.py has patched the standard library): many flooding sockets wait their turn here, one after
+# another with the rest of the process in between, instead of adding up to a stall.
+REPLAY_SLOTS = 2
+replay_slots = threading.BoundedSemaphore(REPLAY_SLOTS)
 
 
 def _since(data) -> int | None:
@@ -28,21 +35,28 @@ def _since(data) -> int | None:
     return since
 
 
+def _connection(sid: str) -> str | None:
+    """Return the engine.io sid (the connection) of a Socket.IO client of the default namespace."""
+    return socketio.server.manager.eio_sid_from_sid(sid, "/")
+
+
 def catch_up(sid: str, since: int, batch: bool = False) -> int:
     """Send one client every change after since, in order, or a snapshot when it is too far behind.
 
     Return the head seq the client was brought to.
     """
-    head = head_seq()  # after the client joined: what is committed later reaches it live
-    replays = current_app.extensions["replays"]  # per app: each has its own log
-    socketio.server.manager.send_ready(sid, replays.answer(socketio.server, since, head, batch))
+    with replay_slots:
+        head = head_seq()  # after the client joined: what is committed later reaches it live
+        replays = current_app.extensions["replays"]  # per app: each has its own log
+        socketio.server.manager.send_ready(sid, replays.answer(socketio.server, since, head, batch))
+    socketio.sleep(0)  # the next catch-up, whoever asked for it, comes after everyone else's turn
     return head
 
 
 def on_connect(auth=None):
     """An attendee page connects with auth {since: last seq it has}; it is sent what it missed."""
     since = _since(auth)
-    client = clients.connect(request.sid)
+    client = clients.connect(_connection(request.sid))
     client.batch = isinstance(auth, dict) and auth.get("batch") is True
     if since is not None:
         client.replies.take(time.monotonic())
@@ -51,7 +65,8 @@ def on_connect(auth=None):
 
 def _answer(sid: str) -> None:
     """Answer a client's syncs, one at a time and within its budget, until none is waiting."""
-    client = clients.get(sid)
+    eio_sid = _connection(sid)
+    client = clients.get(eio_sid)
     try:
         while client.wanted is not None:
             socketio.sleep(client.replies.wait(time.monotonic()))
@@ -59,54 +74,65 @@ def _answer(sid: str) -> None:
             since, client.wanted = client.wanted, None
             if client.sent is not None and head_seq() == client.sent:
                 # Nothing committed since its last catch-up: it was sent everything already.
-                clients.ignore(sid, "sync with nothing new", "a sync with nothing new to send")
+                clients.ignore(eio_sid, "sync with nothing new", "a sync with nothing new to send")
                 continue
             client.sent = catch_up(sid, since, client.batch)
     finally:
         client.busy = False
 
 
-def _hang_up(sid: str) -> None:
-    """Disconnect a client and close its connection, so it cannot join again on the same one."""
-    eio_sid = socketio.server.manager.eio_sid_from_sid(sid, "/")
-    socketio.server.disconnect(sid)  # tells a socket.io client not to reconnect
-    sock = socketio.server.eio.sockets.get(eio_sid) if eio_sid is not None else None
+def _hang_up(eio_sid: str) -> None:
+    """Disconnect a client and close its connection, so it cannot join again on the same one; its
+    address's next connections start with a small read budget (webapp.live.guard.suspect)."""
+    guard.suspect(socketio.server.environ.get(eio_sid, {}).get("REMOTE_ADDR"))
+    sid = socketio.server.manager.sid_from_eio_sid(eio_sid, "/")
+    if sid is not None:
+        socketio.server.disconnect(sid)  # tells a socket.io client not to reconnect
+    sock = socketio.server.eio.sockets.get(eio_sid)
     if sock is not None:
         outbox.end_session(sock)  # without waiting: a flooder that also stops reading would hold this
 
 
-def on_sync(*args):
-    """A client that saw a gap asks for everything after its last seq."""
-    sid = request.sid
+def check_sync(eio_sid: str, *args) -> bool:
+    """Tell whether a client's sync is to be answered now; count it when not, hang up an abuser."""
     since = _since(args[0]) if len(args) == 1 else None
     if since is None:
-        clients.ignore(sid, "malformed sync", f"a sync without a valid 'since' ({shown(args)})")
-        return
-    verdict = clients.ask(sid, since)
+        clients.ignore(eio_sid, "malformed sync", f"a sync without a valid 'since' ({shown(args)})")
+        return False
+    verdict = clients.ask(eio_sid, since)
     if verdict == "abuse":
-        log.warning("disconnecting %s: it sent syncs far faster than any page would", sid)
-        _hang_up(sid)
-    elif verdict == "answer":
-        _answer(sid)
+        log.warning("disconnecting %s: it sent syncs far faster than any page would", eio_sid)
+        _hang_up(eio_sid)
+    return verdict == "answer"
 
 
-def on_anything_else(event, *args):
-    """Clients cannot publish: any other event is ignored and logged (once per client)."""
-    clients.ignore(request.sid, "unknown event", f"socket event {shown(event)}")
+def on_sync(*_args):
+    """A client that saw a gap asks for everything after its last seq (checked by check_sync)."""
+    _answer(request.sid)
 
 
 def on_disconnect(*_reason):
     """Forget a client that left, saying how much of what it sent was ignored."""
-    clients.forget(request.sid)
+    eio_sid = _connection(request.sid)
+    clients.forget(eio_sid)
+    sock = socketio.server.eio.sockets.get(eio_sid)
+    if sock is not None and not (sock.closed or sock.closing):
+        # One namespace, one connection: leaving it ends the connection, so joining again on the same
+        # one cannot start a fresh budget (socket.io clients close the connection themselves).
+        outbox.end_session(sock)
 
 
 def init_app(app) -> None:
-    """Register the handlers on the default namespace, the packet guard, the outbox bound and the log lines."""
+    """Register the handlers on the default namespace, the packet guard, the outbox bound and the log lines.
+
+    Raise transport.TransportError, having installed nothing, when a hooked library is not as pinned.
+    """
+    transport.check()
+    transport.check_server(socketio.server)
     app.extensions["replays"] = Replays()
     socketio.on_event("connect", on_connect)
     socketio.on_event("disconnect", on_disconnect)
     socketio.on_event(SYNC, on_sync)
-    socketio.on_event("*", on_anything_else)
-    guard.init_server(socketio.server)
+    guard.init_server(socketio.server, clients, {SYNC: check_sync})
     outbox.init_server(socketio.server, app.config["SOCKETIO_MAX_QUEUED"])
     audit_log.init()

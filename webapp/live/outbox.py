@@ -176,6 +176,7 @@ def _outgoing(websocket_class: type) -> type:
                     if isinstance(queue, Outbox):
                         queue.transport = None
 
+            run.owner = owner  # for the packet guard's websocket class, which this one wraps
             super().__init__(run, server, **kwargs)
 
         def abort(self) -> None:
