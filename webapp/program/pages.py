@@ -22,6 +22,7 @@ from webapp.program.queries import (
     now_next_by_key,
     parse_filters,
 )
+from webapp.program.speakers import ranked, search_query, with_days
 from webapp.web.assets import vendor_url
 from webapp.web.context import current_event, page_clock, page_lang
 from webapp.web.pagecache import cached_page
@@ -98,12 +99,19 @@ def schedule():
         filters = parse_filters(request.args, event)
     except ValueError as exc:
         abort(400, description=str(exc))
-    if "day" not in filters:
+    q = search_query()
+    if "day" not in filters and not q:  # a search looks through every day unless one is picked
         filters["day"] = clock.now.date() if clock.now.date() in event.event.days else event.event.days[0]
     room_venue = event.rooms_by_id.get(filters.get("room_id"), (None,))[0]
     if filters.get("venue_id") and room_venue and room_venue != filters["venue_id"]:
         del filters["room_id"]  # a room of another venue: the venue was chosen last (the form has no script)
     found = list_sessions(event.tz, **filters)
+    if q:
+        found = ranked(found, q)
+        return render_template(
+            "schedule.html", sessions=with_days(found, lang), blocks=[], now_index=None, filters=filters,
+            venues=list_venues(), clock=clock, q=q,
+        )  # fmt: skip
     views = _views(found, lang)
     blocks, now_index = hour_blocks(found, views, filters["day"], clock.now, event.tz)
     return render_template(

@@ -14,6 +14,32 @@ from webapp.travel import service as travel
 from webapp.web.clock import EventClock
 from webapp.web.i18n import time_range
 
+# Text of normal size needs this contrast against its background (WCAG 2.x, 1.4.3 AA).
+MIN_CONTRAST = 4.5
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(one: str, other: str) -> float:
+    """Return the WCAG contrast ratio of two #rrggbb colours (1 to 21)."""
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def readable_colour(colour: str, background: str = "#ffffff") -> str:
+    """Return colour, darkened as little as needed to be read as text on background (>= MIN_CONTRAST)."""
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    for step in range(101):
+        shade = "#" + "".join(f"{round(c * (1 - step / 100)):02x}" for c in rgb)
+        if contrast_ratio(shade, background) >= MIN_CONTRAST:
+            return shade
+    return "#000000"
+
+
 # What a page shows of a session as the API has it (Session.to_dict), unchanged.
 SESSION_VIEW_KEYS = ("id", "start", "end", "mode", "status", "status_reason", "stream_url", "stream_status")
 
@@ -31,9 +57,11 @@ def session_view(s: Session, lang: str, event: EventData) -> dict:
         "room_id": data["room"],
         "room": s.room.name(lang) if s.room else "",
         "track": pick(track.name, lang) if track else s.track_id,
-        "color": track.color if track else "#444444",
+        # The track's colour as text on the page's white (pills, titles): darkened until it reads.
+        "color": readable_colour(track.color if track else "#444444"),
         "reconstructed": data["provenance"] == "reconstructed",
         "url": f"/sessions/{s.id}",
+        "speakers": [{"id": sp["speaker"], "name": pick(sp["name"], lang)} for sp in data["speakers"]],
     }
 
 
