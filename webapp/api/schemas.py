@@ -211,7 +211,7 @@ class Speaker(BaseModel):
     name: Localized
     affiliation: Localized | None = None
     id: str | None = Field(None, description="The person's id at the source (pretalx code, frab id).")
-    speaker: str = Field(None, description="The speaker's id here: see /api/speakers/{speaker_id}.")
+    speaker: str = Field(description="The speaker's id here: see /api/speakers/{speaker_id}.")
 
 
 class Session(BaseModel):

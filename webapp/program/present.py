@@ -3,6 +3,7 @@
 from datetime import datetime
 from html import escape
 
+from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -175,7 +176,19 @@ def live_data(
 
 def app_label(app: str) -> str:
     """Return the name of a maps app in the page's language."""
-    return {"kakao": _("KakaoMap"), "naver": _("Naver Map"), "google": _("Google Maps")}[app]
+    return {
+        "kakao": _("KakaoMap"),
+        "naver": _("Naver Map"),
+        "google": _("Google Maps"),
+        "osm": _("OpenStreetMap"),
+        "apple": _("Apple Maps"),
+    }[app]
+
+
+def offered_apps(event: EventData, setting: list[str] | None = None) -> tuple[str, ...]:
+    """Return the maps apps this event's directions offer: the setting, the event's data, else by country."""
+    points = [(lat, lon) for lon, lat in (f.lon_lat for f in event.venues if f.geometry is not None)]
+    return travel.directions_apps(setting or event.event.directions, points)
 
 
 def distance_label(metres: float) -> str:
@@ -197,7 +210,8 @@ def method_text() -> str:
 
 def directions_view(venue: Venue, lang: str) -> list[dict]:
     """Return the directions links to venue with their labels."""
-    return [{**link, "label": app_label(link["app"])} for link in travel.directions_links(venue, lang)]
+    apps = offered_apps(current_app.extensions["event"], current_app.config.get("DIRECTIONS_APPS"))
+    return [{**link, "label": app_label(link["app"])} for link in travel.directions_links(venue, lang, apps)]
 
 
 def directions_html(venue: Venue, lang: str) -> Markup:
