@@ -11,6 +11,7 @@ from webapp.models import Session, Venue
 from webapp.program.eventdata import EventData
 from webapp.program.localized import event_languages, pick
 from webapp.program.mapview import MapPin
+from webapp.program.search import fold
 from webapp.travel import service as travel
 from webapp.web.clock import EventClock
 from webapp.web.i18n import time_range
@@ -64,6 +65,14 @@ def session_view(s: Session, lang: str, event: EventData) -> dict:
         "url": f"/sessions/{s.id}",
         "speakers": [{"id": sp["speaker"], "name": pick(sp["name"], lang)} for sp in data["speakers"]],
     }
+
+
+def event_title(event: EventData, lang: str) -> str:
+    """Return the event's name for the header: its short name, unless that is only its slug ("Camp2019")."""
+    short = pick(event.event.short_name, lang, event_languages(event))
+    if " " not in short.strip() and fold(short) == fold(event.event.id):
+        return pick(event.event.name, lang, event_languages(event))
+    return short
 
 
 def popup_html(venue: Venue, lang: str) -> str:

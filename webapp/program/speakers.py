@@ -4,10 +4,11 @@ from flask import Blueprint, abort, render_template, request
 
 from webapp.models import Session
 from webapp.program.localized import LANGS, pick
-from webapp.program.present import session_view
+from webapp.program.present import event_title, session_view
 from webapp.program.queries import list_sessions
 from webapp.program.search import MAX_QUERY, Speaker, find_speakers, highlight, index_for, search
 from webapp.web.context import current_event, page_lang
+from webapp.web.i18n import LANGUAGE_NAMES, offered_languages
 from webapp.web.pagecache import cached_page
 from webapp.web.templating import day_label
 
@@ -83,4 +84,10 @@ def speaker(speaker_id: str):
 
 @bp.app_context_processor
 def _search_helpers() -> dict:
-    return {"highlight": highlight, "search_names": lambda: index_for(current_event()).names}
+    return {
+        "highlight": highlight,
+        "search_names": lambda: index_for(current_event()).names,
+        "event_title": lambda: event_title(current_event(), page_lang()),
+        "offered_langs": lambda: offered_languages(current_event().event.languages),
+        "language_names": LANGUAGE_NAMES,
+    }
