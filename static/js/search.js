@@ -10,8 +10,11 @@ const UMLAUTS = {
   ae: { "ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss" },
   a: { "ä": "a", "ö": "o", "ü": "u", "ß": "ss" },
 };
-const NOT_WORD = /[^\p{L}\p{N}]+/gu;
+const PUNCTUATION = /[^\p{L}\p{N}\s]/gu;
+const SPACES = /\s+/gu;
 const isHangul = (c) => c >= "\uac00" && c <= "\ud7a3";
+// Scripts written without spaces between words (Hangul, kana, CJK): their words match across spaces.
+const NO_SPACES = /[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u4e00-\u9fff\uac00-\ud7a3]/u;
 
 function dropAccents(text) {
   // eslint-disable-next-line no-control-regex
@@ -20,29 +23,44 @@ function dropAccents(text) {
   return text.normalize("NFD").replace(/\p{Mn}/gu, "").normalize("NFC");
 }
 
-/** Return text as search compares it: folded, umlauts as ae/oe/ue (or a/o/u), no spaces or punctuation. */
-export function fold(text, umlauts = "ae") {
-  const table = UMLAUTS[umlauts];
-  const spelled = (text ?? "").normalize("NFKC").toLowerCase().replace(/[äöüß]/g, (c) => table[c]);
-  return dropAccents(spelled).replace(NOT_WORD, "");
+const spell = (text, umlauts) => dropAccents(text.normalize("NFKC").toLowerCase().replace(/[äöüß]/g, (c) => UMLAUTS[umlauts][c]));
+
+/** Return text as search compares it: folded, umlauts as ae/oe/ue (or a/o/u), no punctuation; spaces left
+ * out too, unless spaces: then each run of them is one space. */
+export function fold(text, umlauts = "ae", spaces = false) {
+  const words = spell(text ?? "", umlauts).replace(PUNCTUATION, "").replace(SPACES, " ").trim();
+  return spaces ? words : words.replaceAll(" ", "");
 }
 
 /** Return fold(text) and, for each of its characters, the index in text of the character it came from. */
-export function foldMapped(text, umlauts = "ae") {
-  const table = UMLAUTS[umlauts];
+export function foldMapped(text, umlauts = "ae", spaces = false) {
   let out = "";
   const where = [];
   let i = 0;
   for (const c of text) {
-    const folded = isHangul(c) ? c : dropAccents(c.normalize("NFKC").toLowerCase().replace(/[äöüß]/g, (x) => table[x])).replace(NOT_WORD, "");
-    for (const f of folded) {
-      out += f;
-      where.push(i);
+    if (!c.normalize("NFKC").replace(SPACES, "")) {
+      if (spaces && out && !out.endsWith(" ")) {
+        out += " ";
+        where.push(i);
+      }
+    } else {
+      const folded = isHangul(c) ? c : spell(c, umlauts).replace(PUNCTUATION, "").replace(SPACES, "");
+      for (const f of folded) {
+        out += f;
+        where.push(i);
+      }
     }
     i += c.length;
   }
+  if (out.endsWith(" ")) {
+    out = out.slice(0, -1);
+    where.pop();
+  }
   return { folded: out, where };
 }
+
+/** Tell whether a folded word is matched with spaces left out (Korean: "간호정보" finds "간호 정보"). */
+export const acrossSpaces = (term) => NO_SPACES.test(term);
 
 /** Return the folded words of a query (each must match); [] when there is nothing to look for. */
 export function queryTerms(q) {
@@ -52,9 +70,12 @@ export function queryTerms(q) {
 
 const foldedBoth = (texts) => {
   const kept = texts.filter(Boolean);
-  return { ae: kept.map((t) => fold(t)).join("|"), a: kept.map((t) => fold(t, "a")).join("|") };
+  const ae = kept.map((t) => fold(t, "ae", true)).join("|");
+  const a = kept.map((t) => fold(t, "a", true)).join("|");
+  return { ae, a, aeJoined: ae.replaceAll(" ", ""), aJoined: a.replaceAll(" ", "") };
 };
-const has = (folded, term) => folded.ae.includes(term) || folded.a.includes(term);
+const has = (folded, term) =>
+  acrossSpaces(term) ? folded.aeJoined.includes(term) || folded.aJoined.includes(term) : folded.ae.includes(term) || folded.a.includes(term);
 const values = (localized) => [...new Set(Object.values(localized ?? {}))];
 
 /** Return a session (as /api/sessions gives it) folded for search; names: {tracks, rooms} id -> [texts]. */
@@ -88,7 +109,7 @@ export function search(indexed, q, names) {
       if (best === null) return;
       score += WEIGHTS[best];
     }
-    const title = entry.fields.title.ae;
+    const title = entry.fields.title.aeJoined;
     if (whole && title.includes(whole)) {
       score += TITLE_WHOLE;
       if (title.split("|").some((t) => t.startsWith(whole))) score += TITLE_START;
@@ -110,9 +131,9 @@ export function matchSpans(text, q) {
   const terms = queryTerms(q);
   if (!text || !terms.length) return [];
   const spans = [];
-  for (const umlauts of ["ae", "a"]) {
-    const { folded, where } = foldMapped(text.normalize("NFC"), umlauts);
-    for (const term of terms) {
+  for (const [umlauts, joined] of [["ae", true], ["ae", false], ["a", true], ["a", false]]) {
+    const { folded, where } = foldMapped(text.normalize("NFC"), umlauts, !joined);
+    for (const term of terms.filter((t) => acrossSpaces(t) === joined)) {
       for (let start = folded.indexOf(term); start !== -1; start = folded.indexOf(term, start + 1)) {
         const last = where[start + term.length - 1];
         spans.push([where[start], last + (text.normalize("NFC").codePointAt(last) > 0xffff ? 2 : 1)]);

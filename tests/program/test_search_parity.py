@@ -20,6 +20,7 @@ TEXTS = [
     "Café crème, naïve coöperation, Ångström",
     "Ελληνικά ΣΟΦΙΑ",
     "  spaces\tand\nlines  ",
+    "Tutorial: health data interoperability - with  HL7 FHIR",
     "<script>alert(1)</script> & Co.",
     "",
 ]
@@ -58,7 +59,9 @@ def browser_answers() -> dict:
         console.log(JSON.stringify({{
             ae: texts.map((t) => s.fold(t)),
             a: texts.map((t) => s.fold(t, "a")),
+            spaced: texts.map((t) => s.fold(t, "a", true)),
             mapped: texts.map((t) => s.foldMapped(t)),
+            mappedSpaced: texts.map((t) => s.foldMapped(t, "ae", true)),
             terms: queries.map((q) => s.queryTerms(q)),
             spans: queries.map((q) => texts.map((t) => s.matchSpans(t, q))),
         }}));
@@ -71,6 +74,10 @@ def test_folding_is_the_same_in_the_browser(browser_answers):
     assert browser_answers["a"] == [search.fold(t, "a") for t in TEXTS]
     assert browser_answers["mapped"] == [
         {"folded": f, "where": w} for f, w in (search.fold_mapped(t) for t in TEXTS)
+    ]
+    assert browser_answers["spaced"] == [search.fold(t, "a", spaces=True) for t in TEXTS]
+    assert browser_answers["mappedSpaced"] == [
+        {"folded": f, "where": w} for f, w in (search.fold_mapped(t, spaces=True) for t in TEXTS)
     ]
     assert browser_answers["terms"] == [search.query_terms(q) for q in QUERIES]
 
@@ -92,6 +99,10 @@ def test_folding_finds_german_and_korean_spellings():
     assert search.fold("간호 정보학") == "간호정보학"
     # the mapped folding (for marks) and the fast one (for the index) agree
     assert all(search.fold_mapped(t)[0] == search.fold(t) for t in TEXTS)
+    assert all(search.fold_mapped(t, spaces=True)[0] == search.fold(t, spaces=True) for t in TEXTS)
+    # Latin words do not match across a space ("data interop" has no "ai"); Korean ones do
+    assert search.match_spans("health data interoperability", "ai") == []
+    assert search.match_spans("간호 정보학", "간호정보") == [(0, 5)]
 
 
 def test_ranking_is_the_same_in_the_browser(app):

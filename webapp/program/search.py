@@ -12,6 +12,7 @@ tests/program/test_search_parity.py):
 """
 
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -29,8 +30,11 @@ TITLE_WHOLE, TITLE_START = 5, 3
 
 _UMLAUTS_AE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _UMLAUTS_A = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
-_NOT_WORD = re.compile(r"[\W_]+")
+_PUNCTUATION = re.compile(r"[^\w\s]|_")
+_SPACES = re.compile(r"\s+")
 _HANGUL = range(0xAC00, 0xD7A4)
+# Scripts written without spaces between words (Hangul, kana, CJK): their words match across spaces.
+_NO_SPACES = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u4e00-\u9fff\uac00-\ud7a3]")
 
 
 def _drop_accents(text: str) -> str:
@@ -41,29 +45,46 @@ def _drop_accents(text: str) -> str:
     return unicodedata.normalize("NFC", bare)
 
 
-def fold(text: str, umlauts: str = "ae") -> str:
-    """Return text as search compares it: folded, umlauts as ae/oe/ue (or a/o/u), no spaces or punctuation."""
+def fold(text: str, umlauts: str = "ae", spaces: bool = False) -> str:
+    """Return text as search compares it: folded, umlauts as ae/oe/ue (or a/o/u), no punctuation.
+
+    Spaces are left out too, unless spaces: then each run of them is one space.
+    """
     lowered = unicodedata.normalize("NFKC", text or "").lower()
     spelled = lowered.translate(_UMLAUTS_AE if umlauts == "ae" else _UMLAUTS_A)
-    return _NOT_WORD.sub("", _drop_accents(spelled))
+    words = _SPACES.sub(" ", _PUNCTUATION.sub("", _drop_accents(spelled))).strip()
+    return words if spaces else words.replace(" ", "")
 
 
 def _fold_char(c: str, table) -> str:
     if ord(c) in _HANGUL:
         return c
     out = _drop_accents(unicodedata.normalize("NFKC", c).lower().translate(table))
-    return _NOT_WORD.sub("", out)
+    return _SPACES.sub("", _PUNCTUATION.sub("", out))
 
 
-def fold_mapped(text: str, umlauts: str = "ae") -> tuple[str, list[int]]:
+def fold_mapped(text: str, umlauts: str = "ae", spaces: bool = False) -> tuple[str, list[int]]:
     """Return fold(text) and, for each of its characters, the index of the character of text it came from."""
     table = _UMLAUTS_AE if umlauts == "ae" else _UMLAUTS_A
     out, where = [], []
     for i, c in enumerate(text):
+        if _SPACES.fullmatch(c) or not _SPACES.sub("", unicodedata.normalize("NFKC", c)):
+            if spaces and out and out[-1] != " ":
+                out.append(" ")
+                where.append(i)
+            continue
         for f in _fold_char(c, table):
             out.append(f)
             where.append(i)
+    if out and out[-1] == " ":
+        out.pop()
+        where.pop()
     return "".join(out), where
+
+
+def across_spaces(term: str) -> bool:
+    """Tell whether a folded word is matched with spaces left out (Korean: "간호정보" finds "간호 정보")."""
+    return bool(_NO_SPACES.search(term))
 
 
 def query_terms(q: str | None) -> list[str]:
@@ -91,17 +112,23 @@ class Speaker:
 
 @dataclass(frozen=True)
 class Folded:
-    """A text folded both ways (umlauts as ae/oe/ue and as a/o/u), each language's text apart."""
+    """A text folded both ways (umlauts as ae/oe/ue and as a/o/u), with and without its spaces."""
 
     ae: str
     a: str
+    ae_joined: str
+    a_joined: str
 
     @classmethod
     def of(cls, texts: Iterable[str]) -> "Folded":
         texts = [t for t in texts if t]
-        return cls("|".join(fold(t) for t in texts), "|".join(fold(t, "a") for t in texts))
+        ae = "|".join(fold(t, spaces=True) for t in texts)
+        a = "|".join(fold(t, "a", spaces=True) for t in texts)
+        return cls(ae, a, ae.replace(" ", ""), a.replace(" ", ""))
 
     def has(self, term: str) -> bool:
+        if across_spaces(term):
+            return term in self.ae_joined or term in self.a_joined
         return term in self.ae or term in self.a
 
 
@@ -194,8 +221,10 @@ def build_index(event) -> SearchIndex:
         every = [f for f in fields.values() if f.ae]
         index.sessions[s.id] = Entry(
             fields,
-            fields["title"].ae,
-            Folded("|".join(f.ae for f in every), "|".join(f.a for f in every)),
+            fields["title"].ae_joined,
+            Folded(
+                *("|".join(getattr(f, name) for f in every) for name in ("ae", "a", "ae_joined", "a_joined"))
+            ),
         )
     return index
 
@@ -279,9 +308,9 @@ def match_spans(text: str, q: str | None) -> list[tuple[int, int]]:
         return []
     text = unicodedata.normalize("NFC", text)
     spans = []
-    for umlauts in ("ae", "a"):
-        folded, where = fold_mapped(text, umlauts)
-        for term in terms:
+    for umlauts, joined in itertools.product(("ae", "a"), (True, False)):
+        folded, where = fold_mapped(text, umlauts, spaces=not joined)
+        for term in (t for t in terms if across_spaces(t) == joined):
             start = folded.find(term)
             while start != -1:
                 spans.append((where[start], where[start + len(term) - 1] + 1))
