@@ -5,6 +5,7 @@ from html import escape
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from markupsafe import Markup
 
 from webapp.models import Session, Venue
@@ -166,7 +167,7 @@ def live_data(
             "announce": _("Announcement"),
             "retract": _("Announcement withdrawn"),
             "venues": _("The venues were updated."),
-            "live": _("Live"),
+            "live": pgettext("connection", "Live"),
             "reconnecting": _("Reconnecting…"),
             "offline": _("Offline"),
             "starred": _("Starred"),
