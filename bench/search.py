@@ -27,14 +27,68 @@ os.environ.setdefault("PUSH_WORKER", "0")
 
 TZ = ZoneInfo("Europe/Berlin")
 FIRST_DAY = date(2026, 12, 27)
-GERMAN = "Überwachung Datenschutz Straßenbahn Öffentlichkeit Grundgesetz Mikrocontroller Lötkurs Funkamateure Bürgerrechte Klimagerechtigkeit Müll Verschlüsselung Künstliche Intelligenz Hackerspace Schließanlagen".split()
-ENGLISH = "open hardware radio privacy crypto art chaos climate data kernel fpga badge rust satellites law city".split()
-KOREAN = (
-    "간호정보학 의료데이터 생중계 디지털 헬스케어 인공지능 보안 개인정보 오픈소스 하드웨어 위성 기후".split()
-)
-NAMES = "Jürgen Müller|Anna Schäfer|Marc-André Dubois|Søren Ørsted|Zoë Brandt|박현영|김지훈|이서연|Lukas Weiß|Renée Côté".split(
-    "|"
-)
+GERMAN = [
+    "Überwachung",
+    "Datenschutz",
+    "Straßenbahn",
+    "Öffentlichkeit",
+    "Grundgesetz",
+    "Mikrocontroller",
+    "Lötkurs",
+    "Funkamateure",
+    "Bürgerrechte",
+    "Klimagerechtigkeit",
+    "Müll",
+    "Verschlüsselung",
+    "Künstliche",
+    "Intelligenz",
+    "Hackerspace",
+    "Schließanlagen",
+]
+ENGLISH = [
+    "open",
+    "hardware",
+    "radio",
+    "privacy",
+    "crypto",
+    "art",
+    "chaos",
+    "climate",
+    "data",
+    "kernel",
+    "fpga",
+    "badge",
+    "rust",
+    "satellites",
+    "law",
+    "city",
+]
+KOREAN = [
+    "간호정보학",
+    "의료데이터",
+    "생중계",
+    "디지털",
+    "헬스케어",
+    "인공지능",
+    "보안",
+    "개인정보",
+    "오픈소스",
+    "하드웨어",
+    "위성",
+    "기후",
+]
+NAMES = [
+    "Jürgen Müller",
+    "Anna Schäfer",
+    "Marc-André Dubois",
+    "Søren Ørsted",
+    "Zoë Brandt",
+    "박현영",
+    "김지훈",
+    "이서연",
+    "Lukas Weiß",
+    "Renée Côté",
+]
 QUERIES = ["überwachung", "ueberwachung", "strassenbahn", "müller", "mueller", "marc-andre", "간호정보", "의료 데이터",
            "생중계", "kernel", "open hardware", "kl", "lötkurs", "loetkurs", "weiss", "saal", "chaos data", "x"]  # fmt: skip
 
