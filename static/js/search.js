@@ -16,11 +16,14 @@ const isHangul = (c) => c >= "\uac00" && c <= "\ud7a3";
 // Scripts written without spaces between words (Hangul, kana, CJK): their words match across spaces.
 const NO_SPACES = /[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u4e00-\u9fff\uac00-\ud7a3]/u;
 
+// The combining marks of Latin, Greek and Cyrillic accents (the blocks search.py drops too).
+const ACCENTS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/gu;
+
 function dropAccents(text) {
   // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(text)) return text;
   // NFD splits Hangul syllables into jamo too (letters, not marks); NFC puts them back together.
-  return text.normalize("NFD").replace(/\p{Mn}/gu, "").normalize("NFC");
+  return text.normalize("NFD").replace(ACCENTS, "").normalize("NFC");
 }
 
 const spell = (text, umlauts) => dropAccents(text.normalize("NFKC").toLowerCase().replace(/[äöüß]/g, (c) => UMLAUTS[umlauts][c]));

@@ -37,12 +37,15 @@ _HANGUL = range(0xAC00, 0xD7A4)
 _NO_SPACES = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u4e00-\u9fff\uac00-\ud7a3]")
 
 
+# The combining marks of Latin, Greek and Cyrillic accents (the blocks JS's search.js drops too).
+_ACCENTS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def _drop_accents(text: str) -> str:
     if text.isascii():
         return text
     # NFD splits Hangul syllables into jamo too (letters, not marks); NFC puts them back together.
-    bare = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
-    return unicodedata.normalize("NFC", bare)
+    return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", text)))
 
 
 def fold(text: str, umlauts: str = "ae", spaces: bool = False) -> str:
@@ -126,19 +129,35 @@ class Folded:
         a = "|".join(fold(t, "a", spaces=True) for t in texts)
         return cls(ae, a, ae.replace(" ", ""), a.replace(" ", ""))
 
-    def has(self, term: str) -> bool:
-        if across_spaces(term):
+    def has(self, term: str, joined: bool | None = None) -> bool:
+        """Tell whether a folded word is in the text; joined: ignore spaces (across_spaces(term) if None)."""
+        if joined is None:
+            joined = across_spaces(term)
+        if joined:
             return term in self.ae_joined or term in self.a_joined
         return term in self.ae or term in self.a
 
 
 @dataclass(frozen=True)
 class Entry:
-    """What search reads of one session: its fields, folded."""
+    """What search reads of one session: its fields, folded, in the ranking's order."""
 
     fields: dict[str, Folded]
     title: str  # folded titles, for the ranking's bonus
     everything: Folded
+
+    @property
+    def ranked(self) -> tuple[tuple[str, tuple[str, str, str, str]], ...]:
+        """Return (field, its four foldings) in the ranking's order: the search loop's fast form."""
+        return self._ranked  # type: ignore[attr-defined]
+
+    def __post_init__(self) -> None:
+        ranked = tuple(
+            (name, (f.ae, f.a, f.ae_joined, f.a_joined)) for name, f in self.fields.items() if f.ae
+        )
+        object.__setattr__(self, "_ranked", ranked)
+        every = self.everything
+        object.__setattr__(self, "_every", (every.ae, every.a, every.ae_joined, every.a_joined))
 
 
 @dataclass
@@ -248,35 +267,38 @@ def index_for(event) -> SearchIndex:
 
 @dataclass(frozen=True)
 class Hit:
-    """A session that matches, its score and the best field each word matched in."""
+    """A session that matches, and its score (the sum over the query's words of where each matched)."""
 
     session_id: str
     score: int
-    where: tuple[str, ...]
 
 
-def _score(entry: Entry, room: Folded | None, terms: Sequence[str], whole: str) -> Hit | None:
-    total, where = 0, []
-    for term in terms:
-        best = None
-        if entry.everything.has(term):
-            best = next((name for name, text in entry.fields.items() if text.has(term)), None)
-        if room is not None and room.has(term) and (best is None or WEIGHTS[best] < WEIGHTS["room"]):
-            best = "room"
-        if best is None:
+def _score(entry: Entry, room: Folded | None, terms: Sequence[tuple[str, bool]], whole: str) -> int | None:
+    total = 0
+    every = entry._every  # type: ignore[attr-defined]
+    for term, joined in terms:
+        k = 2 if joined else 0
+        best = 0
+        if term in every[k] or term in every[k + 1]:
+            for name, texts in entry.ranked:
+                if term in texts[k] or term in texts[k + 1]:
+                    best = WEIGHTS[name]
+                    break
+        if best < WEIGHTS["room"] and room is not None and room.has(term, joined):
+            best = WEIGHTS["room"]
+        if not best:
             return None
-        total += WEIGHTS[best]
-        where.append(best)
+        total += best
     if whole and whole in entry.title:
         total += TITLE_WHOLE
         if any(t.startswith(whole) for t in entry.title.split("|")):
             total += TITLE_START
-    return Hit("", total, tuple(where))
+    return total
 
 
 def search(index: SearchIndex, q: str | None, sessions: Iterable[tuple[str, str | None]]) -> list[Hit]:
     """Return the sessions (id, current room id) that match q, best first (ties keep the given order)."""
-    terms = query_terms(q)
+    terms = [(term, across_spaces(term)) for term in query_terms(q)]
     if not terms:
         return []
     whole = fold(q or "")[: MAX_QUERY * 2]
@@ -285,10 +307,10 @@ def search(index: SearchIndex, q: str | None, sessions: Iterable[tuple[str, str 
         entry = index.sessions.get(session_id)
         if entry is None:
             continue
-        hit = _score(entry, index.rooms.get(room_id), terms, whole)
-        if hit is not None:
-            hits.append((-hit.score, position, Hit(session_id, hit.score, hit.where)))
-    return [h for _, _, h in sorted(hits)]
+        score = _score(entry, index.rooms.get(room_id), terms, whole)
+        if score is not None:
+            hits.append((-score, position, session_id))
+    return [Hit(session_id, -negative) for negative, _, session_id in sorted(hits)]
 
 
 def find_speakers(index: SearchIndex, q: str | None, lang: str) -> list[Speaker]:
