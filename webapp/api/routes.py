@@ -56,11 +56,13 @@ def sessions():
     With ?q= only the sessions that match it, best first (the search /schedule uses).
     """
     event, page = current_event(), request.context.query
-    found = list_sessions(event.tz, **api_filters(page.model_dump(include={"day", "venue", "room", "track"})))
+    filters = api_filters(page.model_dump(include={"day", "venue", "room", "track"}))
     if page.q and page.q.strip():
-        found = ranked(found, page.q)
-    shown = found[page.offset : page.offset + page.limit]
-    return jsonify(count=len(found), offset=page.offset, sessions=[s.to_dict(event.tz) for s in shown])
+        count, shown = ranked(filters, page.q, page.offset, page.limit)
+    else:
+        found = list_sessions(event.tz, **filters)
+        count, shown = len(found), found[page.offset : page.offset + page.limit]
+    return jsonify(count=count, offset=page.offset, sessions=[s.to_dict(event.tz) for s in shown])
 
 
 @bp.get("/sessions/<session_id>")

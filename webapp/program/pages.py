@@ -28,6 +28,8 @@ from webapp.web.context import current_event, page_clock, page_lang
 from webapp.web.pagecache import cached_page
 
 bp = Blueprint("pages", __name__)
+# A search on /schedule shows the best this many; a broader one says to add a word or a filter.
+SEARCH_ROWS = 100
 
 
 def venue_map(lang: str, focus: str | None = None) -> MapParts:
@@ -105,13 +107,13 @@ def schedule():
     room_venue = event.rooms_by_id.get(filters.get("room_id"), (None,))[0]
     if filters.get("venue_id") and room_venue and room_venue != filters["venue_id"]:
         del filters["room_id"]  # a room of another venue: the venue was chosen last (the form has no script)
-    found = list_sessions(event.tz, **filters)
     if q:
-        found = ranked(found, q)
+        count, found = ranked(filters, q, limit=SEARCH_ROWS)
         return render_template(
             "schedule.html", sessions=with_days(found, lang), blocks=[], now_index=None, filters=filters,
-            venues=list_venues(), clock=clock, q=q,
+            venues=list_venues(), clock=clock, q=q, matches=count,
         )  # fmt: skip
+    found = list_sessions(event.tz, **filters)
     views = _views(found, lang)
     blocks, now_index = hour_blocks(found, views, filters["day"], clock.now, event.tz)
     return render_template(

@@ -64,6 +64,36 @@ def list_sessions(
     return list(db.session.scalars(query))
 
 
+def session_keys(
+    tz: ZoneInfo,
+    *,
+    day: date | None = None,
+    venue_id: str | None = None,
+    room_id: str | None = None,
+    track_id: str | None = None,
+) -> list[tuple[str, str | None]]:
+    """Return (id, current room id) of the sessions list_sessions would, in its order, without loading them."""
+    query = sa.select(Session.id, Session.room_id).order_by(Session.start_at, Session.end_at, Session.id)
+    if day is not None:
+        start = day_start(day, tz)
+        query = query.where(Session.start_at >= start, Session.start_at < start + timedelta(days=1))
+    for column, value in (
+        (Session.venue_id, venue_id),
+        (Session.room_id, room_id),
+        (Session.track_id, track_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return [(row.id, row.room_id) for row in db.session.execute(query)]
+
+
+def sessions_by_id(ids: list[str]) -> list[Session]:
+    """Return the sessions with these ids, in the order of ids (their venue and room loaded)."""
+    query = sa.select(Session).options(selectinload(Session.venue), selectinload(Session.room))
+    found = {s.id: s for s in db.session.scalars(query.where(Session.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
 def now_and_next(sessions: list[Session], now: datetime, tz: ZoneInfo, limit: int = 2) -> NowNext:
     """Split sessions into those running at now and the next ones starting later that day."""
     today = now.astimezone(tz).date()

@@ -60,6 +60,8 @@ def fold(text: str, umlauts: str = "ae", spaces: bool = False) -> str:
 
 
 def _fold_char(c: str, table) -> str:
+    if c.isascii():
+        return c.lower() if c.isalnum() else ""
     if ord(c) in _HANGUL:
         return c
     out = _drop_accents(unicodedata.normalize("NFKC", c).lower().translate(table))
@@ -329,6 +331,10 @@ def match_spans(text: str, q: str | None) -> list[tuple[int, int]]:
     if not text or not terms:
         return []
     text = unicodedata.normalize("NFC", text)
+    folded = Folded.of([text])
+    terms = [t for t in terms if folded.has(t)]  # the character-by-character pass only where one matches
+    if not terms:
+        return []
     spans = []
     for umlauts, joined in itertools.product(("ae", "a"), (True, False)):
         folded, where = fold_mapped(text, umlauts, spaces=not joined)

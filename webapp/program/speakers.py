@@ -5,7 +5,7 @@ from flask import Blueprint, abort, render_template, request
 from webapp.models import Session
 from webapp.program.localized import LANGS, pick
 from webapp.program.present import event_title, session_view
-from webapp.program.queries import list_sessions
+from webapp.program.queries import session_keys, sessions_by_id
 from webapp.program.search import MAX_QUERY, Speaker, find_speakers, highlight, index_for, search
 from webapp.web.context import current_event, page_lang
 from webapp.web.i18n import LANGUAGE_NAMES, offered_languages
@@ -29,8 +29,7 @@ def get_speaker(speaker_id: str) -> Speaker | None:
 
 def speaker_sessions(speaker: Speaker) -> list[Session]:
     """Return a speaker's sessions as currently scheduled, in start order."""
-    mine = set(speaker.session_ids)
-    return [s for s in list_sessions(current_event().tz) if s.id in mine]
+    return sorted(sessions_by_id(list(speaker.session_ids)), key=lambda s: (s.start_at, s.end_at, s.id))
 
 
 def speaker_dict(speaker: Speaker) -> dict:
@@ -52,11 +51,15 @@ def with_days(found: list[Session], lang: str) -> list[dict]:
     ]
 
 
-def ranked(found: list[Session], q: str) -> list[Session]:
-    """Return the sessions of found that match q, best first (the search every page and the API use)."""
-    by_id = {s.id: s for s in found}
-    hits = search(index_for(current_event()), q, ((s.id, s.room_id) for s in found))
-    return [by_id[h.session_id] for h in hits]
+def ranked(filters: dict, q: str, offset: int = 0, limit: int | None = None) -> tuple[int, list[Session]]:
+    """Return how many sessions match q within filters, and those from offset (at most limit), best first.
+
+    Only the sessions shown are loaded: the search reads ids and rooms, then the page's sessions are read.
+    """
+    event = current_event()
+    hits = search(index_for(event), q, session_keys(event.tz, **filters))
+    shown = hits[offset : None if limit is None else offset + limit]
+    return len(hits), sessions_by_id([h.session_id for h in shown])
 
 
 def search_query() -> str:
