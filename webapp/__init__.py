@@ -15,7 +15,7 @@ from webapp.extensions import compress, csrf, db, limiter, migrate, socketio
 from webapp.live import handlers as live_handlers
 from webapp.live import relay
 from webapp.live.transport import TransportError
-from webapp.program import eventstore, pages, rooms
+from webapp.program import eventstore, pages, rooms, speakers
 from webapp.program.eventdata import EventDataError, load_event
 from webapp.staff import auth, held, signage, team, venues_editor
 from webapp.staff import console as staff_console
@@ -104,6 +104,7 @@ def create_app(config: dict | None = None) -> Flask:
     for module in (
         export_views,
         rooms,
+        speakers,
         travel_views,
         api_travel,
         api_docs_page,

@@ -64,6 +64,16 @@ def _proxy_count(value: str | None) -> int:
     return int(value)
 
 
+def _directions_apps(value: str) -> list[str] | None:
+    apps = [a.strip() for a in value.split(",") if a.strip()]
+    unknown = [a for a in apps if a not in ("kakao", "naver", "google", "osm", "apple")]
+    if unknown:
+        raise ValueError(
+            f"DIRECTIONS_APPS: '{unknown[0]}' is not one of kakao, naver, google, osm, apple (comma-separated)."
+        )
+    return apps or None
+
+
 class Config:
     """Settings for one deployment; every value can be set through the environment."""
 
@@ -81,6 +91,9 @@ class Config:
         self.SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE") or "threading"
         self.TILES_URL = env("TILES_URL") or OSM_TILES
         self.TILES_ATTRIBUTION = env("TILES_ATTRIBUTION") or OSM_ATTRIBUTION
+        # Maps apps for directions, e.g. "osm,google,apple" (kakao, naver, google, osm, apple); unset: by
+        # the event's data, else by the venues' country.
+        self.DIRECTIONS_APPS = _directions_apps(env("DIRECTIONS_APPS", ""))
         self.NODE_MODULES = env("NODE_MODULES") or str(ROOT / "node_modules")
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI") or "memory://"
         self.REMEMBER_COOKIE_HTTPONLY = True

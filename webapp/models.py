@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.program.localized import LocalizedText, pick
+from webapp.program.search import speaker_id
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -159,7 +160,9 @@ class Session(LocalizedColumns, db.Model):
             stream_url=s.stream_url,
             language=s.language,
             provenance=s.provenance,
-            details=s.model_dump(mode="json", include={"speakers", "description", "note"}),
+            details=s.model_dump(
+                mode="json", include={"speakers", "description", "note", "subtitle", "abstract"}
+            ),
         )
 
     def to_dict(self, tz: tzinfo = UTC) -> dict[str, Any]:
@@ -167,9 +170,14 @@ class Session(LocalizedColumns, db.Model):
         return {
             "id": self.id,
             "title": self.text("title"),
+            "subtitle": self.details.get("subtitle"),
             "description": self.details.get("description"),
+            "abstract": self.details.get("abstract"),
             "track": self.track_id,
-            "speakers": self.details.get("speakers", []),
+            "speakers": [
+                {**sp, "speaker": speaker_id(sp.get("id"), sp["name"].values())}
+                for sp in self.details.get("speakers", [])
+            ],
             "start": self.start_at.astimezone(tz).isoformat(),
             "end": self.end_at.astimezone(tz).isoformat(),
             "venue": self.venue_id,

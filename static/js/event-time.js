@@ -22,7 +22,7 @@ const partsFormat = new Intl.DateTimeFormat("en-CA", {
 });
 
 /** Return the event-zone day in the page's language, e.g. "Wed, Nov 29". */
-export const dayLabel = (moment) => weekdayFormat.format(new Date(moment));
+export const dayLabel = (moment) => weekdayFormat.format(new Date(moment)).replace(" (", "(");
 
 /** Return a moment as a datetime-local value and its UTC offset, both in the event's time zone. */
 export function localInput(moment) {

@@ -2,6 +2,7 @@
 // Every text from the data goes into the page with textContent, never as HTML.
 
 import { dayLabel, localInput, timeRange } from "./event-time.js";
+import { matchesAll } from "./search.js";
 
 const data = JSON.parse(document.getElementById("staff-data").textContent);
 const { labels: L, words: W, limits: LIMITS } = data;
@@ -65,7 +66,7 @@ function fillRow(s) {
 }
 
 function filterList() {
-  const query = byId("session-search").value.trim().toLowerCase();
+  const query = byId("session-search").value;
   const venue = byId("session-venue").value;
   const nowOnly = byId("session-now").checked;
   const now = Date.parse(data.now);
@@ -73,7 +74,8 @@ function filterList() {
   for (const li of list.querySelectorAll("li[data-session]")) {
     const s = sessions.get(li.dataset.session);
     const match =
-      (!query || `${s.title.ko}\n${s.title.en}`.toLowerCase().includes(query)) &&
+      // The public search's rules (search.js): any part of a word, Korean without spaces, ä or ae.
+      matchesAll([...Object.values(s.title), ...(s.speakers ?? []).flatMap((sp) => Object.values(sp.name)), place(s.venue, s.room)], query) &&
       (!venue || s.venue === venue) &&
       (!nowOnly || (Date.parse(s.start) <= now && now < Date.parse(s.end)));
     li.hidden = !match;

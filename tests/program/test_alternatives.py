@@ -69,4 +69,4 @@ def test_open_room_keeps_the_list_hidden_for_when_it_fills(client):
 
 def test_session_page_in_a_full_room_says_where_else_to_go(client, full_room):
     page = client.get("/sessions/medical-data-platform?lang=ko").get_data(as_text=True)
-    assert "만석인가요? 지금 다른 곳에서" in page and "도보" in page
+    assert "만석이라면: 지금 진행 중인 다른 세션" in page and "도보" in page

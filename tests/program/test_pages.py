@@ -228,4 +228,4 @@ def test_schedule_of_another_day_links_now_to_today(client):
 
 def test_schedule_hours_and_the_now_link_are_in_korean(client):
     page = text(client.get("/schedule?lang=ko&day=2023-11-29&at=2023-11-29T14:10"))
-    assert "지금으로 이동" in page and "전체 회의실" in page and "1개 진행 중" in page
+    assert "지금으로 이동" in page and "전체 회의장" in page and "1개 진행 중" in page

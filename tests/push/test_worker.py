@@ -47,7 +47,7 @@ def test_notice_is_in_the_language_each_subscriber_chose(push_service, subscribe
     korean, english = subscribe(SESSION, lang="ko"), subscribe(SESSION, lang="en")
     change(kind="cancel", session=SESSION)
     send_due()
-    assert korean.decrypt(push_service.to(korean)[0].body)["body"].endswith("취소되었습니다.")
+    assert korean.decrypt(push_service.to(korean)[0].body)["body"].startswith("[취소] ")
     assert english.decrypt(push_service.to(english)[0].body)["body"].endswith("is cancelled.")
 
 

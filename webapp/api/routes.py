@@ -18,6 +18,8 @@ from webapp.live.changes import ChangeError, apply_change, public_change
 from webapp.live.log import active_announcements, changes_since, head_seq
 from webapp.live.schemas import NewChange
 from webapp.program.queries import get_session, list_sessions, list_venues
+from webapp.program.search import find_speakers, index_for
+from webapp.program.speakers import get_speaker, ranked, speaker_dict, speaker_sessions
 from webapp.staff.auth import bearer_staff
 from webapp.web.context import api_filters, current_event
 from webapp.web.errors import ApiError
@@ -49,11 +51,18 @@ def venues():
     operation_id="listSessions",
 )
 def sessions():
-    """The sessions in start order, filtered by day, venue, room and track, a page at a time."""
+    """The sessions in start order, filtered by day, venue, room and track, a page at a time.
+
+    With ?q= only the sessions that match it, best first (the search /schedule uses).
+    """
     event, page = current_event(), request.context.query
-    found = list_sessions(event.tz, **api_filters(page.model_dump(include={"day", "venue", "room", "track"})))
-    shown = found[page.offset : page.offset + page.limit]
-    return jsonify(count=len(found), offset=page.offset, sessions=[s.to_dict(event.tz) for s in shown])
+    filters = api_filters(page.model_dump(include={"day", "venue", "room", "track"}))
+    if page.q and page.q.strip():
+        count, shown = ranked(filters, page.q, page.offset, page.limit)
+    else:
+        found = list_sessions(event.tz, **filters)
+        count, shown = len(found), found[page.offset : page.offset + page.limit]
+    return jsonify(count=count, offset=page.offset, sessions=[s.to_dict(event.tz) for s in shown])
 
 
 @bp.get("/sessions/<session_id>")
@@ -70,6 +79,37 @@ def session(session_id: str):
     if found is None:
         raise ApiError(404, "not_found", f"There is no session '{session_id[:80]}'.")
     return jsonify(found.to_dict(current_event().tz))
+
+
+@bp.get("/speakers")
+@cached_page(minute=False)
+@api.validate(
+    query=schemas.SpeakerQuery,
+    resp=Response(HTTP_200=(schemas.SpeakerList, "The speakers, by name."), HTTP_400=BAD),
+    tags=["program"],
+    operation_id="listSpeakers",
+)
+def speakers():
+    """The people the program names as speakers, by name, with their sessions' ids; ?q= searches names."""
+    found = find_speakers(index_for(current_event()), request.context.query.q, "en")
+    return jsonify(count=len(found), speakers=[speaker_dict(sp) for sp in found])
+
+
+@bp.get("/speakers/<speaker_id>")
+@cached_page(minute=False)
+@api.validate(
+    resp=Response(HTTP_200=(schemas.SpeakerDetail, "The speaker and their sessions."), HTTP_404=NOT_FOUND),
+    tags=["program"],
+    operation_id="getSpeaker",
+    path_parameter_descriptions={"speaker_id": "A speaker id; see /api/speakers."},
+)
+def speaker(speaker_id: str):
+    """One speaker, with their sessions as currently scheduled."""
+    found = get_speaker(speaker_id)
+    if found is None:
+        raise ApiError(404, "not_found", f"There is no speaker '{speaker_id[:80]}'.")
+    tz = current_event().tz
+    return jsonify({**speaker_dict(found), "sessions": [s.to_dict(tz) for s in speaker_sessions(found)]})
 
 
 def _is_staff() -> bool:

@@ -20,6 +20,7 @@ from webapp.live.schemas import (
     StreamStatus,
 )
 from webapp.program.localized import SpokenLanguages
+from webapp.program.search import MAX_QUERY
 
 Provenance = Literal["sourced", "reconstructed"]
 Coordinates = Annotated[list[float], Field(min_length=2, max_length=2)]
@@ -73,8 +74,20 @@ class SessionFilters(Query):
     venue: Slug = Field(None, description="Only this venue's sessions. See /api/venues for the ids.")
     room: Slug = Field(None, description="Only this room's sessions.")
     track: Slug = Field(None, description="Only this track's sessions.")
+    q: str = Field(
+        None,
+        max_length=MAX_QUERY,
+        description="Search title, subtitle, speakers, track, room and abstract (any part of a word; "
+        "Korean without spaces; umlauts as ä or ae). Each word must match; best matches first.",
+    )
     offset: int = Field(0, ge=0, le=MAX_INT, description="Skip this many matching sessions.")
     limit: int = Field(MAX_PAGE, ge=1, le=MAX_PAGE, description="Send at most this many sessions.")
+
+
+class SpeakerQuery(Query):
+    """Search the speakers by name."""
+
+    q: str = Field(None, max_length=MAX_QUERY, description="Words of the name or affiliation.")
 
 
 class ChangesQuery(Query):
@@ -197,6 +210,8 @@ class Speaker(BaseModel):
 
     name: Localized
     affiliation: Localized | None = None
+    id: str | None = Field(None, description="The person's id at the source (pretalx code, frab id).")
+    speaker: str = Field(description="The speaker's id here: see /api/speakers/{speaker_id}.")
 
 
 class Session(BaseModel):
@@ -204,7 +219,9 @@ class Session(BaseModel):
 
     id: Slug
     title: Localized
+    subtitle: Localized | None = None
     description: Localized | None = None
+    abstract: Localized | None = None
     track: Slug
     speakers: list[Speaker] = []
     start: AwareDatetime
@@ -227,6 +244,30 @@ class SessionList(BaseModel):
 
     count: NonNegativeInt = Field(description="How many sessions match (all pages).")
     offset: NonNegativeInt = 0
+    sessions: list[Session]
+
+
+class SpeakerSummary(BaseModel):
+    """A person the program names as a speaker, and the ids of their sessions."""
+
+    id: str = Field(
+        description="The source's person id (pretalx code, frab id), else one made from the name."
+    )
+    name: Localized
+    affiliation: Localized | None = None
+    sessions: list[Slug]
+
+
+class SpeakerList(BaseModel):
+    """The speakers matching the query, by name."""
+
+    count: NonNegativeInt
+    speakers: list[SpeakerSummary]
+
+
+class SpeakerDetail(SpeakerSummary):
+    """A speaker with their sessions as currently scheduled, in start order."""
+
     sessions: list[Session]
 
 

@@ -19,6 +19,7 @@ from spectree.models import Server
 
 from webapp.api.schemas import Error
 from webapp.live.schemas import error_sentence
+from webapp.program.search import index_for
 from webapp.web.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,8 @@ def _examples(event) -> dict[str, Any]:
         "room": venues[0].rooms[0].id,
         "track": event.program.tracks[0].id,
         "session_id": event.program.sessions[0].id,
+        "speaker_id": next(iter(index_for(event).speakers), "none"),
+        "q": event.program.sessions[0].title.en.split()[0],
         "ids": ",".join(s.id for s in event.program.sessions[:2]),
         "lat": 37.3943,
         "lon": 127.1107,

@@ -209,6 +209,8 @@ class EventInfo(Strict):
     url: HttpsUrl | None = None
     organiser: Localized | None = None
     sources: list[Prose()] = []
+    # The maps apps its directions offer (else: by the venues' country; DIRECTIONS_APPS overrides both).
+    directions: list[Literal["kakao", "naver", "google", "osm", "apple"]] = []
     # The languages the event's texts are written in, the main one first.
     languages: Annotated[list[LangCode], Field(min_length=1)] = list(LANGS)
 

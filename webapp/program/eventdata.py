@@ -58,6 +58,13 @@ class EventData:
         return min(starts) if starts else datetime.combine(first_day, datetime.min.time(), tzinfo=self.tz)
 
     @property
+    def has_reconstructed(self) -> bool:
+        """Tell whether any session or room is reconstructed (then pages explain what that means)."""
+        return any(s.provenance == "reconstructed" for s in self.program.sessions) or any(
+            room.provenance == "reconstructed" for _venue, room in self.rooms_by_id.values()
+        )
+
+    @property
     def unplaced(self) -> list[VenueFeature]:
         """Return the venues whose geometry is null: they cannot be drawn or imported yet."""
         return [f for f in self.venues if f.geometry is None]

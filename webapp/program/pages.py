@@ -22,11 +22,14 @@ from webapp.program.queries import (
     now_next_by_key,
     parse_filters,
 )
+from webapp.program.speakers import ranked, search_query, with_days
 from webapp.web.assets import vendor_url
 from webapp.web.context import current_event, page_clock, page_lang
 from webapp.web.pagecache import cached_page
 
 bp = Blueprint("pages", __name__)
+# A search on /schedule shows the best this many; a broader one says to add a word or a filter.
+SEARCH_ROWS = 100
 
 
 def venue_map(lang: str, focus: str | None = None) -> MapParts:
@@ -122,11 +125,18 @@ def schedule():
         filters = parse_filters(request.args, event)
     except ValueError as exc:
         abort(400, description=str(exc))
-    if "day" not in filters:
+    q = search_query()
+    if "day" not in filters and not q:  # a search looks through every day unless one is picked
         filters["day"] = default_day(event, clock)
     room_venue = event.rooms_by_id.get(filters.get("room_id"), (None,))[0]
     if filters.get("venue_id") and room_venue and room_venue != filters["venue_id"]:
         del filters["room_id"]  # a room of another venue: the venue was chosen last (the form has no script)
+    if q:
+        count, found = ranked(filters, q, limit=SEARCH_ROWS)
+        return render_template(
+            "schedule.html", sessions=with_days(found, lang), blocks=[], now_index=None, filters=filters,
+            venues=list_venues(), clock=clock, q=q, matches=count,
+        )  # fmt: skip
     found = list_sessions(event.tz, **filters)
     views = _views(found, lang)
     blocks, now_index = hour_blocks(found, views, filters["day"], clock.now, event.tz)

@@ -2,15 +2,44 @@
 
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from markupsafe import Markup
 
 from webapp.models import Session, Venue
 from webapp.program.eventdata import EventData
 from webapp.program.localized import event_languages, pick
+from webapp.program.search import fold
 from webapp.travel import service as travel
 from webapp.web.clock import EventClock
 from webapp.web.i18n import time_range
+
+# Text of normal size needs this contrast against its background (WCAG 2.x, 1.4.3 AA).
+MIN_CONTRAST = 4.5
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(one: str, other: str) -> float:
+    """Return the WCAG contrast ratio of two #rrggbb colours (1 to 21)."""
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def readable_colour(colour: str, background: str = "#ffffff") -> str:
+    """Return colour, darkened as little as needed to be read as text on background (>= MIN_CONTRAST)."""
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    for step in range(101):
+        shade = "#" + "".join(f"{round(c * (1 - step / 100)):02x}" for c in rgb)
+        if contrast_ratio(shade, background) >= MIN_CONTRAST:
+            return shade
+    return "#000000"
+
 
 # What a page shows of a session as the API has it (Session.to_dict), unchanged.
 SESSION_VIEW_KEYS = ("id", "start", "end", "mode", "status", "status_reason", "stream_url", "stream_status")
@@ -29,10 +58,20 @@ def session_view(s: Session, lang: str, event: EventData) -> dict:
         "room_id": data["room"],
         "room": s.room.name(lang) if s.room else "",
         "track": pick(track.name, lang) if track else s.track_id,
-        "color": track.color if track else "#444444",
+        # The track's colour as text on the page's white (pills, titles): darkened until it reads.
+        "color": readable_colour(track.color if track else "#444444"),
         "reconstructed": data["provenance"] == "reconstructed",
         "url": f"/sessions/{s.id}",
+        "speakers": [{"id": sp["speaker"], "name": pick(sp["name"], lang)} for sp in data["speakers"]],
     }
+
+
+def event_title(event: EventData, lang: str) -> str:
+    """Return the event's name for the header: its short name, unless that is only its slug ("Camp2019")."""
+    short = pick(event.event.short_name, lang, event_languages(event))
+    if " " not in short.strip() and fold(short) == fold(event.event.id):
+        return pick(event.event.name, lang, event_languages(event))
+    return short
 
 
 def map_venue(venue: Venue, lang: str) -> dict:
@@ -121,7 +160,7 @@ def live_data(
             "announce": _("Announcement"),
             "retract": _("Announcement withdrawn"),
             "venues": _("The venues were updated."),
-            "live": _("Live"),
+            "live": pgettext("connection", "Live"),
             "reconnecting": _("Reconnecting…"),
             "offline": _("Offline"),
             "starred": _("Starred"),
@@ -141,7 +180,19 @@ def live_data(
 
 def app_label(app: str) -> str:
     """Return the name of a maps app in the page's language."""
-    return {"kakao": _("KakaoMap"), "naver": _("Naver Map"), "google": _("Google Maps")}[app]
+    return {
+        "kakao": _("KakaoMap"),
+        "naver": _("Naver Map"),
+        "google": _("Google Maps"),
+        "osm": _("OpenStreetMap"),
+        "apple": _("Apple Maps"),
+    }[app]
+
+
+def offered_apps(event: EventData, setting: list[str] | None = None) -> tuple[str, ...]:
+    """Return the maps apps this event's directions offer: the setting, the event's data, else by country."""
+    points = [(lat, lon) for lon, lat in (f.lon_lat for f in event.venues if f.geometry is not None)]
+    return travel.directions_apps(setting or event.event.directions, points)
 
 
 def distance_label(metres: float) -> str:
@@ -163,7 +214,8 @@ def method_text() -> str:
 
 def directions_view(venue: Venue, lang: str) -> list[dict]:
     """Return the directions links to venue with their labels."""
-    return [{**link, "label": app_label(link["app"])} for link in travel.directions_links(venue, lang)]
+    apps = offered_apps(current_app.extensions["event"], current_app.config.get("DIRECTIONS_APPS"))
+    return [{**link, "label": app_label(link["app"])} for link in travel.directions_links(venue, lang, apps)]
 
 
 def directions_html(venue: Venue, lang: str) -> Markup:

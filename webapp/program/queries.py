@@ -51,17 +51,43 @@ def list_sessions(
     """Return sessions in start order, filtered by local day, venue, room and track."""
     # Each session's venue and room in two queries, not two per session (the pages show both).
     query = sa.select(Session).options(selectinload(Session.venue), selectinload(Session.room))
+    return list(db.session.scalars(_filtered(query, tz, day, venue_id, room_id, track_id)))
+
+
+def _filtered(query, tz: ZoneInfo, day, venue_id, room_id, track_id):
+    """Return query in start order, limited to a local day, venue, room and track where given."""
     query = query.order_by(Session.start_at, Session.end_at, Session.id)
     if day is not None:
         start = day_start(day, tz)
         query = query.where(Session.start_at >= start, Session.start_at < start + timedelta(days=1))
-    if venue_id is not None:
-        query = query.where(Session.venue_id == venue_id)
-    if room_id is not None:
-        query = query.where(Session.room_id == room_id)
-    if track_id is not None:
-        query = query.where(Session.track_id == track_id)
-    return list(db.session.scalars(query))
+    for column, value in (
+        (Session.venue_id, venue_id),
+        (Session.room_id, room_id),
+        (Session.track_id, track_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return query
+
+
+def session_keys(
+    tz: ZoneInfo,
+    *,
+    day: date | None = None,
+    venue_id: str | None = None,
+    room_id: str | None = None,
+    track_id: str | None = None,
+) -> list[tuple[str, str | None]]:
+    """Return (id, current room id) of the sessions list_sessions would, in its order, without loading them."""
+    query = _filtered(sa.select(Session.id, Session.room_id), tz, day, venue_id, room_id, track_id)
+    return [(row.id, row.room_id) for row in db.session.execute(query)]
+
+
+def sessions_by_id(ids: list[str]) -> list[Session]:
+    """Return the sessions with these ids, in the order of ids (their venue and room loaded)."""
+    query = sa.select(Session).options(selectinload(Session.venue), selectinload(Session.room))
+    found = {s.id: s for s in db.session.scalars(query.where(Session.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
 
 
 def now_and_next(sessions: list[Session], now: datetime, tz: ZoneInfo, limit: int = 2) -> NowNext:

@@ -98,19 +98,49 @@ def nearest_venue(lat: float, lon: float, venues: Iterable[Place]) -> dict[str, 
     }
 
 
-def directions_links(venue: Any, lang: str) -> list[dict[str, str]]:
-    """Return walking-directions deep links to venue for KakaoMap, Naver Map and Google Maps."""
+# Maps apps a visitor can get walking directions from, each given the destination's coordinates.
+DIRECTIONS_APPS = ("kakao", "naver", "google", "osm", "apple")
+# Where no setting and no event data say otherwise: what people there use.
+KOREA_APPS = ("kakao", "naver", "google")
+ELSEWHERE_APPS = ("osm", "google", "apple")
+# South Korea, roughly (Jeju to the DMZ, Baengnyeong to Dokdo): KakaoMap and Naver Map know it well.
+KOREA_BOX = ((33.0, 124.5), (38.7, 132.0))
+
+
+def in_korea(lat: float, lon: float) -> bool:
+    """Tell whether a point lies in South Korea (its bounding box)."""
+    (south, west), (north, east) = KOREA_BOX
+    return south <= lat <= north and west <= lon <= east
+
+
+def directions_apps(
+    chosen: list[str] | tuple[str, ...] | None, points: list[tuple[float, float]]
+) -> tuple[str, ...]:
+    """Return the maps apps to offer: chosen (a setting, the event's data), else by the venues' country.
+
+    points are (lat, lon); KakaoMap and Naver Map only when every venue is in Korea.
+    """
+    if chosen:
+        return tuple(app for app in chosen if app in DIRECTIONS_APPS) or ELSEWHERE_APPS
+    return KOREA_APPS if points and all(in_korea(lat, lon) for lat, lon in points) else ELSEWHERE_APPS
+
+
+def _app_url(app: str, name: str, lat: str, lon: str) -> str:
+    return {
+        "kakao": f"https://map.kakao.com/link/to/{name},{lat},{lon}",
+        "naver": f"https://map.naver.com/p/directions/-/{lon},{lat},{name},,/-/walk",
+        "google": f"https://www.google.com/maps/dir/?api=1&destination={lat},{lon}&travelmode=walking",
+        "osm": f"https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&route=%3B{lat}%2C{lon}",
+        "apple": f"https://maps.apple.com/?daddr={lat},{lon}&dirflg=w",
+    }[app]
+
+
+def directions_links(venue: Any, lang: str, apps: tuple[str, ...] = KOREA_APPS) -> list[dict[str, str]]:
+    """Return walking-directions deep links to venue for each of apps, at its coordinates."""
     # The short name: the full English name of Gravity has a comma, which Kakao's path would split on.
     name = quote(venue.short_name(lang), safe="")
     lat, lon = f"{venue.lat:.7f}", f"{venue.lon:.7f}"
-    return [
-        {"app": "kakao", "url": f"https://map.kakao.com/link/to/{name},{lat},{lon}"},
-        {"app": "naver", "url": f"https://map.naver.com/p/directions/-/{lon},{lat},{name},,/-/walk"},
-        {
-            "app": "google",
-            "url": f"https://www.google.com/maps/dir/?api=1&destination={lat},{lon}&travelmode=walking",
-        },
-    ]
+    return [{"app": app, "url": _app_url(app, name, lat, lon)} for app in apps]
 
 
 # --- The personal agenda ------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
 
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import Babel, force_locale, format_time
 
 LANGUAGES = ("ko", "en")
@@ -35,6 +35,14 @@ def in_each_language(words: Mapping[str, object], langs: Iterable[str]) -> dict[
     return out
 
 
+LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
+
+
+def offered_languages(event_langs: Iterable[str]) -> list[str]:
+    """Return the interface languages an event offers: those of its languages the catalogue has, else English."""
+    return [lang for lang in event_langs if lang in LANGUAGES] or ["en"]
+
+
 def select_locale() -> str:
     """Return the language to show this request in (Korean outside a request, e.g. a push notice)."""
     if not has_request_context():  # background work names its language with force_locale
@@ -42,7 +50,9 @@ def select_locale() -> str:
     for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
         if candidate in LANGUAGES:
             return candidate
-    return request.accept_languages.best_match(LANGUAGES) or "ko"
+    # A browser asking for neither gets the event's own first language the interface has (English abroad).
+    fallback = offered_languages(getattr(current_app.extensions["event"].event, "languages", LANGUAGES))[0]
+    return request.accept_languages.best_match(LANGUAGES) or fallback
 
 
 def _remember_choice(response: Response) -> Response:

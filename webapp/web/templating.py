@@ -32,7 +32,8 @@ def url_with(**changes) -> str:
 
 def day_label(day: date) -> str:
     """Return a short day label in the page's language, e.g. 'Wed, Nov 29' or '11월 29일 (수)'."""
-    return format_skeleton("MMMEd", day, locale=get_locale())
+    # Korean writes the weekday right after the date: "11월 30일(목)", not "11월 30일 (목)".
+    return format_skeleton("MMMEd", day, locale=get_locale()).replace(" (", "(")
 
 
 def language_label(code: str) -> str:

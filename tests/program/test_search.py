@@ -1,0 +1,126 @@
+"""Search: /api/sessions?q= and /schedule?q= in Korean and German, ranked, combined with filters, marked."""
+
+import json
+import re
+from html import unescape
+
+import pytest
+
+from tests.sources.conftest import EXAMPLES, venues_for
+from webapp.program.search import build_index, find_speakers, search
+from webapp.sources.convert import import_schedule
+
+
+@pytest.fixture
+def camp(make_app, tmp_path):
+    """The app serving a real German/English schedule (Chaos Communication Camp 2019) through the importer."""
+    venues = tmp_path / "in" / "venues.geojson"
+    venues.parent.mkdir()
+    venues.write_text(json.dumps(venues_for("frab-camp2019.json")))
+    import_schedule(str(EXAMPLES / "frab-camp2019.json"), venues, out_dir=tmp_path / "out")
+    return make_app(
+        VENUES_FILE=str(tmp_path / "out" / "venues.geojson"),
+        PROGRAM_FILE=str(tmp_path / "out" / "program.json"),
+    )
+
+
+def titles(answer: dict) -> list[str]:
+    return [s["title"].get("de") or s["title"]["en"] for s in answer["sessions"]]
+
+
+def shown_titles(page: str) -> list[str]:
+    return [
+        unescape(re.sub(r"<[^>]+>", "", t)) for t in re.findall(r'class="srow__title"[^>]*>(.*?)</a>', page)
+    ]
+
+
+def test_korean_matches_without_spaces_and_parts_of_words(client):
+    for q in ("간호정보학", "간호 정보학", "간호정"):
+        answer = client.get("/api/sessions", query_string={"q": q}).get_json()
+        assert answer["count"] == 1 and answer["sessions"][0]["id"] == "kosmi-nursing-informatics", q
+    # 정보학 is in the title of one session and in the track (대한의료정보학회) of many: the title first
+    answer = client.get("/api/sessions", query_string={"q": "정보학"}).get_json()
+    assert answer["count"] > 1 and answer["sessions"][0]["id"] == "kosmi-nursing-informatics"
+    # "의료데이터" is written with and without a space in the titles: both are found
+    found = {s["id"] for s in client.get("/api/sessions?q=의료데이터").get_json()["sessions"]}
+    assert {"medical-data-platform", "medical-data-hospitals", "medical-data-panel"} <= found
+
+
+def test_titles_rank_before_speakers_tracks_and_rooms(client):
+    answer = client.get("/api/sessions", query_string={"q": "기조"}).get_json()
+    # the track 기조강연 matches both keynotes; nothing has it in its title
+    assert {s["id"] for s in answer["sessions"]} >= {"keynote-park-hyun-young", "keynote-ohno-machado"}
+    answer = client.get("/api/sessions", query_string={"q": "박현영"}).get_json()
+    assert [s["id"] for s in answer["sessions"]] == ["keynote-park-hyun-young"]  # a speaker's name
+    answer = client.get("/api/sessions", query_string={"q": "AI"}).get_json()
+    ids = [s["id"] for s in answer["sessions"]]
+    first_title = answer["sessions"][0]["title"]
+    assert "AI" in first_title["ko"] or "AI" in first_title["en"]
+    assert len(ids) == len(set(ids)) > 3
+
+
+def test_search_combines_with_the_filters_and_pages(client):
+    everything = client.get("/api/sessions?q=온라인").get_json()
+    online = {s["id"] for s in everything["sessions"]}
+    assert len(online) >= 4
+    one_day = client.get("/api/sessions?q=온라인&day=2023-11-30").get_json()
+    assert {s["id"] for s in one_day["sessions"]} < online
+    assert all(s["start"].startswith("2023-11-30") for s in one_day["sessions"])
+    page = client.get("/api/sessions?q=온라인&limit=2&offset=1").get_json()
+    assert page["count"] == everything["count"] and len(page["sessions"]) == 2
+    assert [s["id"] for s in page["sessions"]] == [s["id"] for s in everything["sessions"]][1:3]
+    room = client.get("/api/sessions?q=세션&room=hip-seminar-room-b").get_json()
+    assert [s["room"] for s in room["sessions"]] == ["hip-seminar-room-b"] * room["count"]
+
+
+def test_a_bad_query_is_a_400_with_the_error_shape(client):
+    answer = client.get("/api/sessions", query_string={"q": "x" * 201})
+    assert answer.status_code == 400 and answer.get_json()["error"] == "bad_parameter"
+    assert client.get("/api/sessions?q=%20%20").get_json()["count"] == 50  # blank: no search
+
+
+def test_german_umlauts_match_as_written_and_as_ae_oe_ue(camp):
+    client = camp.test_client()
+    for q in ("Überwachung", "ueberwachung", "uberwachung", "UEBERWACHUNGSSTANDARDS"):
+        assert "Die 5G-Überwachungsstandards" in titles(
+            client.get("/api/sessions", query_string={"q": q}).get_json()
+        ), q
+    assert titles(client.get("/api/sessions?q=oekologischen").get_json())[0].startswith(
+        "Aufstand oder Aussterben"
+    )
+    # a speaker with an accent, found without it; his two talks
+    assert titles(client.get("/api/sessions?q=marc-andre").get_json()) == ["20 Jahre Camp"]
+    assert len(client.get("/api/sessions?q=moechel").get_json()["sessions"]) == 2
+
+
+def test_the_schedule_page_searches_every_day_and_marks_what_matched(camp):
+    client = camp.test_client()
+    page = client.get("/schedule?q=überwachung&lang=en").get_data(as_text=True)
+    assert shown_titles(page)[:2] == [
+        "Die 5G-Überwachungsstandards",
+        "Neue europäische Überwachungslandschaft",
+    ]
+    assert "Die 5G-<mark>Überwachung</mark>sstandards" in page
+    assert 'value="überwachung"' in page  # the field keeps the query
+    # text from the data is never markup: a query with markup comes back as text
+    page = client.get("/schedule", query_string={"q": "<b>camp</b>", "lang": "en"}).get_data(as_text=True)
+    assert "<b>camp</b>" not in page and "&lt;b&gt;camp&lt;/b&gt;" in page
+
+
+def test_korean_schedule_search_marks_across_the_space(client):
+    page = client.get("/schedule?q=간호정보&lang=ko").get_data(as_text=True)
+    assert shown_titles(page) == ["간호정보학 세션"]
+    assert "<mark>간호정보</mark>학 세션" in page
+    page = client.get("/schedule?q=간호정보&day=2023-11-29&lang=ko").get_data(as_text=True)
+    assert shown_titles(page) in ([], ["간호정보학 세션"])
+    assert "세션 없음" not in page
+
+
+def test_the_index_is_built_from_the_event_and_ranks_pure(app):
+    index = build_index(app.extensions["event"])
+    sessions = [(s.id, s.room) for s in app.extensions["event"].program.sessions]
+    hits = search(index, "미래", sessions)
+    assert hits and hits == sorted(hits, key=lambda h: -h.score)
+    assert all(h.score >= 8 for h in hits if h.session_id == "dentistry-keynote")  # in its title
+    assert search(index, "", sessions) == []
+    assert [sp.label("ko") for sp in find_speakers(index, "박현", "ko")] == ["박현영"]

@@ -1,0 +1,364 @@
+"""Search the program: fold texts the same way everywhere, index them once per data version, rank, mark.
+
+One rule for what matches, shared with the browser (static/js/search.js, held equal by
+tests/program/test_search_parity.py):
+
+- texts are compared folded: NFKC, lower case, ß -> ss, accents dropped (é -> e), Hangul kept whole;
+- German umlauts match both ways: "Müller" is found by "müller", "mueller" and "muller";
+- spaces and punctuation are left out on both sides, so Korean matches without spaces ("간호정보학"
+  finds "간호 정보학") and any part of a word matches (a substring, not whole words);
+- each word of the query must match somewhere; a session ranks by where: title, then subtitle,
+  speakers, track and room, then the abstract and description.
+"""
+
+import hashlib
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+
+from webapp.program.localized import pick
+
+# Longest query read; the rest is ignored (a query is a few words, not a document).
+MAX_QUERY = 200
+# Where a word matched, and what that is worth; the order is the ranking's.
+WEIGHTS = {"title": 8, "subtitle": 6, "speakers": 4, "track": 2, "room": 2, "abstract": 1}
+TITLE_WHOLE, TITLE_START = 5, 3
+
+_UMLAUTS_AE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_UMLAUTS_A = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+_PUNCTUATION = re.compile(r"[^\w\s]|_")
+_SPACES = re.compile(r"\s+")
+_HANGUL = range(0xAC00, 0xD7A4)
+# Scripts written without spaces between words (Hangul, kana, CJK): their words match across spaces.
+_NO_SPACES = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u4e00-\u9fff\uac00-\ud7a3]")
+
+
+# The combining marks of Latin, Greek and Cyrillic accents (the blocks JS's search.js drops too).
+_ACCENTS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def _drop_accents(text: str) -> str:
+    if text.isascii():
+        return text
+    # NFD splits Hangul syllables into jamo too (letters, not marks); NFC puts them back together.
+    return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", text)))
+
+
+def fold(text: str, umlauts: str = "ae", spaces: bool = False) -> str:
+    """Return text as search compares it: folded, umlauts as ae/oe/ue (or a/o/u), no punctuation.
+
+    Spaces are left out too, unless spaces: then each run of them is one space.
+    """
+    lowered = unicodedata.normalize("NFKC", text or "").lower()
+    spelled = lowered.translate(_UMLAUTS_AE if umlauts == "ae" else _UMLAUTS_A)
+    words = _SPACES.sub(" ", _PUNCTUATION.sub("", _drop_accents(spelled))).strip()
+    return words if spaces else words.replace(" ", "")
+
+
+def _fold_char(c: str, table) -> str:
+    if c.isascii():
+        return c.lower() if c.isalnum() else ""
+    if ord(c) in _HANGUL:
+        return c
+    out = _drop_accents(unicodedata.normalize("NFKC", c).lower().translate(table))
+    return _SPACES.sub("", _PUNCTUATION.sub("", out))
+
+
+def fold_mapped(text: str, umlauts: str = "ae", spaces: bool = False) -> tuple[str, list[int]]:
+    """Return fold(text) and, for each of its characters, the index of the character of text it came from."""
+    table = _UMLAUTS_AE if umlauts == "ae" else _UMLAUTS_A
+    out, where = [], []
+    for i, c in enumerate(text):
+        if _SPACES.fullmatch(c) or not _SPACES.sub("", unicodedata.normalize("NFKC", c)):
+            if spaces and out and out[-1] != " ":
+                out.append(" ")
+                where.append(i)
+            continue
+        for f in _fold_char(c, table):
+            out.append(f)
+            where.append(i)
+    if out and out[-1] == " ":
+        out.pop()
+        where.pop()
+    return "".join(out), where
+
+
+def across_spaces(term: str) -> bool:
+    """Tell whether a folded word is matched with spaces left out (Korean: "간호정보" finds "간호 정보")."""
+    return bool(_NO_SPACES.search(term))
+
+
+def query_terms(q: str | None) -> list[str]:
+    """Return the folded words of a query (each must match); [] when there is nothing to look for."""
+    words = (q or "")[:MAX_QUERY].split()
+    return list(dict.fromkeys(t for t in (fold(w) for w in words) if t))
+
+
+# --- the index -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A person the program names as a speaker, with every session they speak at."""
+
+    id: str
+    name: dict[str, str]
+    affiliation: dict[str, str] | None
+    session_ids: tuple[str, ...]
+
+    def label(self, lang: str) -> str:
+        """Return the speaker's name in lang (or the language the data has)."""
+        return pick(self.name, lang)
+
+
+@dataclass(frozen=True)
+class Folded:
+    """A text folded both ways (umlauts as ae/oe/ue and as a/o/u), with and without its spaces."""
+
+    ae: str
+    a: str
+    ae_joined: str
+    a_joined: str
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> "Folded":
+        texts = [t for t in texts if t]
+        ae = "|".join(fold(t, spaces=True) for t in texts)
+        a = "|".join(fold(t, "a", spaces=True) for t in texts)
+        return cls(ae, a, ae.replace(" ", ""), a.replace(" ", ""))
+
+    def has(self, term: str, joined: bool | None = None) -> bool:
+        """Tell whether a folded word is in the text; joined: ignore spaces (across_spaces(term) if None)."""
+        if joined is None:
+            joined = across_spaces(term)
+        if joined:
+            return term in self.ae_joined or term in self.a_joined
+        return term in self.ae or term in self.a
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What search reads of one session: its fields, folded, in the ranking's order."""
+
+    fields: dict[str, Folded]
+    title: str  # folded titles, for the ranking's bonus
+    everything: Folded
+
+    @property
+    def ranked(self) -> tuple[tuple[str, tuple[str, str, str, str]], ...]:
+        """Return (field, its four foldings) in the ranking's order: the search loop's fast form."""
+        return self._ranked  # type: ignore[attr-defined]
+
+    def __post_init__(self) -> None:
+        ranked = tuple(
+            (name, (f.ae, f.a, f.ae_joined, f.a_joined)) for name, f in self.fields.items() if f.ae
+        )
+        object.__setattr__(self, "_ranked", ranked)
+        every = self.everything
+        object.__setattr__(self, "_every", (every.ae, every.a, every.ae_joined, every.a_joined))
+
+
+@dataclass
+class SearchIndex:
+    """The program's sessions, rooms and speakers, folded once per data version."""
+
+    version: str
+    sessions: dict[str, Entry] = field(default_factory=dict)
+    rooms: dict[str, Folded] = field(default_factory=dict)
+    speakers: dict[str, Speaker] = field(default_factory=dict)
+    speaker_names: dict[str, Folded] = field(default_factory=dict)
+    # For each session, its speakers' ids in the data's order.
+    speakers_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # What the browser's search (static/js/search.js) needs besides /api/sessions: names by id.
+    names: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+
+def _texts(localized) -> list[str]:
+    if localized is None:
+        return []
+    return list(dict.fromkeys(localized.translations.values()))
+
+
+SPEAKER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
+
+
+def speaker_id(source_id: str | None, names: Iterable[str]) -> str:
+    """Return a speaker's id: the source's (pretalx code, frab id, hub guid), else one made from the name."""
+    if source_id and SPEAKER_ID.fullmatch(source_id):
+        return source_id
+    name = fold(" ".join(sorted(set(names))))
+    return "p-" + hashlib.sha256(name.encode()).hexdigest()[:12]
+
+
+def _collect_speakers(sessions) -> tuple[dict[str, Speaker], dict[str, tuple[str, ...]]]:
+    found: dict[str, dict] = {}
+    speakers_of: dict[str, tuple[str, ...]] = {}
+    for s in sessions:
+        ids = []
+        for sp in s.speakers:
+            key = speaker_id(sp.id, sp.name.translations.values())
+            ids.append(key)
+            entry = found.setdefault(key, {"name": sp.name.translations, "affiliation": None, "sessions": []})
+            if sp.affiliation and not entry["affiliation"]:
+                entry["affiliation"] = sp.affiliation.translations
+            if s.id not in entry["sessions"]:
+                entry["sessions"].append(s.id)
+        speakers_of[s.id] = tuple(dict.fromkeys(ids))
+    speakers = {
+        key: Speaker(key, e["name"], e["affiliation"], tuple(e["sessions"])) for key, e in found.items()
+    }
+    return speakers, speakers_of
+
+
+def build_index(event) -> SearchIndex:
+    """Return the search index of an event (EventData): every session's texts and every room's names."""
+    index = SearchIndex(event.version)
+    index.speakers, index.speakers_of = _collect_speakers(event.program.sessions)
+    index.speaker_names = {
+        key: Folded.of([*sp.name.values(), *(sp.affiliation or {}).values()])
+        for key, sp in index.speakers.items()
+    }
+    index.names = {"tracks": {t.id: _texts(t.name) for t in event.program.tracks}, "rooms": {}}
+    for feature in event.venues:
+        venue = feature.properties
+        for room in venue.rooms:
+            texts = list(dict.fromkeys([*_texts(room.name), *_texts(venue.short_name)]))
+            index.names["rooms"][room.id] = texts
+            index.rooms[room.id] = Folded.of(texts)
+    for s in event.program.sessions:
+        track = event.tracks_by_id.get(s.track)
+        names = [n for sp in s.speakers for n in _texts(sp.name)]
+        fields = {
+            "title": Folded.of(_texts(s.title)),
+            "subtitle": Folded.of(_texts(s.subtitle)),
+            "speakers": Folded.of(names),
+            "track": Folded.of(_texts(track.name) if track else [s.track]),
+            "abstract": Folded.of([*_texts(s.abstract), *_texts(s.description)]),
+        }
+        every = [f for f in fields.values() if f.ae]
+        index.sessions[s.id] = Entry(
+            fields,
+            fields["title"].ae_joined,
+            Folded(
+                *("|".join(getattr(f, name) for f in every) for name in ("ae", "a", "ae_joined", "a_joined"))
+            ),
+        )
+    return index
+
+
+_built: dict[str, SearchIndex] = {}
+
+
+def index_for(event) -> SearchIndex:
+    """Return the event's search index, built once per data version (the last few are kept)."""
+    index = _built.get(event.version)
+    if index is None:
+        index = build_index(event)
+        while len(_built) >= 4:
+            _built.pop(next(iter(_built)))
+        _built[event.version] = index
+    return index
+
+
+# --- asking it -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A session that matches, and its score (the sum over the query's words of where each matched)."""
+
+    session_id: str
+    score: int
+
+
+def _score(entry: Entry, room: Folded | None, terms: Sequence[tuple[str, bool]], whole: str) -> int | None:
+    total = 0
+    every = entry._every  # type: ignore[attr-defined]
+    for term, joined in terms:
+        k = 2 if joined else 0
+        best = 0
+        if term in every[k] or term in every[k + 1]:
+            for name, texts in entry.ranked:
+                if term in texts[k] or term in texts[k + 1]:
+                    best = WEIGHTS[name]
+                    break
+        if best < WEIGHTS["room"] and room is not None and room.has(term, joined):
+            best = WEIGHTS["room"]
+        if not best:
+            return None
+        total += best
+    if whole and whole in entry.title:
+        total += TITLE_WHOLE
+        if any(t.startswith(whole) for t in entry.title.split("|")):
+            total += TITLE_START
+    return total
+
+
+def search(index: SearchIndex, q: str | None, sessions: Iterable[tuple[str, str | None]]) -> list[Hit]:
+    """Return the sessions (id, current room id) that match q, best first (ties keep the given order)."""
+    terms = [(term, across_spaces(term)) for term in query_terms(q)]
+    if not terms:
+        return []
+    whole = fold(q or "")[: MAX_QUERY * 2]
+    hits = []
+    for position, (session_id, room_id) in enumerate(sessions):
+        entry = index.sessions.get(session_id)
+        if entry is None:
+            continue
+        score = _score(entry, index.rooms.get(room_id), terms, whole)
+        if score is not None:
+            hits.append((-score, position, session_id))
+    return [Hit(session_id, -negative) for negative, _, session_id in sorted(hits)]
+
+
+def find_speakers(index: SearchIndex, q: str | None, lang: str) -> list[Speaker]:
+    """Return the speakers whose name (or affiliation) matches every word of q, by name; all for no q."""
+    terms = query_terms(q)
+    found = [sp for key, sp in index.speakers.items() if all(index.speaker_names[key].has(t) for t in terms)]
+    return sorted(found, key=lambda sp: (fold(sp.label(lang), "a"), sp.id))
+
+
+# --- marking what matched ------------------------------------------------------------------------
+
+
+def match_spans(text: str, q: str | None) -> list[tuple[int, int]]:
+    """Return the [start, end) spans of text that the words of q match, merged, in order."""
+    terms = query_terms(q)
+    if not text or not terms:
+        return []
+    text = unicodedata.normalize("NFC", text)
+    folded = Folded.of([text])
+    terms = [t for t in terms if folded.has(t)]  # the character-by-character pass only where one matches
+    if not terms:
+        return []
+    spans = []
+    for umlauts, joined in itertools.product(("ae", "a"), (True, False)):
+        folded, where = fold_mapped(text, umlauts, spaces=not joined)
+        for term in (t for t in terms if across_spaces(t) == joined):
+            start = folded.find(term)
+            while start != -1:
+                spans.append((where[start], where[start + len(term) - 1] + 1))
+                start = folded.find(term, start + 1)
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(a, b) for a, b in merged]
+
+
+def highlight(text: str | None, q: str | None) -> Markup:
+    """Return text, escaped, with what q matches in <mark>; text from anyone stays text."""
+    text = unicodedata.normalize("NFC", text or "")
+    out, last = [], 0
+    for start, end in match_spans(text, q):
+        out.append(escape(text[last:start]))
+        out.append(Markup("<mark>{}</mark>").format(text[start:end]))
+        last = end
+    out.append(escape(text[last:]))
+    return Markup("").join(out)

@@ -1,0 +1,96 @@
+"""The speakers: a searchable list and a page per person with their sessions (from the program's persons)."""
+
+from flask import Blueprint, abort, render_template, request
+
+from webapp.models import Session
+from webapp.program.localized import LANGS, pick
+from webapp.program.present import event_title, session_view
+from webapp.program.queries import session_keys, sessions_by_id
+from webapp.program.search import MAX_QUERY, Speaker, find_speakers, highlight, index_for, search
+from webapp.web.context import current_event, page_lang
+from webapp.web.i18n import LANGUAGE_NAMES, offered_languages
+from webapp.web.pagecache import cached_page
+from webapp.web.templating import day_label
+
+bp = Blueprint("speakers", __name__)
+
+
+def localized(text: dict[str, str] | None) -> dict[str, str] | None:
+    """Return a text as the API shows texts: each interface language filled, then the data's own."""
+    if not text:
+        return None
+    return {**{lang: pick(text, lang) for lang in LANGS}, **text}
+
+
+def get_speaker(speaker_id: str) -> Speaker | None:
+    """Return one speaker of the event, or None."""
+    return index_for(current_event()).speakers.get(speaker_id)
+
+
+def speaker_sessions(speaker: Speaker) -> list[Session]:
+    """Return a speaker's sessions as currently scheduled, in start order."""
+    return sorted(sessions_by_id(list(speaker.session_ids)), key=lambda s: (s.start_at, s.end_at, s.id))
+
+
+def speaker_dict(speaker: Speaker) -> dict:
+    """Return a speaker as the API shows one (sessions as ids)."""
+    return {
+        "id": speaker.id,
+        "name": localized(speaker.name),
+        "affiliation": localized(speaker.affiliation),
+        "sessions": list(speaker.session_ids),
+    }
+
+
+def with_days(found: list[Session], lang: str) -> list[dict]:
+    """Return sessions as rows that say their day too (a list across days: search, a speaker's)."""
+    event = current_event()
+    return [
+        {**session_view(s, lang, event), "day": day_label(s.start_at.astimezone(event.tz).date())}
+        for s in found
+    ]
+
+
+def ranked(filters: dict, q: str, offset: int = 0, limit: int | None = None) -> tuple[int, list[Session]]:
+    """Return how many sessions match q within filters, and those from offset (at most limit), best first.
+
+    Only the sessions shown are loaded: the search reads ids and rooms, then the page's sessions are read.
+    """
+    event = current_event()
+    hits = search(index_for(event), q, session_keys(event.tz, **filters))
+    shown = hits[offset : None if limit is None else offset + limit]
+    return len(hits), sessions_by_id([h.session_id for h in shown])
+
+
+def search_query() -> str:
+    """Return this request's ?q=, at most MAX_QUERY characters, trimmed."""
+    return (request.args.get("q") or "")[:MAX_QUERY].strip()
+
+
+@bp.get("/speakers")
+@cached_page
+def speakers():
+    """List the speakers by name; ?q= finds them by any part of their name or affiliation."""
+    lang, q = page_lang(), search_query()
+    found = find_speakers(index_for(current_event()), q, lang)
+    return render_template("speakers.html", speakers=found, q=q)
+
+
+@bp.get("/speakers/<speaker_id>")
+@cached_page
+def speaker(speaker_id: str):
+    """Show one speaker and their sessions."""
+    found = get_speaker(speaker_id) or abort(404, description="There is no such speaker.")
+    lang = page_lang()
+    return render_template("speaker.html", speaker=found, sessions=with_days(speaker_sessions(found), lang))
+
+
+@bp.app_context_processor
+def _search_helpers() -> dict:
+    return {
+        "highlight": highlight,
+        "search_names": lambda: index_for(current_event()).names,
+        "event_title": lambda: event_title(current_event(), page_lang()),
+        "offered_langs": lambda: offered_languages(current_event().event.languages),
+        "language_names": LANGUAGE_NAMES,
+    }
