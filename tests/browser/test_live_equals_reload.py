@@ -207,11 +207,13 @@ class Matrix:
     def load(self, pages: list[Page], opened: list[OpenPage]) -> None:
         """Navigate all pages at once (each in its own tab), then wait for each and prepare it."""
         for page, p in zip(pages, opened, strict=True):
-            page.evaluate("(url) => { location.href = url; }", f"{self.base_url}{p.path}")
+            # The old document is marked, so that waiting for "loaded" cannot be answered by it.
+            page.evaluate(
+                "(url) => { window.leftBehind = true; location.href = url; }", f"{self.base_url}{p.path}"
+            )
         for page, p in zip(pages, opened, strict=True):
-            page.wait_for_load_state("load")
             page.wait_for_function(
-                "() => document.readyState === 'complete' && !!document.querySelector('main')"
+                "() => !window.leftBehind && document.readyState === 'complete' && !!document.querySelector('main')"
             )
             if p.kind.staff:
                 expect(page.locator("#session-count")).not_to_be_empty()
