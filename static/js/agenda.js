@@ -97,7 +97,9 @@ function renderNext() {
     leave.append(el("strong", "", fill(labels.leave_by, { time: hhmm(next.leave_by) })), " ");
     const from = next.origin === "position"
       ? fill(labels.from_position, { distance: distance(next.distance_m), minutes: next.walking_minutes })
-      : fill(labels.from_venue, { venue: venueName(next.from_venue), distance: distance(next.distance_m), minutes: next.walking_minutes });
+      : next.from_venue === s.venue
+        ? fill(labels.from_same_venue, { venue: venueName(next.from_venue) })
+        : fill(labels.from_venue, { venue: venueName(next.from_venue), distance: distance(next.distance_m), minutes: next.walking_minutes });
     leave.append(from);
     parts.push(leave);
     if (next.late) parts.push(el("p", "agenda__warning", `⚠ ${labels.too_late}`));
@@ -148,21 +150,25 @@ async function load() {
     params.set("lon", position[1].toFixed(6));
   }
   const ticket = ++loading;
+  daysNode.setAttribute("aria-busy", "true");
   let response;
   try {
     response = await fetch(`/api/agenda?${params}`, { headers: { Accept: "application/json" } });
   } catch {
     statusNode.textContent = labels.error;
+    daysNode.removeAttribute("aria-busy");
     return;
   }
   if (ticket !== loading) return; // a newer request is on its way
   if (!response.ok) {
     statusNode.textContent = labels.error;
+    daysNode.removeAttribute("aria-busy");
     return;
   }
   plan = await response.json();
   if (ticket !== loading) return;
   render();
+  daysNode.removeAttribute("aria-busy");
 }
 
 document.getElementById("agenda-locate").addEventListener("click", () => {

@@ -20,11 +20,27 @@ function setConnection(state) {
   conn.textContent = labels[state] ?? state;
 }
 
-/** Return the sentence a person reads for a change, in the page's language. */
+const same = (a, b, keys) => keys.every((key) => (a?.[key] ?? null) === (b?.[key] ?? null));
+
+/** Return the kind of news an undo brings: what is true now, told like the change that made it so. */
+function undoneAs(change) {
+  const before = change.before ?? {};
+  const after = change.after ?? {};
+  if (change.announcement !== null && change.announcement !== undefined) return after.retracted ? "retract" : "announce";
+  if (!change.session) return after.status === "full" ? "room_full" : "room_open_again";
+  if (!same(before, after, ["status"])) return after.status === "cancelled" ? "cancel" : "restore";
+  if (!same(before, after, ["venue", "room"])) return "move";
+  if (!same(before, after, ["start", "end"])) return "retime";
+  if (!same(before, after, ["stream_status"])) return "stream_status";
+  return "undo";
+}
+
+/** Return the sentence a person reads for a change, in the page's language: what is true now. */
 function describe(change) {
   const title = pick(change.subject);
   const after = change.after ?? {};
-  switch (change.kind) {
+  const kind = change.kind === "undo" ? undoneAs(change) : change.kind;
+  switch (kind) {
     case "move":
       return fill(labels.move, { title, place: place(after) });
     case "retime":
@@ -37,6 +53,9 @@ function describe(change) {
       return fill(labels.add, { title, place: place(after), time: timeRange(after.start, after.end) });
     case "room_status":
       return fill(after.status === "full" ? labels.room_full : labels.room_open, { title });
+    case "room_full":
+    case "room_open_again":
+      return fill(labels[kind], { title });
     case "stream_status":
       return fill(labels[`stream_${after.stream_status}`], { title });
     case "announce":
@@ -50,15 +69,60 @@ function describe(change) {
   }
 }
 
+// One toast at a time: the newest change, with "+N more" opening the list of the recent ones.
+const RECENT = 10;
+const recent = [];
+let toastTimer = null;
+
 function toast(message, isStarred) {
   const box = document.getElementById("toasts");
+  recent.unshift({ message, isStarred });
+  recent.length = Math.min(recent.length, RECENT);
+  const unseen = box.querySelector(".toast") ? Number(box.dataset.unseen ?? 0) + 1 : 0;
+  box.dataset.unseen = String(unseen);
   const item = document.createElement("div");
   item.className = isStarred ? "toast toast--starred" : "toast";
-  item.textContent = isStarred ? `★ ${message}` : message;
-  box.append(item);
-  setTimeout(() => item.remove(), 6000);
+  const text = document.createElement("p");
+  text.className = "toast__text";
+  text.textContent = isStarred ? `★ ${message}` : message;
+  item.append(text);
+  if (unseen > 0) {
+    const more = document.createElement("button");
+    more.type = "button";
+    more.className = "toast__more";
+    more.textContent = fill(labels.more, { n: unseen });
+    more.setAttribute("aria-expanded", "false");
+    const list = document.createElement("ol");
+    list.className = "toast__recent";
+    list.hidden = true;
+    for (const older of recent.slice(1, unseen + 1)) {
+      const li = document.createElement("li");
+      li.textContent = older.isStarred ? `★ ${older.message}` : older.message;
+      list.append(li);
+    }
+    more.addEventListener("click", () => {
+      list.hidden = !list.hidden;
+      more.setAttribute("aria-expanded", String(!list.hidden));
+      clearTimeout(toastTimer); // kept open while it is being read; the close button ends it
+    });
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast__close";
+    close.textContent = "×";
+    close.setAttribute("aria-label", labels.dismiss);
+    close.addEventListener("click", () => dismiss(box));
+    item.append(more, close, list);
+  }
+  box.replaceChildren(item);
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => dismiss(box), 6000);
   // Screen readers hear it once, from one region.
   document.getElementById("live-region").textContent = message;
+}
+
+function dismiss(box) {
+  box.replaceChildren();
+  box.dataset.unseen = "0";
 }
 
 function showAnnouncement(item) {

@@ -3,9 +3,9 @@
 
 import { now, onTick } from "./clock.js";
 import { el } from "./dom.js";
-import { hhmm, timeRange } from "./event-time.js";
+import { hhmm, localDay, timeRange } from "./event-time.js";
 import { pageData } from "./live-data.js";
-import { nowAndNext } from "./now-next.js";
+import { byStart, nowAndNext } from "./now-next.js";
 import { pick } from "./text.js";
 
 const state = pageData("room-state");
@@ -49,6 +49,18 @@ function renderStatus() {
     banner.hidden = state.status !== "full";
   }
   document.getElementById("room-open").hidden = state.status === "full";
+  // "Please watch online" only when the session the room is full for has a stream (as the server's slot_session).
+  const slot = slotSession();
+  const streamed = Boolean(slot?.stream_url);
+  for (const text of document.querySelectorAll("[data-full-text]")) text.hidden = (text.dataset.fullText === "stream") !== streamed;
+}
+
+/** Return the room's session running now, else its next one today (cancelled ones left out), as slot_session. */
+function slotSession() {
+  const t = now();
+  const today = localDay(t);
+  const open = state.sessions.filter((s) => s.status !== "cancelled" && localDay(s.start) === today).sort(byStart);
+  return open.find((s) => Date.parse(s.start) <= t && t < Date.parse(s.end)) ?? open.find((s) => Date.parse(s.start) > t) ?? null;
 }
 
 /** Apply a staff change: a session here changed, arrived or left; or the room filled up or opened. */
@@ -69,6 +81,7 @@ function applyChange(change) {
         status: after.status,
         status_reason: after.status_reason,
         stream_status: after.stream_status,
+        stream_url: after.stream_url,
       });
       if (!known) state.sessions.push(s);
     }
@@ -81,5 +94,6 @@ function applyChange(change) {
 
 document.addEventListener("venue-live:change", (event) => applyChange(event.detail));
 render();
+renderStatus();
 onTick(render, 30_000);
 window.venueRoom = { state, render };

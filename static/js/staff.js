@@ -441,7 +441,9 @@ document.addEventListener("venue-live:change", ({ detail: change }) => {
     room.status = change.after.status;
     renderRoom(room);
   }
-  // Sessions keep the version the page has: a stale one is answered with 409 and the current state.
+  // The session shows what is now true (live equals reload); it keeps the version the page has, so an
+  // edit made from a stale view is still answered with 409 and the current state.
+  if (change.session && change.after?.start) merge({ id: change.session, ...change.after });
   if (!sheet.open) loadRecent();
 });
 

@@ -4,10 +4,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import get_translations
 from flask_babel import gettext as _
 
 from webapp.models import Room, Session
-from webapp.program.queries import list_sessions
+from webapp.program.queries import list_sessions, list_venues
 from webapp.travel.service import travel
 from webapp.web.i18n import time_range
 
@@ -85,10 +86,60 @@ def view(options: list[Alternative], lang: str, tz: ZoneInfo) -> list[dict]:
     ]
 
 
-def page_context(room: Room | None, options: list[Alternative], lang: str, tz: ZoneInfo) -> dict:
-    """Return what templates/_alternatives.html needs: the list, and the room whose status shows it."""
+def page_context(
+    room: Room | None,
+    options: list[Alternative],
+    lang: str,
+    tz: ZoneInfo,
+    *,
+    now: datetime,
+    session: Session | None = None,
+) -> dict:
+    """Return what templates/_alternatives.html needs: the list, the room whose status shows it, and
+    the data static/js/alternatives.js draws the list from again when a change arrives."""
     return {
         "also": view(options, lang, tz),
         "also_room": room.id if room else None,
         "also_status": room.status if room else None,
+        "also_data": script_data(room, session, now, lang, tz) if room and room.venue else None,
+    }
+
+
+def script_data(room: Room, session: Session | None, now: datetime, lang: str, tz: ZoneInfo) -> dict:
+    """Return the day's sessions, rooms' states and walks that alternatives.js applies this module's rule to."""
+    day = (session.start_at if session else now).astimezone(tz).date()
+    sessions = list_sessions(tz, day=day)
+    venues = {v.id: v for v in list_venues()}
+    rooms = {r.id: r.status for v in venues.values() for r in v.rooms}
+    walk = lambda n: get_translations().ngettext(n, n, 2).replace("%(num)d", "{num}")  # noqa: E731
+    return {
+        "room": room.id,
+        "session": session.id if session else None,
+        "limit": LIMIT,
+        "sessions": [
+            {
+                "id": s.id,
+                "title": s.title(lang),
+                "url": f"/sessions/{s.id}",
+                "start": s.start_at.astimezone(tz).isoformat(),
+                "end": s.end_at.astimezone(tz).isoformat(),
+                "venue": s.venue_id,
+                "room": s.room_id,
+                "status": s.status,
+            }
+            for s in sessions
+        ],
+        "rooms": rooms,
+        "walks": {
+            a.id: {
+                b.id: {k: travel(a, b)[k] for k in ("walking_minutes", "approximate")}
+                for b in venues.values()
+            }
+            for a in venues.values()
+        },
+        "labels": {
+            "same": _("same building"),
+            "walk": walk("%(num)d min walk"),
+            "about": walk("about %(num)d min walk"),
+        },
     }

@@ -11,6 +11,7 @@ from webapp.program.present import (
     map_labels,
     map_venues,
     method_text,
+    session_page_data,
     session_view,
     travel_rows,
 )
@@ -165,7 +166,15 @@ def session(session_id: str):
         map=small_map,
         clock=clock,
         directions=directions_html(found.venue, lang) if found.venue else None,
-        **alternatives.page_context(found.room, alternatives.alternatives(found, clock.now, tz), lang, tz),
+        page_state=session_page_data(found, list_venues(), lang),
+        **alternatives.page_context(
+            found.room,
+            alternatives.alternatives(found, clock.now, tz),
+            lang,
+            tz,
+            now=clock.now,
+            session=found,
+        ),
     )
 
 

@@ -114,6 +114,17 @@ def map_venues(venues: list[Venue], lang: str) -> list[dict]:
     return [map_venue(v, lang) for v in venues]
 
 
+def session_page_data(s: Session, venues: list[Venue], lang: str) -> dict:
+    """Return what the session page's script draws its place from: the session's place, every venue, words."""
+    return {
+        "session": s.id,
+        "venue": s.venue_id,
+        "room": s.room_id,
+        "venues": {v["id"]: v for v in map_venues(venues, lang)},
+        "labels": {"online_only": _("Online only"), "directions": _("Directions")},
+    }
+
+
 def map_labels() -> dict:
     """Return the words the map's popups use, in the page's language."""
     return {"rooms": _("Rooms"), "directions": _("Directions")}
@@ -153,6 +164,8 @@ def live_data(
             "add": _("New session: %(title)s, %(place)s, %(time)s"),
             "room_full": _("%(title)s is full"),
             "room_open": _("%(title)s has seats again"),
+            "room_open_again": _("%(title)s is open again"),
+            "more": _("+%(n)s more"),
             "stream_live": _("%(title)s is streaming live"),
             "stream_ended": _("%(title)s stream has ended"),
             "stream_scheduled": _("%(title)s stream is scheduled"),
@@ -311,6 +324,7 @@ def agenda_page_data(
                 "from where you are: %(distance)s straight line, about %(minutes)s min on foot"
             ),
             "from_venue": _("from %(venue)s: %(distance)s straight line, about %(minutes)s min on foot"),
+            "from_same_venue": _("from %(venue)s: same building"),
             "no_origin": _("Use your location to get a leave-by time."),
             "too_late": _("At this pace you will be late."),
             "directions": _("Directions"),

@@ -20,7 +20,9 @@ WATCHABLE_MODES = ("online", "hybrid")
 # How many sessions /live lists under "Next" (the room screen shows now_and_next's default of 2).
 LIVE_NEXT_LIMIT = 6
 # What the page scripts keep of each session (room.js, watch.js).
-ROOM_SCRIPT_KEYS = ("id", "title", "url", "start", "end", "time", "status", "status_reason", "stream_status")
+ROOM_SCRIPT_KEYS = (
+    "id", "title", "url", "start", "end", "time", "status", "status_reason", "stream_status", "stream_url",
+)  # fmt: skip
 WATCH_SCRIPT_KEYS = ("id", "start", "end", "status", "stream_status", "stream_url", "mode")
 
 
@@ -81,6 +83,9 @@ def room(room_id: str):
         ],
         "labels": screen_labels(),
     }
+    # "Please watch online" only when the session the room is full for has a stream.
+    slot = alternatives.slot_session(found, clock.now, event.tz)
+    state["streamed"] = bool(slot and slot.stream_url)
     return render_template(
         "room.html",
         room=found,
@@ -89,7 +94,9 @@ def room(room_id: str):
         state=state,
         clock=clock,
         screen=request.args.get("screen") == "1",
-        **alternatives.page_context(found, alternatives.for_room(found, clock.now, event.tz), lang, event.tz),
+        **alternatives.page_context(
+            found, alternatives.for_room(found, clock.now, event.tz), lang, event.tz, now=clock.now
+        ),
     )
 
 
