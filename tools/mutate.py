@@ -13,6 +13,7 @@ that was stopped goes on where it stopped; --fresh starts again from a new copy.
     make mutate                        # every module, in the order below
     .venv/bin/python tools/mutate.py replay headers     # some modules
     .venv/bin/python tools/mutate.py --report           # the survivors so far, with their diffs
+    .venv/bin/python tools/mutate.py --recheck rooms    # run the survivors again against today's tests
 
 Not in CI: on two cores the whole run takes hours. Tests are run on SQLite only (-k "not postgresql")
 for the same reason; the PostgreSQL variants of these tests run in `make test`.
@@ -29,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "mutate"
 SRC = WORK / "src"
+PRISTINE = WORK / "pristine"  # the mutated modules as copied, put back when a run was stopped mid-mutant
 BIN = ROOT / ".venv" / "bin"
 
 # module -> the tests that guard it, most important first (the fast ones: slow live-server tests are
@@ -93,9 +95,24 @@ def copy_checkout(fresh: bool) -> None:
             target = SRC / os.fsdecode(name)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
+    for module, _tests in MODULES.values():
+        (PRISTINE / module).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(SRC / module, PRISTINE / module)
     for linked in (".venv", "node_modules"):
         (SRC / linked).symlink_to(ROOT / linked)
     subprocess.run([BIN / "pybabel", "-q", "compile", "-d", "webapp/translations"], cwd=SRC, check=True)
+
+
+def recheck(names: list[str]) -> None:
+    """Copy today's tests into SRC and forget which mutants survived, so that the next exec runs them again."""
+    shutil.copytree(
+        ROOT / "tests", SRC / "tests", dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for name in names:
+        session = WORK / f"{name}.sqlite"
+        if session.exists():
+            with sqlite3.connect(session) as db:
+                db.execute("DELETE FROM work_results WHERE upper(test_outcome) = 'SURVIVED'")
 
 
 def config(name: str) -> Path:
@@ -119,6 +136,8 @@ def config(name: str) -> Path:
 
 def run(name: str) -> None:
     cfg, session = config(name), WORK / f"{name}.sqlite"
+    module = MODULES[name][0]
+    shutil.copy2(PRISTINE / module, SRC / module)  # a run stopped mid-mutant left that mutant on disk
     if not session.exists():
         subprocess.run([BIN / "cosmic-ray", "init", cfg, session], cwd=SRC, check=True)
         subprocess.run([BIN / "cr-filter-operators", session, cfg], cwd=SRC, check=True)
@@ -163,6 +182,9 @@ def main() -> int:
     parser.add_argument("modules", nargs="*", help=f"some of: {', '.join(MODULES)} (default: all)")
     parser.add_argument("--fresh", action="store_true", help="start again from a new copy of the checkout")
     parser.add_argument("--report", action="store_true", help="only print what the sessions hold so far")
+    parser.add_argument(
+        "--recheck", action="store_true", help="run the survivors again with the current tests"
+    )
     args = parser.parse_args()
     names = args.modules or list(MODULES)
     if unknown := set(names) - set(MODULES):
@@ -173,6 +195,8 @@ def main() -> int:
         return 0
     WORK.mkdir(parents=True, exist_ok=True)
     copy_checkout(args.fresh)
+    if args.recheck:
+        recheck(names)
     for name in names:
         run(name)
     return 0
