@@ -49,11 +49,13 @@ def test_the_map_script_carries_the_nonce_of_its_response(client):
         ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "https://tile.openstreetmap.org"),
         ("https://{s}.tiles.example.org:8443/{z}/{x}/{y}.png", "https://*.tiles.example.org:8443"),
         ("/tiles/{z}/{x}/{y}.png", "'self'"),
+        # Protocol-relative: the page's own scheme (a host-source without one matches it).
+        ("//tiles.example.org/{z}/{x}/{y}.png", "tiles.example.org"),
     ],
 )
 def test_images_may_come_from_the_tile_server(make_app, tiles, source):
     response = make_app(TILES_URL=tiles).test_client().get("/")
-    assert source in policy_of(response)["img-src"]
+    assert policy_of(response)["img-src"] == ["'self'", "data:", source]
 
 
 def test_over_tls_hsts_is_sent_and_the_session_cookie_is_secure(client):

@@ -23,10 +23,11 @@ HSTS = "max-age=63072000"
 def tile_origin(tiles_url: str) -> str:
     """Return the CSP source for a tile URL template: its origin ({s} subdomains as *), or 'self'."""
     parts = urlsplit(tiles_url.replace("{s}", "subdomain-placeholder"))
-    if not parts.scheme or not parts.netloc:
+    if not parts.netloc:
         return "'self'"
     host = parts.netloc.replace("subdomain-placeholder", "*")
-    return f"{parts.scheme}://{host}"
+    # A protocol-relative URL (//host/...) loads with the page's scheme, as a host-source without one does.
+    return f"{parts.scheme}://{host}" if parts.scheme else host
 
 
 def csp_nonce() -> str:
