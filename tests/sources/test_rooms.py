@@ -5,7 +5,7 @@ import pytest
 from tests.sources.conftest import venues_for
 from webapp.program.datafiles import VenueCollection
 from webapp.sources.model import ScheduleError, SourceRoom
-from webapp.sources.rooms import place_rooms, read_rooms_map
+from webapp.sources.rooms import place_rooms, read_rooms_map, slugify
 
 
 def two_venues():
@@ -78,5 +78,30 @@ def test_a_rooms_map_that_is_not_toml_or_not_text_says_so(tmp_path):
         rooms_map(tmp_path, "Saal 1 = cch")
     with pytest.raises(ScheduleError, match=r'^rooms\.toml: the value for "Saal 1" must be text'):
         rooms_map(tmp_path, '"Saal 1" = 3')
-    with pytest.raises(ScheduleError, match=r"^nope\.toml: could not be read"):
+    with pytest.raises(ScheduleError) as unreadable:
         read_rooms_map(tmp_path / "nope.toml")
+    assert str(unreadable.value) == "nope.toml: could not be read (No such file or directory)."
+
+
+def test_one_unplaced_room_is_named_with_the_line_that_would_place_it():
+    with pytest.raises(ScheduleError) as caught:
+        place([SourceRoom("Saal 1"), SourceRoom("Stage HUFF")], {})
+    assert str(caught.value) == (
+        "Room 'Stage HUFF' of the schedule is not in venues.geojson: add its room there, or add the line "
+        '"Stage HUFF" = "VENUE-ID/ROOM-ID" to a rooms map and pass it with --rooms.'
+    )
+
+
+def test_every_unplaced_room_is_named_and_the_first_shows_the_line():
+    with pytest.raises(ScheduleError) as caught:
+        place([SourceRoom("Stage HUFF"), SourceRoom("Saal 1"), SourceRoom("Stage YELL")], {})
+    assert str(caught.value) == (
+        "2 rooms of the schedule are not in venues.geojson: 'Stage HUFF', 'Stage YELL'; add them there, or "
+        'add a line for each, such as "Stage HUFF" = "VENUE-ID/ROOM-ID", to a rooms map and pass it with --rooms.'
+    )
+    assert [room.name for room in caught.value.rooms] == ["Stage HUFF", "Stage YELL"]
+
+
+def test_a_room_id_made_from_a_long_name_is_cut_at_60_characters_between_words():
+    assert slugify("Saal " + "x" * 80) == "saal-" + "x" * 55
+    assert slugify("a" * 59 + " b") == "a" * 59  # cut after the hyphen: no trailing hyphen
