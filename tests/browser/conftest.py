@@ -7,6 +7,7 @@ was recorded into a test failure, and a failed test leaves a screenshot under va
 There is no internet here: the map's tile host is routed to a 1x1 PNG, so tiles never leave the machine.
 """
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -20,13 +21,14 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
+    Error,
     Page,
     Request,
     expect,
     sync_playwright,
 )
 
-from tests.servers import CHROMIUM, CHROMIUM_ARGS, TILE_PNG, run_flask, running_server
+from tests.servers import CHROMIUM, CHROMIUM_ARGS, TILE_PNG, post_change, run_flask, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = ROOT / "var" / "test-artifacts"
@@ -91,6 +93,27 @@ RECORD_APPLIED = """
 window.appliedSeqs = [];
 document.addEventListener("venue-live:change", (event) => window.appliedSeqs.push(event.detail.seq));
 """
+
+
+# Resolves after a frame and then a task: whatever the page had queued before has run by then.
+AFTER_PENDING_WORK = "() => new Promise((done) => requestAnimationFrame(() => setTimeout(done)))"
+
+
+def settled(page: Page) -> None:
+    """Wait for positive signs that what a page started on load has run, before checking that something
+    did not happen: its network quiet (module scripts, images, tiles), then a frame and a task after that."""
+    page.wait_for_load_state("networkidle")
+    page.evaluate(AFTER_PENDING_WORK)
+
+
+def next_change_applied(page: Page, base_url: str, token: str, change: dict) -> dict:
+    """Post change and wait until page (opened with open_live) has applied it. A page applies changes in
+    order, so everything sent to it before has arrived and been applied too: an absence checked after
+    this is not just something late."""
+    made = post_change(base_url, token, change)
+    page.wait_for_function(f"window.appliedSeqs.includes({made['seq']})")
+    page.evaluate(AFTER_PENDING_WORK)
+    return made
 
 
 def open_live(page: Page, url: str) -> Page:
@@ -212,7 +235,10 @@ class BrowserSession:
         """Return every console error and page error of every page, after letting pending events arrive."""
         for page in self.pages:
             if not page.is_closed():
-                page.wait_for_timeout(50)
+                # A round trip after the page's queued work: its messages so far have arrived. (A page
+                # gone or navigating raises: what it logged is all there will be.)
+                with contextlib.suppress(Error):
+                    page.evaluate(AFTER_PENDING_WORK)
         found = []
         for n, page in enumerate(self.pages):
             found.extend(f"[page {n}: {page.url}] {p}" for p in self.log(page).problems())

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import own_server, sign_in
+from tests.browser.conftest import AFTER_PENDING_WORK, own_server, settled, sign_in
 
 # Every violation the page reports, kept where the test can read it.
 RECORD_VIOLATIONS = """
@@ -37,8 +37,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def open_watched(page: Page, url: str) -> dict[str, str]:
     """Open url recording CSP violations; return the page's response headers once it has settled."""
     response = page.goto(url)
-    page.wait_for_load_state("load")
-    page.wait_for_timeout(300)  # let module scripts, the socket and the map's layers run
+    settled(page)  # module scripts, the socket and the map's layers have run
     return response.headers
 
 
@@ -79,7 +78,8 @@ def test_an_injected_inline_script_is_refused(browser_session, server) -> None:
         document.body.append(s); const i = document.createElement("img"); i.src = "data:image/png;base64,AAAA";
         i.setAttribute("onerror", "window.injected = 2"); document.body.append(i); }"""
     )
-    page.wait_for_timeout(200)
+    page.wait_for_function("window.cspViolations.length >= 2")  # both refusals reported: then neither ran
+    page.evaluate(AFTER_PENDING_WORK)
     assert page.evaluate("window.injected") is None
     violations = page.evaluate("window.cspViolations")
     assert len(violations) == 2 and all(v.startswith("script-src") for v in violations), violations
@@ -87,7 +87,7 @@ def test_an_injected_inline_script_is_refused(browser_session, server) -> None:
 
 def test_every_rendering_has_a_new_nonce(browser_session, server) -> None:
     # A cached rendering keeps its nonce (web/pagecache.py); another rendering has its own.
-    page = browser_session.new_page()
-    first = open_watched(page, f"{server}/?lang=en")["content-security-policy"]
-    second = open_watched(page, f"{server}/?lang=ko")["content-security-policy"]
+    # A page each: once the service worker controls a page, it may answer a navigation itself.
+    first = open_watched(browser_session.new_page(), f"{server}/?lang=en")["content-security-policy"]
+    second = open_watched(browser_session.new_page(), f"{server}/?lang=ko")["content-security-policy"]
     assert "'nonce-" in first and "'nonce-" in second and first != second

@@ -59,6 +59,7 @@ def test_staff_move_shows_on_the_attendee_map_list_popup_and_schedule(browser_se
 def test_a_page_that_was_offline_gets_every_change_it_missed_in_order(browser_session, event_server) -> None:
     base_url, token = event_server
     page = open_live(browser_session.new_page(), f"{base_url}/schedule?lang=en&day=2023-12-01")
+    online = open_live(browser_session.new_page(), f"{base_url}/schedule?lang=en&day=2023-12-01")
     page.context.set_offline(True)
     expect(page.locator("#conn")).to_have_attribute("data-state", "offline")
     made = [
@@ -70,11 +71,13 @@ def test_a_page_that_was_offline_gets_every_change_it_missed_in_order(browser_se
             base_url, token, {"kind": "move", "session": "kosmi-closing-panel", "room": "hip-seminar-room-a"}
         ),
     ]
-    page.wait_for_timeout(500)
-    assert page.evaluate("window.appliedSeqs") == []  # nothing reached the page while it was offline
+    # A page that is online has applied all three: they were sent, and none reached the offline page.
+    online.wait_for_function(f"window.appliedSeqs.includes({made[-1]['seq']})")
+    assert page.evaluate("window.appliedSeqs") == []
 
     page.context.set_offline(False)
-    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    # A generous deadline: socket.io's reconnection waits up to 5 s between tries, longer on a busy machine.
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=30_000)
     page.wait_for_function("window.appliedSeqs.length === 3")
     assert page.evaluate("window.appliedSeqs") == [change["seq"] for change in made]
     expect(page.locator('li.srow[data-session="ivd-panel"] [data-field="status"]')).to_have_text(

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Route, expect
 
-from tests.browser.conftest import open_live, own_server
+from tests.browser.conftest import next_change_applied, open_live, own_server
 from tests.servers import post_change
 
 # 29 Nov 10:30 (the browser tests' clock): the medical-data platform session is on in the KINS auditorium.
@@ -106,7 +106,10 @@ def test_player_loads_only_after_a_click(browser_session, event_server) -> None:
     expect(link).to_have_attribute("rel", "noopener noreferrer")
     watch_here = card.locator("[data-action=watch-here]")
     expect(watch_here).to_be_visible()
-    page.wait_for_timeout(300)
+    # The next change applied: the live stream's rendering, and whatever it would load, came before it.
+    next_change_applied(
+        page, base_url, token, {"kind": "room_status", "room": "hip-future-hall", "status": "full"}
+    )
     youtube = [url for url in browser_session.log(page).requests if "youtube" in url]
     assert youtube == [] and player_requests == [], youtube
     assert page.locator("iframe").count() == 0

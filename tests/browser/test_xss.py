@@ -19,7 +19,7 @@ import pytest
 from lxml import etree
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ROOT, own_server, sign_in
+from tests.browser.conftest import RECORD_APPLIED, ROOT, next_change_applied, own_server, settled, sign_in
 from tests.servers import post_change, run_flask
 from tests.sources.conftest import EXAMPLES, venues_for
 from webapp.sources.convert import import_schedule
@@ -101,6 +101,7 @@ def both_text(text: str) -> dict[str, str]:
 def watched(browser_session) -> Page:
     page = browser_session.new_page()
     page.add_init_script(SENTINEL)
+    page.add_init_script(RECORD_APPLIED)
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.dialogs = dialogs
@@ -109,7 +110,7 @@ def watched(browser_session) -> Page:
 
 def assert_inert(page: Page, where: str, *, shows: str = P) -> None:
     """Nothing ran, nothing was injected, and the payload is on the page as text."""
-    page.wait_for_timeout(200)
+    settled(page)  # an injected image would have loaded or failed by now, and its handler run
     assert page.evaluate("window.xssRan") == [], where
     assert page.dialogs == [], where
     injected = page.evaluate(f"[...document.querySelectorAll({json.dumps(INJECTED)})].map(e => e.outerHTML)")
@@ -171,8 +172,8 @@ def test_toasts_and_banners_show_payloads_as_text(browser_session, server) -> No
     expect(page.locator("#announcements")).to_contain_text(P)
     post_change(base_url, token, {"kind": "cancel", "session": "ivd-community", "reason": P})
     expect(page.locator("#toasts")).to_contain_text(P)
-    post_change(base_url, token, {"kind": "announce", "text": both_text(P), "expires_in_minutes": 600})
-    page.wait_for_timeout(500)
+    announcement = {"kind": "announce", "text": both_text(P), "expires_in_minutes": 600}
+    next_change_applied(page, base_url, token, announcement)  # shown, and a frame and a task after that
     assert_inert(page, "toasts and banners")
 
 
