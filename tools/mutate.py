@@ -56,7 +56,12 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     ),
     "changes": (
         "webapp/live/changes.py",
-        ["tests/live/test_changes.py", "tests/live/test_signals.py", "tests/live/test_audit_log.py"],
+        [
+            "tests/live/test_changes.py",
+            "tests/live/test_change_add.py",
+            "tests/live/test_signals.py",
+            "tests/live/test_audit_log.py",
+        ],
     ),
     "auth": ("webapp/staff/auth.py", ["tests/staff/test_auth.py", "tests/staff/test_roles.py"]),
     "follow": (
