@@ -58,7 +58,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         "webapp/live/changes.py",
         [
             "tests/live/test_changes.py",
-            "tests/live/test_change_add.py",
+            "tests/live/test_change_edges.py",
             "tests/live/test_signals.py",
             "tests/live/test_audit_log.py",
         ],

@@ -1,7 +1,9 @@
-"""Adding a session (a followed schedule's new release has it): written and published, or refused whole."""
+"""Edges of staff changes the mutation check found untested (tests/README.md): adding a session, written and
+published or refused whole; an announcement's longest life, to the minute."""
 
 import copy
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -10,7 +12,8 @@ from tests.live.test_changes import NOW, published  # noqa: F401 (the fixture: w
 from webapp.extensions import db
 from webapp.live.changes import ChangeError, apply_change
 from webapp.live.log import head_seq
-from webapp.models import Session
+from webapp.live.schemas import MAX_ANNOUNCEMENT_MINUTES
+from webapp.models import Announcement, Session
 
 GMP = next(s for s in json.loads((ROOT / "program.json").read_text())["sessions"] if s["id"] == "gmp-audit")
 
@@ -41,3 +44,16 @@ def test_adding_a_session_whose_id_is_taken_is_a_409_and_changes_nothing(in_app,
     db.session.expire_all()
     assert db.session.get(Session, "gmp-audit").title_en == before
     assert head_seq() == 0 and published == []
+
+
+def test_an_announcement_may_last_exactly_the_longest_time_and_not_a_minute_more(in_app, published):  # noqa: F811
+    longest = NOW + timedelta(minutes=MAX_ANNOUNCEMENT_MINUTES)
+    with pytest.raises(ChangeError) as refused:
+        announce = {"kind": "announce", "text": {"en": "Too long"}}
+        apply_change(
+            announce | {"expires_at": (longest + timedelta(minutes=1)).isoformat()}, by="alice", now=NOW
+        )
+    assert refused.value.status == 400 and "at most 7 days" in str(refused.value)
+    assert head_seq() == 0 and published == []
+    made = apply_change(announce | {"expires_at": longest.isoformat()}, by="alice", now=NOW)
+    assert db.session.get(Announcement, made.announcement_id).expires_at == longest
