@@ -34,6 +34,13 @@ def test_an_added_session_is_written_and_published(in_app, published):  # noqa: 
     assert stored is not None and stored.status == "scheduled" and stored.room_id == GMP["room"]
     assert (added.kind, added.seq, added.before) == ("add", 1, None)
     assert published == [("change", {k: v for k, v in added.to_dict().items() if k != "by"})]
+    # It starts at version 1, as an imported session does: an edit made against that version goes through.
+    cancelled = apply_change(
+        {"kind": "cancel", "session": "gmp-audit-2", "reason": "Ill", "expected_version": 1},
+        by="alice",
+        now=NOW,
+    )
+    assert cancelled.after["status"] == "cancelled" and db.session.get(Session, "gmp-audit-2").version == 2
 
 
 def test_adding_a_session_whose_id_is_taken_is_a_409_and_changes_nothing(in_app, published):  # noqa: F811
