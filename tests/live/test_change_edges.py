@@ -64,3 +64,16 @@ def test_an_announcement_may_last_exactly_the_longest_time_and_not_a_minute_more
     assert head_seq() == 0 and published == []
     made = apply_change(announce | {"expires_at": longest.isoformat()}, by="alice", now=NOW)
     assert db.session.get(Announcement, made.announcement_id).expires_at == longest
+
+
+def test_undoing_a_room_status_after_a_later_one_is_a_409_and_changes_nothing(in_app, published):  # noqa: F811
+    room = {"kind": "room_status", "room": "kins-7f-auditorium"}
+    full = apply_change(room | {"status": "full"}, by="alice", now=NOW)
+    apply_change(room | {"status": "open"}, by="alice", now=NOW)
+    with pytest.raises(ChangeError) as refused:
+        apply_change({"kind": "undo", "seq": full.seq}, by="alice", now=NOW)
+    assert refused.value.status == 409 and "The room has changed since" in str(refused.value)
+    assert head_seq() == 2 and len(published) == 2
+    # Undoing the latest one goes through: the room is full again.
+    undone = apply_change({"kind": "undo", "seq": 2}, by="alice", now=NOW)
+    assert undone.after == {"status": "full"} and undone.seq == 3
