@@ -77,3 +77,22 @@ def test_undoing_a_room_status_after_a_later_one_is_a_409_and_changes_nothing(in
     # Undoing the latest one goes through: the room is full again.
     undone = apply_change({"kind": "undo", "seq": 2}, by="alice", now=NOW)
     assert undone.after == {"status": "full"} and undone.seq == 3
+
+
+def test_an_invalid_new_session_is_a_400_naming_the_field(in_app, published):  # noqa: F811
+    with pytest.raises(ChangeError) as refused:
+        apply_change(new_session(start="not a time"), by="alice", now=NOW)
+    assert refused.value.status == 400 and str(refused.value).startswith("'new_session': ")
+    assert db.session.get(Session, "gmp-audit-2") is None and published == []
+
+
+def test_retracting_an_announcement_twice_is_a_400_and_publishes_once(in_app, published):  # noqa: F811
+    made = apply_change(
+        {"kind": "announce", "text": {"en": "Shuttle"}, "expires_in_minutes": 30}, by="alice", now=NOW
+    )
+    retract = {"kind": "retract", "announcement": made.announcement_id}
+    apply_change(retract, by="alice", now=NOW)
+    with pytest.raises(ChangeError) as refused:
+        apply_change(retract, by="alice", now=NOW)
+    assert refused.value.status == 400 and str(refused.value) == "That announcement is already retracted."
+    assert head_seq() == 2 and len(published) == 2
