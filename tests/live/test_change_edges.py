@@ -96,3 +96,14 @@ def test_retracting_an_announcement_twice_is_a_400_and_publishes_once(in_app, pu
         apply_change(retract, by="alice", now=NOW)
     assert refused.value.status == 400 and str(refused.value) == "That announcement is already retracted."
     assert head_seq() == 2 and len(published) == 2
+
+
+def test_undoing_an_announcement_already_retracted_is_a_409(in_app, published):  # noqa: F811
+    made = apply_change(
+        {"kind": "announce", "text": {"en": "Shuttle"}, "expires_in_minutes": 30}, by="alice", now=NOW
+    )
+    apply_change({"kind": "retract", "announcement": made.announcement_id}, by="alice", now=NOW)
+    with pytest.raises(ChangeError) as refused:
+        apply_change({"kind": "undo", "seq": made.seq}, by="alice", now=NOW)
+    assert refused.value.status == 409 and "That announcement has changed since" in str(refused.value)
+    assert head_seq() == 2 and len(published) == 2
