@@ -107,3 +107,12 @@ def test_undoing_an_announcement_already_retracted_is_a_409(in_app, published): 
         apply_change({"kind": "undo", "seq": made.seq}, by="alice", now=NOW)
     assert refused.value.status == 409 and "That announcement has changed since" in str(refused.value)
     assert head_seq() == 2 and len(published) == 2
+
+
+def test_an_announcement_that_expires_now_is_refused(in_app, published):  # noqa: F811
+    with pytest.raises(ChangeError) as refused:
+        apply_change(
+            {"kind": "announce", "text": {"en": "x"}, "expires_at": NOW.isoformat()}, by="alice", now=NOW
+        )
+    assert refused.value.status == 400 and "already have expired" in str(refused.value)
+    assert head_seq() == 0 and published == []
