@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "mutate"
 SRC = WORK / "src"
+PRISTINE = WORK / "pristine"  # the mutated modules as copied, put back when a run was stopped mid-mutant
 BIN = ROOT / ".venv" / "bin"
 
 # module -> the tests that guard it, most important first (the fast ones: slow live-server tests are
@@ -55,7 +56,13 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     ),
     "changes": (
         "webapp/live/changes.py",
-        ["tests/live/test_changes.py", "tests/live/test_signals.py", "tests/live/test_audit_log.py"],
+        [
+            "tests/live/test_changes.py",
+            "tests/live/test_change_edges.py",
+            "tests/live/test_signals.py",
+            "tests/live/test_audit_log.py",
+            "tests/program/test_eventstore.py::test_a_venues_save_cannot_be_undone_as_a_change",
+        ],
     ),
     "auth": ("webapp/staff/auth.py", ["tests/staff/test_auth.py", "tests/staff/test_roles.py"]),
     "follow": (
@@ -94,6 +101,9 @@ def copy_checkout(fresh: bool) -> None:
             target = SRC / os.fsdecode(name)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
+    for module, _tests in MODULES.values():
+        (PRISTINE / module).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(SRC / module, PRISTINE / module)
     for linked in (".venv", "node_modules"):
         (SRC / linked).symlink_to(ROOT / linked)
     subprocess.run([BIN / "pybabel", "-q", "compile", "-d", "webapp/translations"], cwd=SRC, check=True)
@@ -132,6 +142,8 @@ def config(name: str) -> Path:
 
 def run(name: str) -> None:
     cfg, session = config(name), WORK / f"{name}.sqlite"
+    module = MODULES[name][0]
+    shutil.copy2(PRISTINE / module, SRC / module)  # a run stopped mid-mutant left that mutant on disk
     if not session.exists():
         subprocess.run([BIN / "cosmic-ray", "init", cfg, session], cwd=SRC, check=True)
         subprocess.run([BIN / "cr-filter-operators", session, cfg], cwd=SRC, check=True)

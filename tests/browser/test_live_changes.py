@@ -76,7 +76,8 @@ def test_a_page_that_was_offline_gets_every_change_it_missed_in_order(browser_se
     assert page.evaluate("window.appliedSeqs") == []
 
     page.context.set_offline(False)
-    expect(page.locator("#conn")).to_have_attribute("data-state", "live")
+    # A generous deadline: socket.io's reconnection waits up to 5 s between tries, longer on a busy machine.
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=30_000)
     page.wait_for_function("window.appliedSeqs.length === 3")
     assert page.evaluate("window.appliedSeqs") == [change["seq"] for change in made]
     expect(page.locator('li.srow[data-session="ivd-panel"] [data-field="status"]')).to_have_text(

@@ -51,3 +51,11 @@ def test_a_client_that_left_is_not_remembered_again(book):
     book.ignore("sid", "unknown event", "late")
     book.ask("sid", 0)
     assert book._clients == {}
+
+
+def test_a_clients_text_goes_in_the_log_cut_to_its_limit():
+    assert clients_module.shown("short") == "'short'"
+    long = clients_module.shown("x" * 500)
+    assert len(long) == clients_module.SHOWN and long.endswith("...") and long.startswith("'xxx")
+    exactly = "y" * (clients_module.SHOWN - 2)  # with its quotes, just at the limit: kept whole
+    assert clients_module.shown(exactly) == repr(exactly)

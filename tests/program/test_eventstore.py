@@ -188,8 +188,9 @@ def test_a_venue_an_announcement_was_sent_to_is_not_removed(app):
 def test_a_venues_save_cannot_be_undone_as_a_change(app):
     document, base = moved_document(app)
     save(app, document, base)
-    with app.app_context(), pytest.raises(ChangeError, match="cannot be undone"):
+    with app.app_context(), pytest.raises(ChangeError, match="cannot be undone") as refused:
         apply_change({"kind": "undo", "seq": 1}, by="bob")
+    assert refused.value.status == 400
 
 
 def test_the_api_refuses_the_venues_kind(client):

@@ -105,3 +105,14 @@ def test_every_unplaced_room_is_named_and_the_first_shows_the_line():
 def test_a_room_id_made_from_a_long_name_is_cut_at_60_characters_between_words():
     assert slugify("Saal " + "x" * 80) == "saal-" + "x" * 55
     assert slugify("a" * 59 + " b") == "a" * 59  # cut after the hyphen: no trailing hyphen
+
+
+def test_without_a_map_a_room_is_placed_by_its_name_or_its_id():
+    # Names compare Unicode-normalised, case-folded, spaces collapsed; else the name's slug may be a room id.
+    rooms = [SourceRoom("  saal   glitch "), SourceRoom("ＬＡＢ"), SourceRoom("Room 2")]
+    placed = place(rooms, {})
+    assert [(placed[r].venue, placed[r].room, placed[r].how) for r in rooms] == [
+        ("cch", "room-1", "name"),
+        ("annex", "lab", "name"),
+        ("cch", "room-2", "id"),
+    ]
