@@ -16,6 +16,7 @@ from webapp.live import handlers as live_handlers
 from webapp.live import relay
 from webapp.live.transport import TransportError
 from webapp.program import eventstore, pages, rooms
+from webapp.program import templating as program_templating
 from webapp.program.eventdata import EventDataError, load_event
 from webapp.staff import auth, held, signage, team, venues_editor
 from webapp.staff import console as staff_console
@@ -77,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
+    program_templating.init_app(app)
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],

@@ -12,6 +12,7 @@ from flask_login import current_user
 from spectree import Response
 
 from webapp.api import schemas
+from webapp.api.filters import api_filters
 from webapp.api.spec import BAD, NOT_FOUND, STAFF, api
 from webapp.extensions import csrf
 from webapp.live.changes import ChangeError, apply_change, public_change
@@ -19,7 +20,7 @@ from webapp.live.log import active_announcements, changes_since, head_seq
 from webapp.live.schemas import NewChange
 from webapp.program.queries import get_session, list_sessions, list_venues
 from webapp.staff.auth import bearer_staff
-from webapp.web.context import api_filters, current_event
+from webapp.web.context import current_event
 from webapp.web.errors import ApiError
 from webapp.web.jsonbody import check_json_body
 from webapp.web.pagecache import cached_page

@@ -9,6 +9,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationError
 
 from webapp.live.schemas import event_window
+from webapp.localized import (
+    LANG_PATTERN,
+    LANGS,
+    SPOKEN_PATTERN,
+    TITLE_MAX,
+    Localized,
+)
 from webapp.program.datafiles import (
     EventInfo,
     Program,
@@ -19,13 +26,6 @@ from webapp.program.datafiles import (
     VenueProperties,
 )
 from webapp.program.jsonfile import EventDataError, parse_json, read_json
-from webapp.program.localized import (
-    LANG_PATTERN,
-    LANGS,
-    SPOKEN_PATTERN,
-    TITLE_MAX,
-    Localized,
-)
 
 __all__ = ["LANGS", "TITLE_MAX", "EventData", "EventDataError", "Localized", "load_event", "load_venues"]
 
