@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from pydantic import ValidationError
 
+from webapp.datafiles import SessionData
 from webapp.extensions import db, socketio
 from webapp.live.clashes import PLACING_KINDS, clash_dict, clash_message, new_clashes
 from webapp.live.log import session_columns, session_state
@@ -32,7 +33,6 @@ from webapp.live.schemas import (
 )
 from webapp.live.signals import change_committed
 from webapp.models import Announcement, Change, LogHead, Room, Session, Venue
-from webapp.program.datafiles import SessionData
 
 # What attendees are not sent: the staff member's login name is half of a credential.
 STAFF_ONLY = ("by",)

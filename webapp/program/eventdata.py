@@ -8,15 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from webapp.live.schemas import event_window
-from webapp.localized import (
-    LANG_PATTERN,
-    LANGS,
-    SPOKEN_PATTERN,
-    TITLE_MAX,
-    Localized,
-)
-from webapp.program.datafiles import (
+from webapp.datafiles import (
     EventInfo,
     Program,
     Room,
@@ -24,6 +16,14 @@ from webapp.program.datafiles import (
     VenueCollection,
     VenueFeature,
     VenueProperties,
+)
+from webapp.live.schemas import event_window
+from webapp.localized import (
+    LANG_PATTERN,
+    LANGS,
+    SPOKEN_PATTERN,
+    TITLE_MAX,
+    Localized,
 )
 from webapp.program.jsonfile import EventDataError, parse_json, read_json
 
