@@ -10,12 +10,12 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from webapp.config import VAR_DIR
-from webapp.program import geocode
 from webapp.program.eventdata import EventDataError
 from webapp.program.eventstore import load_into
 from webapp.program.importer import OtherEventError, import_event
 from webapp.release import replace_event
 from webapp.sources import cli as sources_cli
+from webapp.sources import geocode
 from webapp.staff.accounts import ROLES, AccountError, create_staff, issue_token, revoke_tokens, set_role
 from webapp.staff.links import DEFAULT_MINUTES, MAX_MINUTES, issue_link
 from webapp.staff.signage import public_base
