@@ -21,7 +21,7 @@ from webapp.program.eventdata import EventDataError, load_event
 from webapp.staff import auth, held, signage, team, venues_editor
 from webapp.staff import console as staff_console
 from webapp.travel import views as travel_views
-from webapp.web import assets, errors, headers, health, i18n, templating, urltext
+from webapp.web import assets, errors, headers, health, i18n, pagecache, templating, urltext
 from webapp.web.assets import MissingAssetError, check_vendor_files
 from webapp.web.clock import parse_moment
 
@@ -78,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
+    pagecache.init_app(app)
     program_templating.init_app(app)
     socketio.init_app(
         app,

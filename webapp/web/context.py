@@ -5,15 +5,8 @@ from datetime import UTC, datetime
 from flask import abort, current_app, request
 from flask_babel import get_locale
 
+from webapp.extensions import current_event
 from webapp.web.clock import EventClock, parse_moment, resolve_clock
-
-
-def current_event():
-    """Return the event this app serves: a webapp.program.eventdata.EventData.
-
-    Not annotated with it: the shared layer does not import a feature, not even for a type.
-    """
-    return current_app.extensions["event"]
 
 
 def page_lang() -> str:
