@@ -90,7 +90,7 @@ def main() -> int:
                 "No staff account yet. Create an organiser (password from stdin, or generated and printed once):\n"
                 "  .venv/bin/flask --app webapp staff create NAME --role organiser"
             )
-    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5000"))
+    host, port = app.config["HOST"], app.config["PORT"]
     limit = raise_open_file_limit()
     # Everything loaded so far lives as long as the process: keep it out of the collector's full passes,
     # and collect the youngest generation less often. With thousands of sockets open, a full pass over

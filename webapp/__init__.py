@@ -16,11 +16,12 @@ from webapp.live import handlers as live_handlers
 from webapp.live import relay
 from webapp.live.transport import TransportError
 from webapp.program import eventstore, pages, rooms, speakers
+from webapp.program import templating as program_templating
 from webapp.program.eventdata import EventDataError, load_event
 from webapp.staff import auth, held, signage, team, venues_editor
 from webapp.staff import console as staff_console
 from webapp.travel import views as travel_views
-from webapp.web import assets, errors, headers, health, i18n, templating, urltext
+from webapp.web import assets, errors, headers, health, i18n, pagecache, templating, urltext
 from webapp.web.assets import MissingAssetError, check_vendor_files
 from webapp.web.clock import parse_moment
 
@@ -77,6 +78,8 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
+    pagecache.init_app(app)
+    program_templating.init_app(app)
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],

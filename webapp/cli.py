@@ -1,6 +1,5 @@
 """Command-line tools: import the event; geocode venues; create staff accounts and their bearer tokens."""
 
-import os
 import secrets
 import sys
 from pathlib import Path
@@ -10,12 +9,12 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from webapp.config import VAR_DIR
-from webapp.program import geocode
 from webapp.program.eventdata import EventDataError
 from webapp.program.eventstore import load_into
 from webapp.program.importer import OtherEventError, import_event
 from webapp.release import replace_event
 from webapp.sources import cli as sources_cli
+from webapp.sources import geocode
 from webapp.staff.accounts import ROLES, AccountError, create_staff, issue_token, revoke_tokens, set_role
 from webapp.staff.links import DEFAULT_MINUTES, MAX_MINUTES, issue_link
 from webapp.staff.signage import public_base
@@ -116,7 +115,7 @@ def staff_role(name: str, role: str) -> None:
 @click.option("--base", help="The address people open the site at, e.g. https://live.example.org.")
 def staff_link(name: str, minutes: int, base: str | None) -> None:
     """Print a one-time sign-in link for NAME (single use, expiring), e.g. for someone locked out."""
-    fallback = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+    fallback = f"http://{current_app.config['HOST']}:{current_app.config['PORT']}"
     try:
         origin = public_base(base, fallback)
         token, link = issue_link(name, by="command line", minutes=minutes)

@@ -74,11 +74,22 @@ def _directions_apps(value: str) -> list[str] | None:
     return apps or None
 
 
+def _port(value: str | None) -> int:
+    if not value:
+        return 5000
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ValueError(f"PORT must be a TCP port (1 to 65535), not {value!r}.")
+    return int(value)
+
+
 class Config:
     """Settings for one deployment; every value can be set through the environment."""
 
     def __init__(self) -> None:
         env = os.environ.get
+        # Where serve.py (`make run`) listens, and the address `flask staff link` falls back to.
+        self.HOST = env("HOST") or "127.0.0.1"
+        self.PORT = _port(env("PORT"))
         self.SECRET_KEY = _secret_key()
         self.SQLALCHEMY_DATABASE_URI = database_url(env("DATABASE_URL"))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -136,6 +147,7 @@ class Config:
             env("PUSH_SUBSCRIPTIONS_PER_DAY") or 2000
         )  # new ones, per address
         self.PUSH_CLAIM_BATCH = int(env("PUSH_CLAIM_BATCH") or 10)  # notices a sender claims at once
+        self.PUSH_TIMEOUT_SECONDS = float(env("PUSH_TIMEOUT_SECONDS") or 10)  # one push service request
         # Tests and the bench only: endpoints on http://127.0.0.1, and the sender may connect to loopback.
         self.PUSH_ALLOW_LOCAL_ENDPOINTS = env("PUSH_ALLOW_LOCAL_ENDPOINTS") == "1"
         hosts = env("PUSH_SERVICE_HOSTS")  # comma-separated; unset: the browsers' own push services

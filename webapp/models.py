@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
-from webapp.program.localized import LocalizedText, pick
+from webapp.localized import LocalizedText, pick
 from webapp.program.search import speaker_id
 
 

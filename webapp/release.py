@@ -25,7 +25,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from webapp.extensions import db
+from webapp.extensions import current_event, db
 from webapp.models import Announcement, Change, EventMeta, LogHead, SavedVenues
 from webapp.program.eventdata import EventDataError
 from webapp.program.eventstore import load_into
@@ -130,7 +130,7 @@ def replace_event(app: Flask, archive_dir: Path) -> Replaced:
     """Archive the event the database holds, remove what belongs to it, and import app's event instead."""
     with app.app_context(), release_lock():
         upgrade()
-        event = app.extensions["event"]
+        event = current_event(app)
         old_event = held_event(event) or event.event.id
         data, counts = _event_archive(old_event)
         archive_dir.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,8 @@
 
 import pytest
 
+from webapp.localized import event_languages, in_every_language, pick
 from webapp.program.eventdata import Localized
-from webapp.program.localized import event_languages, in_every_language, pick
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.sources.conftest import EXAMPLES, venues_for
-from webapp.program.datafiles import VenueCollection
+from webapp.datafiles import VenueCollection
 from webapp.sources.convert import build_program, used_rooms
 from webapp.sources.fetch import fetch, read_schedule
 from webapp.sources.model import ScheduleError

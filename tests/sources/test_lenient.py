@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from tests.sources.conftest import EXAMPLES, XSD, frab_xml, venues_for
-from webapp.program.datafiles import VenueCollection
+from webapp.datafiles import VenueCollection
 from webapp.program.eventdata import load_event
 from webapp.sources.convert import build_program, import_schedule, used_rooms
 from webapp.sources.deviations import json_validator

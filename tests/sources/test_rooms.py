@@ -3,7 +3,7 @@
 import pytest
 
 from tests.sources.conftest import venues_for
-from webapp.program.datafiles import VenueCollection
+from webapp.datafiles import VenueCollection
 from webapp.sources.model import ScheduleError, SourceRoom
 from webapp.sources.rooms import place_rooms, read_rooms_map, slugify
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 from spectree import Response
 
 from webapp.api import schemas
+from webapp.api.filters import api_filters
 from webapp.api.spec import BAD, NOT_FOUND, STAFF, api
 from webapp.extensions import csrf
 from webapp.live.changes import ChangeError, apply_change, public_change
@@ -21,7 +22,7 @@ from webapp.program.queries import get_session, list_sessions, list_venues
 from webapp.program.search import find_speakers, index_for
 from webapp.program.speakers import get_speaker, ranked, speaker_dict, speaker_sessions
 from webapp.staff.auth import bearer_staff
-from webapp.web.context import api_filters, current_event
+from webapp.web.context import current_event
 from webapp.web.errors import ApiError
 from webapp.web.jsonbody import check_json_body
 from webapp.web.pagecache import cached_page

@@ -4,45 +4,26 @@ Change request bodies and every limit live in webapp.live.schemas; responses are
 these models as they leave (spectree), so the document cannot drift from what the API sends.
 """
 
-import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt
 
-from webapp.live.schemas import (
-    MAX_ID,
-    MAX_INT,
-    SLUG_PATTERN,
-    RoomStatus,
-    SessionStatus,
-    Slug,
-    StreamStatus,
-)
-from webapp.program.localized import SpokenLanguages
+from webapp.ids import MAX_ID, SLUG_PATTERN, Slug
+from webapp.live.schemas import MAX_INT, RoomStatus, SessionStatus, StreamStatus
+from webapp.localized import SpokenLanguages
 from webapp.program.search import MAX_QUERY
+from webapp.web.exchange import MAX_IDS
 
 Provenance = Literal["sourced", "reconstructed"]
 Coordinates = Annotated[list[float], Field(min_length=2, max_length=2)]
 # ?ids=a,b,c: at most MAX_IDS session ids, comma-separated.
-MAX_IDS = 100
 IDS_PATTERN = f"^{SLUG_PATTERN[1:-1]}(?:,{SLUG_PATTERN[1:-1]})*$"
 # ?at=: a moment of this century, with or without an offset (then read in the event's zone).
 AT_PATTERN = (
     r"^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?(Z|[+-][01][0-9]:[0-5][0-9])?$"
 )
 MAX_PAGE = 1000
-
-
-def parse_ids(text: str | None) -> list[str]:
-    """Return the session ids of ?ids=a,b,c (unique, in order); raise ValueError for a malformed list."""
-    ids = list(dict.fromkeys(part.strip() for part in (text or "").split(",") if part.strip()))
-    if len(ids) > MAX_IDS:
-        raise ValueError(f"ids may list at most {MAX_IDS} sessions.")
-    bad = [i for i in ids if len(i) > MAX_ID or not re.match(SLUG_PATTERN, i)]
-    if bad:
-        raise ValueError(f"'{bad[0][:MAX_ID]}' is not a session id.")
-    return ids
 
 
 # --- query parameters ------------------------------------------------------------------------

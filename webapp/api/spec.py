@@ -18,6 +18,7 @@ from spectree import SpecTree
 from spectree.models import Server
 
 from webapp.api.schemas import Error
+from webapp.extensions import current_event
 from webapp.live.schemas import error_sentence
 from webapp.program.search import index_for
 from webapp.web.errors import ApiError
@@ -174,7 +175,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
     """Return the OpenAPI 3.1 document of app's JSON API, with examples from its event."""
     with app.app_context():
         spec = copy.deepcopy(api.spec)
-    event = app.extensions["event"]
+    event = current_event(app)
     spec["info"]["summary"] = (
         f"The live program of {event.event.name.en}: venues, sessions, travel and changes."
     )

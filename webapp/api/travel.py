@@ -4,15 +4,15 @@ from flask import Blueprint, current_app, jsonify, request
 from spectree import Response
 
 from webapp.api import schemas
+from webapp.api.filters import api_filters
 from webapp.api.spec import BAD, api
 from webapp.exports.geojson import sessions_geojson
-
-# The exports' conditional answer (Last-Modified, 304; the page cache adds the ETag), shared rather than copied.
-from webapp.exports.views import _modified, _send
+from webapp.exports.schedule_data import last_modified
 from webapp.program.queries import get_session, get_venue, list_sessions, list_venues
 from webapp.travel.service import plan_agenda, travel
-from webapp.web.context import api_filters, current_event, page_clock
+from webapp.web.context import current_event, page_clock
 from webapp.web.errors import ApiError
+from webapp.web.exchange import ids_argument, send_export
 from webapp.web.pagecache import cached_page
 
 bp = Blueprint("api_travel", __name__, url_prefix="/api")
@@ -52,10 +52,7 @@ def api_travel():
 def api_agenda():
     """Plan starred sessions: in order by day, the walk between venues, when to leave."""
     query, event = request.context.query, current_event()
-    try:
-        ids = schemas.parse_ids(query.ids)
-    except ValueError as exc:
-        raise ApiError(400, "bad_parameter", str(exc)) from None
+    ids = ids_argument(query.ids)
     if (query.lat is None) != (query.lon is None):
         raise ApiError(400, "bad_parameter", "Give both lat and lon as decimal degrees.")
     position = (query.lat, query.lon) if query.lat is not None else None
@@ -80,7 +77,7 @@ def sessions_geojson_export():
     Filtered like /api/sessions; revalidate with If-None-Match.
     """
     event, page = current_event(), request.context.query
-    modified = _modified()
+    modified = last_modified(event)
     found = list_sessions(event.tz, **api_filters(page.model_dump(include={"day", "venue", "room", "track"})))
     body = current_app.json.dumps(sessions_geojson(found[page.offset : page.offset + page.limit], event.tz))
-    return _send(body, "application/geo+json", modified)
+    return send_export(body, "application/geo+json", modified)

@@ -6,9 +6,9 @@ from typing import Any
 from lxml import etree
 
 from webapp.exports.schedule_data import ScheduleData, guid, numeric_id, session_url
+from webapp.localized import event_languages, pick
 from webapp.models import Room, Session
 from webapp.program.eventdata import EventData
-from webapp.program.localized import event_languages, pick
 from webapp.text import clean_text
 from webapp.web.clock import day_start
 

@@ -12,9 +12,9 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.extensions import db
 from webapp.live.log import head_seq
+from webapp.localized import LocalizedText, event_languages, in_every_language, pick
 from webapp.models import Change, Session
 from webapp.program.eventdata import EventData
-from webapp.program.localized import LocalizedText, event_languages, in_every_language, pick
 from webapp.web.clock import day_start
 from webapp.web.i18n import in_each_language
 

@@ -5,13 +5,13 @@ from datetime import datetime
 from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 
-from webapp.api.schemas import parse_ids
 from webapp.exports.frab import build_schedule, schedule_xml
 from webapp.exports.ical import calendar_name, sessions_to_ics
 from webapp.exports.schedule_data import export_version, last_modified
 from webapp.program.queries import get_room, get_session, get_venue, list_sessions
 from webapp.web.context import current_event, page_lang
 from webapp.web.errors import ApiError
+from webapp.web.exchange import ids_argument, send_export
 from webapp.web.i18n import LANGUAGES
 from webapp.web.pagecache import cached_page
 
@@ -21,26 +21,6 @@ bp = Blueprint("exports", __name__)
 def _lang(default: str | None) -> str | None:
     chosen = request.args.get("lang")
     return chosen if chosen in LANGUAGES else default
-
-
-def _modified() -> datetime:
-    """Return when the program last changed, read before the data so that it never runs ahead of it."""
-    return last_modified(current_event())
-
-
-def _send(body: bytes | str, mimetype: str, modified: datetime, filename: str | None = None):
-    """Wrap an export with its Last-Modified, and answer 304 when the client already has it.
-
-    Every export is served through the page cache, which gives it its ETag: a hash of the body, the
-    same in every process.
-    """
-    response = Response(body, mimetype=mimetype)
-    response.last_modified = modified
-    # Always revalidate: staff change the program live, and a 304 costs a few bytes.
-    response.cache_control.no_cache = True
-    if filename:
-        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response.make_conditional(request)
 
 
 @bp.get("/schedule.ics")
@@ -57,24 +37,21 @@ def schedule_ics():
         room = get_room(request.args["room"])
         if room is None:
             raise ApiError(404, "not_found", f"There is no room '{request.args['room']}'.")
-    modified = _modified()
+    modified = last_modified(current_event())
     sessions = list_sessions(
         event.tz, venue_id=venue.id if venue else None, room_id=room.id if room else None
     )
     name = calendar_name(event, lang, venue, room)
     body = sessions_to_ics(sessions, event, request.url_root, name, lang)
     filename = "-".join(part.id for part in (event.event, venue, room) if part is not None) + ".ics"
-    return _send(body, "text/calendar", modified, filename)
+    return send_export(body, "text/calendar", modified, filename)
 
 
 @bp.get("/agenda.ics")
 def agenda_ics():
     """Return the starred sessions in ?ids= as an iCalendar file, with venue, room and address."""
     event, lang = current_event(), page_lang()
-    try:
-        ids = parse_ids(request.args.get("ids"))
-    except ValueError as exc:
-        raise ApiError(400, "bad_parameter", str(exc)) from None
+    ids = ids_argument(request.args.get("ids"))
     found = sorted((s for s in (get_session(i) for i in ids) if s is not None), key=lambda s: s.start_at)
     if not found:
         raise ApiError(404, "not_found", "None of the sessions in ?ids= is in the program.")
@@ -86,7 +63,7 @@ def agenda_ics():
 
 
 def _schedule() -> tuple[dict, datetime]:
-    event, modified = current_event(), _modified()
+    event, modified = current_event(), last_modified(current_event())
     version = export_version(event)  # before the sessions too
     schedule = build_schedule(list_sessions(event.tz), event, request.url_root, version, _lang(None))
     return schedule, modified
@@ -97,7 +74,7 @@ def _schedule() -> tuple[dict, datetime]:
 def schedule_xml_export():
     """Return the program as frab/c3voc schedule XML (ConfClerk, Giggity, EventFahrplan)."""
     schedule, modified = _schedule()
-    return _send(schedule_xml(schedule), "application/vnd.c3voc.schedule+xml", modified)
+    return send_export(schedule_xml(schedule), "application/vnd.c3voc.schedule+xml", modified)
 
 
 @bp.get("/schedule.json")
@@ -105,4 +82,4 @@ def schedule_xml_export():
 def schedule_json_export():
     """Return the program as c3voc schedule JSON."""
     schedule, modified = _schedule()
-    return _send(current_app.json.dumps(schedule), "application/json", modified)
+    return send_export(current_app.json.dumps(schedule), "application/json", modified)

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from pydantic import ValidationError
 
-from webapp.extensions import db, socketio
+from webapp.datafiles import SessionData
+from webapp.extensions import current_event, db, socketio
 from webapp.live.clashes import PLACING_KINDS, clash_dict, clash_message, new_clashes
 from webapp.live.log import session_columns, session_state
 from webapp.live.protocol import CHANGE
@@ -32,7 +32,6 @@ from webapp.live.schemas import (
 )
 from webapp.live.signals import change_committed
 from webapp.models import Announcement, Change, LogHead, Room, Session, Venue
-from webapp.program.datafiles import SessionData
 
 # What attendees are not sent: the staff member's login name is half of a credential.
 STAFF_ONLY = ("by",)
@@ -313,7 +312,7 @@ def _refuse_clash(body: ChangeBody, draft: Draft) -> None:
     if draft.session is None or draft.kind not in PLACING_KINDS or getattr(body, "allow_clash", False):
         return
     if found := new_clashes(draft.session.id, draft.before, draft.after):
-        tz = current_app.extensions["event"].tz
+        tz = current_event().tz
         raise ChangeError(409, "clash", clash_message(found, tz), clashes=[clash_dict(s, tz) for s in found])
 
 
@@ -349,7 +348,7 @@ def validate_change(data: Any) -> ChangeBody:
 
 
 def _moment(now: datetime | None) -> Moment:
-    event = current_app.extensions["event"]
+    event = current_event()
     earliest, latest = event_window(event.event.days, event.tz)
     return Moment(now or datetime.now(UTC), earliest, latest)
 

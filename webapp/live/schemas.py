@@ -26,10 +26,9 @@ from pydantic import (
     model_validator,
 )
 
+from webapp.ids import Id, Slug  # noqa: F401 (Slug: webapp.push.schemas still reads it here)
 from webapp.text import TEXT, url_rule
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-MAX_ID = 80
 MAX_TEXT = 280
 MAX_URL = 500
 DELAY_MINUTES = (-240, 1440)
@@ -44,8 +43,6 @@ StreamStatus = Literal["scheduled", "live", "ended"]
 SessionStatus = Literal["scheduled", "cancelled"]
 
 
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=MAX_ID)]
-Id = Annotated[StrictStr, StringConstraints(pattern=SLUG_PATTERN, max_length=MAX_ID)]
 Text = Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT), TEXT]
 Url = Annotated[StrictStr, StringConstraints(max_length=MAX_URL), url_rule()]
 Seq = Annotated[StrictInt, Field(ge=1, le=MAX_INT)]

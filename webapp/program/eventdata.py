@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from webapp.live.schemas import event_window
-from webapp.program.datafiles import (
+from webapp.datafiles import (
     EventInfo,
     Program,
     Room,
@@ -18,14 +17,15 @@ from webapp.program.datafiles import (
     VenueFeature,
     VenueProperties,
 )
-from webapp.program.jsonfile import EventDataError, parse_json, read_json
-from webapp.program.localized import (
+from webapp.live.schemas import event_window
+from webapp.localized import (
     LANG_PATTERN,
     LANGS,
     SPOKEN_PATTERN,
     TITLE_MAX,
     Localized,
 )
+from webapp.program.jsonfile import EventDataError, parse_json, read_json
 
 __all__ = ["LANGS", "TITLE_MAX", "EventData", "EventDataError", "Localized", "load_event", "load_venues"]
 

@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, redirect, render_template, request, url_for
 from pydantic import ConfigDict
 
-from webapp.extensions import db
+from webapp.extensions import current_event, db
 from webapp.live.changes import HANDLERS, ChangeError, Draft, apply_changes
 from webapp.live.schemas import ChangeBody
 from webapp.models import Announcement, SavedVenues
@@ -160,7 +160,7 @@ def _first_state(app: Flask) -> EventState:
     if latest_save() is not None:
         load_into(app)
     else:
-        use_event(app, app.extensions["event"], venues_source(app))
+        use_event(app, current_event(app), venues_source(app))
     return _state(app)
 
 

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 from markupsafe import Markup
 
+from webapp.localized import event_languages, pick
 from webapp.models import Session, Venue
 from webapp.program.eventdata import EventData
-from webapp.program.localized import event_languages, pick
 from webapp.program.search import fold
 from webapp.travel import service as travel
 from webapp.web.clock import EventClock

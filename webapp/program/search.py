@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from webapp.program.localized import pick
+from webapp.localized import pick
 
 # Longest query read; the rest is ignored (a query is a few words, not a document).
 MAX_QUERY = 200

@@ -2,8 +2,8 @@
 
 from flask import Blueprint, abort, render_template, request
 
+from webapp.localized import LANGS, pick
 from webapp.models import Session
-from webapp.program.localized import LANGS, pick
 from webapp.program.present import event_title, session_view
 from webapp.program.queries import session_keys, sessions_by_id
 from webapp.program.search import MAX_QUERY, Speaker, find_speakers, highlight, index_for, search

@@ -12,8 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, ValidationError
 
-from webapp.live.schemas import Id
-from webapp.program.localized import LangCode
+from webapp.ids import Id
+from webapp.localized import LangCode
 
 MAX_VENUES = 500
 MAX_ROOMS = 5_000

@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask
 
-from webapp.extensions import db, socketio
+from webapp.extensions import current_event, db, socketio
 from webapp.live import changes as live
 from webapp.live.clashes import PLACING_KINDS, new_clashes
 from webapp.live.log import session_state
@@ -70,7 +70,7 @@ def _release() -> dict:
     meta = db.session.get(EventMeta, RELEASE_KEY)
     if meta is not None:
         return meta.value
-    event = current_app.extensions["event"]
+    event = current_event()
     sessions = {s.id: _fields(s.venue, s.room, s.start, s.end) for s in event.program.sessions}
     return {"digest": None, "history": [], "sessions": sessions}
 
@@ -266,7 +266,7 @@ class Follower:
         self.by = f"import:{source}"[:80]
 
     def _read(self, raw: bytes, digest: str) -> Release:
-        event = current_app.extensions["event"]
+        event = current_event()
         # The event's zone is known: times without an offset are in it, and it is never re-decided.
         # Nobody reads a follower's deviations: measuring them would cost most of the reading's CPU.
         schedule = read_schedule(raw, self.source, event.event.timezone, check=False)

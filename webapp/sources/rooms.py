@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from webapp.program.datafiles import VenueFeature
+from webapp.datafiles import VenueFeature
 from webapp.sources.model import ScheduleError, SourceRoom
 
 

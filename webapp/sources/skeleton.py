@@ -8,7 +8,7 @@ is pinned there, approximate within a kilometre. The organiser places each on /s
 addresses and runs `flask venues geocode`); the file is ordinary venues data, checked like any other.
 """
 
-from webapp.program.localized import TITLE_MAX
+from webapp.localized import TITLE_MAX
 from webapp.sources.model import ScheduleError, SourceRoom
 from webapp.sources.rooms import Placement, norm, slugify
 

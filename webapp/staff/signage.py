@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from webapp.localized import LocalizedText, event_languages, pick
 from webapp.models import Venue
-from webapp.program.localized import LocalizedText, event_languages, pick
 from webapp.program.queries import list_venues
 from webapp.staff.auth import role_required
 from webapp.web.context import current_event

@@ -6,6 +6,8 @@ from datetime import datetime, tzinfo
 from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import Babel, force_locale, format_time
 
+from webapp.extensions import current_event
+
 LANGUAGES = ("ko", "en")
 COOKIE = "lang"
 
@@ -66,6 +68,6 @@ def _remember_choice(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel and remember a language picked with ?lang=."""
-    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.extensions["event"].event.timezone)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", current_event(app).event.timezone)
     babel.init_app(app, locale_selector=select_locale)
     app.after_request(_remember_choice)

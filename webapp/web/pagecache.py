@@ -27,11 +27,11 @@ from functools import partial, wraps
 
 import brotli
 import sqlalchemy as sa
-from flask import Response, current_app, g, make_response, request
+from flask import Flask, Response, current_app, g, make_response, request
 
 from webapp.live.log import head_seq
 from webapp.live.signals import change_committed
-from webapp.web.context import page_lang
+from webapp.web.context import current_event, page_lang
 
 log = logging.getLogger(__name__)
 MAX_PAGES = 512
@@ -162,7 +162,9 @@ def _forget_head(change) -> None:
     current_app.extensions.pop("page_head", None)
 
 
-change_committed.connect(_forget_head)  # module-level function: connected once for every app
+def init_app(app: Flask) -> None:
+    """Read the head again after each change this process commits (blinker keeps one connection for all apps)."""
+    change_committed.connect(_forget_head)
 
 
 def _base_key(view_args: dict) -> tuple:
@@ -189,7 +191,7 @@ def cached_page(view=None, *, minute: bool = True):
             return last.response()
         g.page_seq = seq
         moment = datetime.now(UTC).replace(second=0, microsecond=0) if minute else None
-        key = (current_app.extensions["event"].version, seq, moment, *base)
+        key = (current_event().version, seq, moment, *base)
         result = _cache().render(key, base, lambda: view(*args, **kwargs))
         return result.response() if isinstance(result, Page) else result
 

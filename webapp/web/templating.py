@@ -5,20 +5,15 @@ from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
-from flask import Flask, current_app, request, url_for
+from flask import Flask, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
-from webapp.live.log import active_announcements
-from webapp.program.localized import event_languages
-from webapp.program.localized import pick as pick_text
-from webapp.program.present import live_data
-from webapp.program.queries import list_venues
+from webapp.localized import event_languages
+from webapp.localized import pick as pick_text
 from webapp.web.assets import vendor_url
-from webapp.web.clock import EventClock
-from webapp.web.context import page_lang
+from webapp.web.context import current_event, page_lang
 from webapp.web.i18n import clock_time
-from webapp.web.pagecache import page_seq
 
 
 def url_with(**changes) -> str:
@@ -54,20 +49,13 @@ def mode_label(mode: str) -> str:
 
 def rendered_label() -> str:
     """Return when this page is rendered, in the event's zone (shown when it is later read from a cache)."""
-    tz = current_app.extensions["event"].tz
+    tz = current_event().tz
     now = datetime.now(UTC).astimezone(tz)
     return f"{format_date(now, 'medium', rebase=False)} {clock_time(now, tz)}"
 
 
-def page_live_data(clock: EventClock | None = None) -> dict:
-    """Return the live-update data (and the page's clock) for the page being rendered."""
-    event = current_app.extensions["event"]
-    # The seq read before the page's data (pagecache), never after: it must not claim a change it lacks.
-    return live_data(page_lang(), event, list_venues(), page_seq(), active_announcements(), clock)
-
-
 def _context() -> dict:
-    event = current_app.extensions["event"]
+    event = current_event()
     lang = page_lang()
     sample = datetime.combine(event.event.days[0], datetime.min.time(), tzinfo=event.tz)
     offset = sample.utcoffset().total_seconds() / 3600
@@ -82,15 +70,14 @@ def _context() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    """Register the template helpers."""
+    """Register the template helpers every page shares (a feature registers its own in its init_app)."""
     app.context_processor(_context)
     app.jinja_env.globals.update(
         url_with=url_with,
         day_label=day_label,
-        clock_time=lambda moment: clock_time(moment, current_app.extensions["event"].tz),
+        clock_time=lambda moment: clock_time(moment, current_event().tz),
         mode_label=mode_label,
         language_label=language_label,
-        page_live_data=page_live_data,
         vendor_url=vendor_url,
         rendered_label=rendered_label,
     )

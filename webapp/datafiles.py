@@ -14,8 +14,8 @@ from pydantic import (
     model_validator,
 )
 
-from webapp.live.schemas import Slug
-from webapp.program.localized import (
+from webapp.ids import Slug
+from webapp.localized import (
     LANGS,
     LangCode,
     Localized,

@@ -11,9 +11,9 @@ from geopy.exc import GeocoderUnavailable
 
 from tests.conftest import ROOT
 from webapp import create_app
-from webapp.program import geocode
 from webapp.program.eventdata import load_event
-from webapp.program.geocode import GeocoderUnreachable, geocode_venues, placement
+from webapp.sources import geocode
+from webapp.sources.geocode import GeocoderUnreachable, geocode_venues, placement
 
 KINS_KO = "경기도 성남시 분당구 성남대로331번길 8 (정자동)"
 NULL_GEOMETRY_MESSAGE = (
