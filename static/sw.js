@@ -4,7 +4,7 @@
 // (map tiles) and Socket.IO are left alone; live changes missed offline come back through the log.
 
 // Bumped when the page scripts' modules change shape: a cached old module must never import a new one.
-const CACHE = "venue-live-v4";
+const CACHE = "venue-live-v5";
 const NETWORK_TIMEOUT_MS = 3000;
 
 self.addEventListener("install", () => self.skipWaiting());
@@ -48,25 +48,31 @@ self.addEventListener("message", (event) => {
   );
 });
 
-function withTimeout(promise, ms) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("timeout")), ms);
-    promise.then(
-      (value) => { clearTimeout(timer); resolve(value); },
-      (error) => { clearTimeout(timer); reject(error); },
-    );
-  });
-}
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Answer from the network; a copy we have wins when the network is slow (NETWORK_TIMEOUT_MS) or gone.
+ *  With no copy, a slow network is waited for: slow is better than failing. */
 async function networkFirst(request) {
   const cache = await caches.open(CACHE);
-  try {
-    const response = await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
+  const cachedCopy = async () =>
+    (await cache.match(request, { ignoreVary: true })) ?? (await cache.match(request, { ignoreVary: true, ignoreSearch: true }));
+  const network = fetch(request).then((response) => {
     if (response.ok) cache.put(request, response.clone());
     return response;
+  });
+  const slow = pause(NETWORK_TIMEOUT_MS).then(() => "slow");
+  try {
+    const first = await Promise.race([network, slow]);
+    if (first !== "slow") return first;
+    const cached = await cachedCopy();
+    if (cached) {
+      network.catch(() => undefined); // still refreshes the copy when it arrives
+      return cached;
+    }
+    return await network;
   } catch (error) {
     // Pages vary by language and cookie; offline, the copy we have beats none.
-    const cached = (await cache.match(request, { ignoreVary: true })) ?? (await cache.match(request, { ignoreVary: true, ignoreSearch: true }));
+    const cached = await cachedCopy();
     if (cached) return cached;
     throw error;
   }

@@ -151,16 +151,9 @@ async function load() {
   }
   const ticket = ++loading;
   daysNode.setAttribute("aria-busy", "true");
-  let response;
-  try {
-    response = await fetch(`/api/agenda?${params}`, { headers: { Accept: "application/json" } });
-  } catch {
-    statusNode.textContent = labels.error;
-    daysNode.removeAttribute("aria-busy");
-    return;
-  }
+  const response = await fetchAgenda(`/api/agenda?${params}`);
   if (ticket !== loading) return; // a newer request is on its way
-  if (!response.ok) {
+  if (!response?.ok) {
     statusNode.textContent = labels.error;
     daysNode.removeAttribute("aria-busy");
     return;
@@ -169,6 +162,21 @@ async function load() {
   if (ticket !== loading) return;
   render();
   daysNode.removeAttribute("aria-busy");
+}
+
+/** Fetch the plan; on a dropped connection or a server error try twice more (roaming data drops requests). */
+async function fetchAgenda(url) {
+  let response = null;
+  for (const pause of [0, 1000, 3000]) {
+    if (pause) await new Promise((resolve) => setTimeout(resolve, pause));
+    try {
+      response = await fetch(url, { headers: { Accept: "application/json" } });
+      if (response.status < 500) return response;
+    } catch {
+      response = null;
+    }
+  }
+  return response;
 }
 
 document.getElementById("agenda-locate").addEventListener("click", () => {

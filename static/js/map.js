@@ -6,7 +6,7 @@ import { directionsLine, el } from "./dom.js";
 import { timeRange } from "./event-time.js";
 import { live, pageData } from "./live-data.js";
 import { nowAndNext } from "./now-next.js";
-import { fill } from "./text.js";
+import { fill, pick } from "./text.js";
 import { drawVenues, frame, map, mapData } from "./venue-map.js";
 import { distanceLabel, walkingMinutes } from "./walk.js";
 
@@ -51,9 +51,22 @@ function render() {
 
 /** Apply a staff change to the sessions this page knows. */
 function applyChange(change) {
-  const s = state.sessions.find((item) => item.id === change.session);
-  if (!s || !change.after?.start) return;
+  if (!change.session) return;
+  let s = state.sessions.find((item) => item.id === change.session);
   const after = change.after;
+  if (!after?.start) {
+    // An undone add: the session is gone.
+    if (s && change.kind === "undo" && after === null) {
+      state.sessions.splice(state.sessions.indexOf(s), 1);
+      render();
+    }
+    return;
+  }
+  if (!s) {
+    // A session this page has not seen (added by staff): it joins the list the same way a load shows it.
+    s = { id: change.session, title: pick(change.subject), url: `/sessions/${change.session}` };
+    state.sessions.push(s);
+  }
   Object.assign(s, {
     venue_id: after.venue,
     room_id: after.room,

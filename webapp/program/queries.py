@@ -93,7 +93,7 @@ def sessions_by_id(ids: list[str]) -> list[Session]:
 def now_and_next(sessions: list[Session], now: datetime, tz: ZoneInfo, limit: int = 2) -> NowNext:
     """Split sessions into those running at now and the next ones starting later that day."""
     today = now.astimezone(tz).date()
-    running = [s for s in sessions if s.start_at <= now < s.end_at]
+    running = sorted((s for s in sessions if s.start_at <= now < s.end_at), key=lambda s: (s.start_at, s.id))
     upcoming = sorted(
         (s for s in sessions if s.start_at > now and s.start_at.astimezone(tz).date() == today),
         key=lambda s: (s.start_at, s.id),
