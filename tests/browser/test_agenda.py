@@ -4,7 +4,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_map_page import png_size
+from tests.browser.test_map_page import assert_screenshot_shows
 
 # Day 1: two sessions at KINS Tower, then one at the Healthcare Innovation Park 15 minutes after the
 # second ends; the walk is about 30 minutes, so the agenda must warn.
@@ -45,9 +45,10 @@ def test_starred_sessions_appear_on_the_agenda_with_the_late_warning(
     page.locator("li.agenda__item[data-agenda-session=medical-data-panel]").evaluate(
         "(el) => el.scrollIntoView({block: 'start'})"
     )
-    path = screenshot_dir / "agenda-phone.png"
-    page.screenshot(path=str(path))
-    assert png_size(path) == (390, 844)
+    # The picture shows the starred session scrolled to and its neighbours on the agenda.
+    assert_screenshot_shows(
+        page, screenshot_dir / "agenda-phone.png", page.locator("li.agenda__item a.agenda__title"), 1
+    )
 
 
 def test_leave_by_from_the_visitors_position_and_unstarring(browser_session, live_server: str) -> None:
