@@ -54,14 +54,7 @@ function applyChange(change) {
   if (!change.session) return;
   let s = state.sessions.find((item) => item.id === change.session);
   const after = change.after;
-  if (!after?.start) {
-    // An undone add: the session is gone.
-    if (s && change.kind === "undo" && after === null) {
-      state.sessions.splice(state.sessions.indexOf(s), 1);
-      render();
-    }
-    return;
-  }
+  if (!after?.start) return;
   if (!s) {
     // A session this page has not seen (added by staff): it joins the list the same way a load shows it.
     s = { id: change.session, title: pick(change.subject), url: `/sessions/${change.session}` };

@@ -258,7 +258,9 @@ def _undo(change: Undo, at: Moment) -> Draft:
             raise ChangeError(
                 409, "conflict", "The session has changed since; undo the later change first.", s.to_dict()
             )
-        draft = _session_draft("undo", s, lambda st: st.update(target.before))
+        # Undoing an add calls the session off (it has no earlier state, and pages and stars know it).
+        restore = target.before if target.before is not None else {"status": "cancelled"}
+        draft = _session_draft("undo", s, lambda st: st.update(restore))
     else:
         room = db.session.get(Room, target.room_id)
         if room.status != target.after["status"]:
@@ -289,6 +291,7 @@ def _add(change: Add, at: Moment) -> Draft:
     s.venue_id = room.venue_id
     db.session.add(s)
     db.session.flush()
+    db.session.refresh(s)  # its state as stored (times in UTC), the form every later change compares with
     return Draft("add", None, session_state(s), _subject(s), session=s, room=room, venue_id=room.venue_id)
 
 
