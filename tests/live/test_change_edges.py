@@ -29,7 +29,7 @@ def new_session(**fields) -> dict:
 
 
 def test_an_added_session_is_written_and_published(in_app, published):  # noqa: F811
-    added = apply_change(new_session(), by="alice", now=NOW)
+    added = apply_change({**new_session(), "allow_clash": True}, by="alice", now=NOW)  # in the copied room
     stored = db.session.get(Session, "gmp-audit-2")
     assert stored is not None and stored.status == "scheduled" and stored.room_id == GMP["room"]
     assert (added.kind, added.seq, added.before) == ("add", 1, None)
