@@ -86,7 +86,7 @@ def test_back_on_the_clash_sheet_changes_nothing_and_korean_names_the_clash(
     clash = page.locator("#confirm-clash")
     expect(clash).to_contain_text("이 시간에 회의장을 이미 쓰는 세션이 있습니다:")
     expect(clash).to_contain_text("그래도 변경하려면 다시 확인하세요")
-    expect(clash.locator(".clash__when")).to_have_text("11월 29일 (수) 15:00–16:30")
+    expect(clash.locator(".clash__when")).to_have_text("11월 29일(수) 15:00–16:30")
     expect(page.locator("#confirm-go")).to_have_text("그래도 변경")
     page.wait_for_timeout(300)
     page.screenshot(path=str(screenshot_dir / "console-clash-phone-ko.png"))
