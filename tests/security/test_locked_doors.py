@@ -26,7 +26,7 @@ READS = {"GET", "HEAD", "OPTIONS"}
 PUBLIC = {
     ("GET", "/"), ("GET", "/schedule"), ("GET", "/sessions/<session_id>"), ("GET", "/venues/<venue_id>"),
     ("GET", "/rooms/<room_id>"), ("GET", "/live"), ("GET", "/agenda"), ("GET", "/agenda.ics"),
-    ("GET", "/api/venues"), ("GET", "/api/sessions"), ("GET", "/api/sessions/<session_id>"),
+    ("GET", "/api/venues"), ("GET", "/speakers"), ("GET", "/speakers/<speaker_id>"), ("GET", "/api/speakers"), ("GET", "/api/speakers/<speaker_id>"), ("GET", "/api/sessions"), ("GET", "/api/sessions/<session_id>"),
     ("GET", "/api/changes"), ("GET", "/api/travel"), ("GET", "/api/agenda"), ("GET", "/api/openapi.json"),
     ("GET", "/api/docs"), ("GET", "/api/sessions.geojson"), ("GET", "/schedule.ics"), ("GET", "/schedule.xml"),
     ("GET", "/schedule.json"), ("GET", "/static/<path:filename>"), ("GET", "/vendor/<name>"),

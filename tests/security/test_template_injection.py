@@ -143,7 +143,6 @@ def event(request, tmp_path_factory):
         apply_change({"kind": "announce", "text": text, "expires_in_minutes": 600}, "olga")
         apply_change({"kind": "room_status", "room": room, "status": "full"}, "olga")
     yield app, payload, source
-    app.extensions["push_worker"].stop()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
