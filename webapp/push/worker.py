@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -165,7 +166,13 @@ def run_due(app: Flask, now: datetime | None = None, **overrides) -> list[PushNo
         async with make_sender(app, **overrides) as sender:
             return await send_due(app, sender, now)
 
-    return asyncio.run(once())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(once())
+    # Called where a loop already runs in this thread (asyncio.run refuses that): a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, once()).result()
 
 
 def run_sender(app: Flask, poll: float = POLL_SECONDS) -> None:
