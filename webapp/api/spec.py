@@ -124,7 +124,9 @@ def _examples(event) -> dict[str, Any]:
         "track": event.program.tracks[0].id,
         "session_id": event.program.sessions[0].id,
         "speaker_id": next(iter(index_for(event).speakers), "none"),
-        "q": event.program.sessions[0].title.en.split()[0],
+        "q": next(
+            iter(re.findall(r"\w+", event.program.sessions[0].title.en)), "data"
+        ),  # a word, no punctuation
         "ids": ",".join(s.id for s in event.program.sessions[:2]),
         "lat": 37.3943,
         "lon": 127.1107,
