@@ -51,6 +51,7 @@ ROLES = {
     "held.apply": "staff", "held.ignore": "staff", "held.card": "staff",
 }  # fmt: skip
 SAMPLE_ARGS = {
+    "speaker_id": "not-a-speaker",
     "token": "sl_not-a-real-link",
     "staff_id": "1",
     "link_id": "1",
