@@ -170,7 +170,9 @@ def run_due(app: Flask, now: datetime | None = None, **overrides) -> list[PushNo
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(once())
-    # Called where a loop already runs in this thread (asyncio.run refuses that): a thread of its own.
+    # Called where this thread's loop counts as running (asyncio.run refuses that): a thread of its own.
+    # In the test suite that is Playwright's sync API, which marks its loop as running in the main thread
+    # between its calls (playwright 1.65, sync_api/_context_manager.py) once the browser tests start it.
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, once()).result()
 
