@@ -34,9 +34,19 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def row(label: str, times: list[float], extra: str = "") -> tuple[str, str, str]:
+def row(label: str, times: list[float], cpu: list[float], extra: str = "") -> tuple[str, str, str]:
+    """Return a table row: wall-clock p50/p99/max, and the CPU time this thread spent (p50/p99).
+
+    On a shared machine the wall clock waits for other processes; the CPU time is the server's own work.
+    """
     p50, p99 = statistics.median(times) * 1000, percentile(times, 99) * 1000
-    return label, f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(times) * 1000:.1f} ms ({len(times)})", extra
+    cpu50, cpu99 = statistics.median(cpu) * 1000, percentile(cpu, 99) * 1000
+    return (
+        label,
+        f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(times) * 1000:.1f} ms ({len(times)}); "
+        f"CPU p50 {cpu50:.1f} ms, p99 {cpu99:.1f} ms",
+        extra,
+    )
 
 
 def main() -> int:
@@ -73,15 +83,21 @@ def main() -> int:
     )
 
     pairs = [(s.id, s.room) for s in event.program.sessions]
-    service, counts = [], []
+    service, service_cpu, counts = [], [], []
     for i in range(args.queries):
         q = QUERIES[i % len(QUERIES)]
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         hits = search(index, q, pairs)
         service.append(time.perf_counter() - started)
+        service_cpu.append(time.thread_time() - cpu)
         counts.append(len(hits))
     rows.append(
-        row(f"search() service, {args.sessions:,} sessions", service, f"{min(counts)}-{max(counts)} hits")
+        row(
+            f"search() service, {args.sessions:,} sessions",
+            service,
+            service_cpu,
+            f"{min(counts)}-{max(counts)} hits",
+        )
     )
     print(*rows[-1], flush=True)
 
@@ -90,25 +106,29 @@ def main() -> int:
         ("GET /api/sessions?q=", "/api/sessions?q={q}&limit={limit}"),
         ("GET /schedule?q=", "/schedule?q={q}&lang=en&n={n}"),
     ):
-        times = []
+        # Warm-up: the first request compiles the templates; not a search figure.
+        client.get(url.format(q="warmup", n=-1, limit=1), headers={"Accept-Encoding": "identity"})
+        times, cpu_times = [], []
         for n in range(args.queries):
             target = url.format(
                 q=QUERIES[n % len(QUERIES)], n=n, limit=1000 - n
             )  # a new URL each time: no cache hit
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             response = client.get(target, headers={"Accept-Encoding": "identity"})
             times.append(time.perf_counter() - started)
+            cpu_times.append(time.thread_time() - cpu)
             assert response.status_code in (200, 400), (target, response.status_code)
         verdict = "< 50 ms " + ("PASS" if percentile(times, 99) < 0.05 else "OVER")
-        rows.append(row(label, times, verdict))
+        verdict += ", CPU " + ("PASS" if percentile(cpu_times, 99) < 0.05 else "OVER")
+        rows.append(row(label, times, cpu_times, verdict))
         print(*rows[-1], flush=True)
     rows.append(
         ("load average (1, 5, 15 min) at the end", "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), "")
     )
     width = max(len(r[0]) for r in rows)
-    print(f"{'measure':<{width}}  {'value':<52}  note")
+    print(f"{'measure':<{width}}  {'value':<90}  note")
     for label, value, note in rows:
-        print(f"{label:<{width}}  {value:<52}  {note}")
+        print(f"{label:<{width}}  {value:<90}  {note}")
     print(f"(files in {work})")
     return 0
 

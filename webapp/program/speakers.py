@@ -45,10 +45,9 @@ def speaker_dict(speaker: Speaker) -> dict:
 def with_days(found: list[Session], lang: str) -> list[dict]:
     """Return sessions as rows that say their day too (a list across days: search, a speaker's)."""
     event = current_event()
-    return [
-        {**session_view(s, lang, event), "day": day_label(s.start_at.astimezone(event.tz).date())}
-        for s in found
-    ]
+    days = [s.start_at.astimezone(event.tz).date() for s in found]
+    labels = {day: day_label(day) for day in set(days)}  # a few days, not one label per row
+    return [{**session_view(s, lang, event), "day": labels[day]} for s, day in zip(found, days, strict=True)]
 
 
 def ranked(filters: dict, q: str, offset: int = 0, limit: int | None = None) -> tuple[int, list[Session]]:
