@@ -55,6 +55,8 @@ TRACKS = ["Hardware & Making", "Ethics, Society & Politics", "Security", "Scienc
           "Entertainment", "CCC", "Resilience & Sustainability"]  # fmt: skip
 NAMES = ["Jörg", "Änne", "Müller", "Schäfer", "Alex", "Sam", "Özdemir", "Weiß", "Kim", "Nguyen", "Groß"]
 KOREAN_NAMES = ["박현영", "김지훈", "이서연"]
+# Floors as a building signposts them; every fourth room has none, as in a pretalx or frab import.
+FLOORS = ["", "EG", "1. OG", "2. OG"]
 
 
 def room_name(number: int, rng: random.Random) -> str:
@@ -84,7 +86,7 @@ def generate(
         mine = [(n, room) for n, room in enumerate(room_names) if n % venues == v]
         features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": {
             "id": venue_id, "name": {"de": name, "en": name}, "address": {"de": "Marseiller Str. 2, Hamburg"},
-            "rooms": [{"id": f"saal-{n + 1:02d}", "name": {"de": room, "en": room}, "floor": str(n % 4)}
+            "rooms": [{"id": f"saal-{n + 1:02d}", "name": {"de": room, "en": room}, "floor": FLOORS[n % len(FLOORS)]}
                       for n, room in mine]}})  # fmt: skip
     slots = [(d, name) for d in range(days) for name in room_names]
     per_slot = [sessions // len(slots) + (i < sessions % len(slots)) for i in range(len(slots))]
