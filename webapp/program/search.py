@@ -249,23 +249,54 @@ def build_index(event) -> SearchIndex:
             index.rooms[room.id] = Folded.of(texts)
     for s in event.program.sessions:
         track = event.tracks_by_id.get(s.track)
-        names = [n for sp in s.speakers for n in _texts(sp.name)]
-        fields = {
-            "title": Folded.of(_texts(s.title)),
-            "subtitle": Folded.of(_texts(s.subtitle)),
-            "speakers": Folded.of(names),
-            "track": Folded.of(_texts(track.name) if track else [s.track]),
-            "abstract": Folded.of([*_texts(s.abstract), *_texts(s.description)]),
-        }
-        every = [f for f in fields.values() if f.ae]
-        index.sessions[s.id] = Entry(
-            fields,
-            fields["title"].ae_joined,
-            Folded(
-                *("|".join(getattr(f, name) for f in every) for name in ("ae", "a", "ae_joined", "a_joined"))
-            ),
+        index.sessions[s.id] = _entry(
+            _texts(s.title),
+            _texts(s.subtitle),
+            [n for sp in s.speakers for n in _texts(sp.name)],
+            _texts(track.name) if track else [s.track],
+            [*_texts(s.abstract), *_texts(s.description)],
         )
     return index
+
+
+def _entry(
+    title: list[str], subtitle: list[str], speakers: list[str], track: list[str], abstract: list[str]
+) -> Entry:
+    fields = {
+        "title": Folded.of(title),
+        "subtitle": Folded.of(subtitle),
+        "speakers": Folded.of(speakers),
+        "track": Folded.of(track),
+        "abstract": Folded.of(abstract),
+    }
+    every = [f for f in fields.values() if f.ae]
+    return Entry(
+        fields,
+        fields["title"].ae_joined,
+        Folded(*("|".join(getattr(f, name) for f in every) for name in ("ae", "a", "ae_joined", "a_joined"))),
+    )
+
+
+def add_sessions(index: SearchIndex, sessions, tracks_by_id: dict) -> None:
+    """Index sessions the data files do not hold (added by staff since the import), each once.
+
+    sessions are stored sessions (models.Session: title columns, details as loaded); an added session
+    is never removed (undoing an add calls it off), so the index only grows until the data version changes.
+    """
+    for s in sessions:
+        details = s.details or {}
+        track = tracks_by_id.get(s.track_id)
+
+        def texts(key: str, details=details) -> list[str]:
+            return list(dict.fromkeys((details.get(key) or {}).values()))
+
+        index.sessions[s.id] = _entry(
+            list(dict.fromkeys(s.text("title").values())),
+            texts("subtitle"),
+            [n for sp in details.get("speakers", []) for n in dict.fromkeys(sp["name"].values())],
+            _texts(track.name) if track else [s.track_id],
+            [*texts("abstract"), *texts("description")],
+        )
 
 
 _built: dict[str, SearchIndex] = {}
