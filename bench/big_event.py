@@ -47,10 +47,16 @@ TITLE_WORDS = {
            "Funkgeräte", "Grundrechte", "Mobilität", "Prüfung", "Schlüssel", "Gemeinwohl", "Zukunft"],
     "en": ["Open", "hardware", "for", "everyone", "privacy", "surveillance", "cities", "climate", "radio",
            "rights", "kernel", "satellites", "keys", "commons", "future"],
+    # Only with languages=(..., "ko") (bench/search.py): Korean words, written without spaces inside them.
+    "ko": ["간호정보학", "의료데이터", "생중계", "디지털", "헬스케어", "인공지능", "보안", "개인정보", "오픈소스",
+           "하드웨어", "위성", "기후"],
 }  # fmt: skip
 TRACKS = ["Hardware & Making", "Ethics, Society & Politics", "Security", "Science", "Art & Beauty",
           "Entertainment", "CCC", "Resilience & Sustainability"]  # fmt: skip
 NAMES = ["Jörg", "Änne", "Müller", "Schäfer", "Alex", "Sam", "Özdemir", "Weiß", "Kim", "Nguyen", "Groß"]
+KOREAN_NAMES = ["박현영", "김지훈", "이서연"]
+# Floors as a building signposts them; every fourth room has none, as in a pretalx or frab import.
+FLOORS = ["", "EG", "1. OG", "2. OG"]
 
 
 def room_name(number: int, rng: random.Random) -> str:
@@ -60,17 +66,27 @@ def room_name(number: int, rng: random.Random) -> str:
 
 
 def generate(
-    rooms: int = 70, days: int = 3, sessions: int = 1000, venues: int = 1, seed: int = 23
+    rooms: int = 70,
+    days: int = 3,
+    sessions: int = 1000,
+    venues: int = 1,
+    seed: int = 23,
+    languages: tuple[str, ...] = ("de", "en"),
 ) -> tuple[dict, dict]:
-    """Return (c3voc schedule JSON, venues file) for a generated event with German and English text."""
+    """Return (c3voc schedule JSON, venues file) for a generated event with text in languages (de, en, ko).
+
+    With the default languages the event is the one the tests and the page budgets use; "ko" adds
+    Korean sessions and speakers (the search bench's queries need them).
+    """
     rng = random.Random(seed)
+    names = NAMES + (KOREAN_NAMES if "ko" in languages else [])
     room_names = [room_name(i + 1, rng) for i in range(rooms)]
     features = []
     for v, (venue_id, name, lon, lat) in enumerate(VENUES[:venues]):
         mine = [(n, room) for n, room in enumerate(room_names) if n % venues == v]
         features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": {
             "id": venue_id, "name": {"de": name, "en": name}, "address": {"de": "Marseiller Str. 2, Hamburg"},
-            "rooms": [{"id": f"saal-{n + 1:02d}", "name": {"de": room, "en": room}, "floor": str(n % 4)}
+            "rooms": [{"id": f"saal-{n + 1:02d}", "name": {"de": room, "en": room}, "floor": FLOORS[n % len(FLOORS)]}
                       for n, room in mine]}})  # fmt: skip
     slots = [(d, name) for d in range(days) for name in room_names]
     per_slot = [sessions // len(slots) + (i < sessions % len(slots)) for i in range(len(slots))]
@@ -83,7 +99,7 @@ def generate(
         )
         for _ in range(count):
             number += 1
-            lang = rng.choice(["de", "en"])
+            lang = rng.choice(languages)
             length = timedelta(minutes=rng.choice([30, 40, 60, 90]))
             title = " ".join(rng.choice(TITLE_WORDS[lang]) for _ in range(rng.randint(3, 9)))
             by_day[d][name].append({
@@ -94,7 +110,7 @@ def generate(
                 "track": rng.choice(TRACKS), "type": "lecture", "language": lang,
                 "abstract": " ".join(rng.choice(TITLE_WORDS[lang]) for _ in range(40)), "description": "",
                 "do_not_record": rng.random() < 0.05,
-                "persons": [{"id": rng.randint(1, 3000), "public_name": f"{rng.choice(NAMES)} {rng.choice(NAMES)}"}
+                "persons": [{"id": rng.randint(1, 3000), "public_name": f"{rng.choice(names)} {rng.choice(names)}"}
                             for _ in range(rng.randint(1, 3))],
                 "links": [], "slug": f"big-{number}",
             })  # fmt: skip

@@ -1,16 +1,19 @@
 """Run the real server (serve.py) and Chromium the same way in tests and benches."""
 
+import hashlib
+import http.server
 import json
 import os
 import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,3 +184,62 @@ def serve_pid(port: int) -> int:
         if b"serve.py" in cmdline and f"PORT={port}".encode() in environ:
             return int(proc.name)
     raise LookupError(f"no serve.py with PORT={port}")
+
+
+class ReleaseServer(http.server.ThreadingHTTPServer):
+    """A schedule source on 127.0.0.1 for the follower: `body` at any path, with an ETag (304 when the
+    client has it), or the error `status`. Tests swap `body`, or set `releases` to serve a new release
+    at each request (called with the request's number, from 1). `served` counts the requests."""
+
+    body: bytes = b""
+    status: int = 200
+    releases: Callable[[int], bytes] | None = None
+    served: int = 0
+    base: str = ""  # http://127.0.0.1:<port>
+    url: str = ""  # base + /schedule.json
+
+
+class ReleaseHandler(http.server.BaseHTTPRequestHandler):
+    """Answer a GET as the ReleaseServer is set; a test's handler can subclass it and use send_body."""
+
+    def do_GET(self):
+        server = self.server
+        server.served += 1
+        body = server.releases(server.served) if server.releases else server.body
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        if server.status != 200:
+            self.send_error(server.status)
+        elif self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.end_headers()
+        else:
+            self.send_body(body, {"Content-Type": "application/json", "ETag": etag})
+
+    def send_body(self, body: bytes, headers: dict[str, str], status: int = 200) -> None:
+        """Send a whole answer: status, headers, Content-Length, body."""
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def serve_release(
+    body: bytes = b"", handler: type[ReleaseHandler] = ReleaseHandler
+) -> Iterator[ReleaseServer]:
+    """Serve a schedule on 127.0.0.1 (a free port) while the block runs; yield the ReleaseServer."""
+    server = ReleaseServer(("127.0.0.1", 0), handler)
+    server.body = body
+    server.base = f"http://127.0.0.1:{server.server_address[1]}"
+    server.url = f"{server.base}/schedule.json"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

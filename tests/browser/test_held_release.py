@@ -1,8 +1,6 @@
 """A followed release that would cancel most of the program waits on the console, on a phone, for Apply."""
 
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,26 +8,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PHONE, SCREENSHOTS_DIR, sign_in, start_event_server
+from tests.servers import ReleaseServer, serve_release
 from tests.sources.conftest import EXAMPLES
 from tests.sources.test_held import keep_only
 from webapp.sources.convert import import_schedule
 
 
-class Release(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = self.server.body
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
-def followed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, http.server.HTTPServer]]:
+def followed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, ReleaseServer]]:
     """Serve the DemoCon event, following a schedule served on 127.0.0.1 every 5 seconds."""
     workdir = tmp_path_factory.mktemp("held")
     out = workdir / "event"
@@ -40,23 +26,17 @@ def followed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
         "coordinates": [13.4, 52.52],
     }  # placed by the organiser
     (out / "venues.geojson").write_text(json.dumps(venues))
-    source = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Release)
-    source.first = json.loads((EXAMPLES / "pretalx-democon.json").read_text())
-    source.body = json.dumps(source.first).encode()
-    threading.Thread(target=source.serve_forever, daemon=True).start()
-    env = {
-        "VENUES_FILE": str(out / "venues.geojson"),
-        "PROGRAM_FILE": str(out / "program.json"),
-        "EVENT_NOW": "2020-12-14T08:00:00+01:00",
-        "SCHEDULE_SOURCE": f"http://127.0.0.1:{source.server_address[1]}/schedule.json",
-        "SCHEDULE_POLL_SECONDS": "5",
-    }
-    try:
+    with serve_release((EXAMPLES / "pretalx-democon.json").read_bytes()) as source:
+        source.first = json.loads(source.body)
+        env = {
+            "VENUES_FILE": str(out / "venues.geojson"),
+            "PROGRAM_FILE": str(out / "program.json"),
+            "EVENT_NOW": "2020-12-14T08:00:00+01:00",
+            "SCHEDULE_SOURCE": source.url,
+            "SCHEDULE_POLL_SECONDS": "5",
+        }
         with start_event_server(workdir, **env) as base_url:
             yield base_url, source
-    finally:
-        source.shutdown()
-        source.server_close()
 
 
 def wait_for_text(page: Page, url: str, text: str, seconds: float = 30) -> None:

@@ -6,7 +6,6 @@ change service, a Socket.IO client; the test notes when each change is committed
 """
 
 import copy
-import http.server
 import json
 import sqlite3
 import subprocess
@@ -20,7 +19,7 @@ import pytest
 import socketio as python_socketio
 
 from tests.cluster.conftest import RedisServer
-from tests.servers import ROOT, server_env, serving
+from tests.servers import ROOT, serve_release, server_env, serving
 from tests.sources.conftest import EXAMPLES, venues_for
 from webapp.sources.convert import import_schedule
 
@@ -52,36 +51,13 @@ def release(first: dict, k: int) -> bytes:
     return json.dumps(data).encode()
 
 
-class Releases(http.server.ThreadingHTTPServer):
-    """Serves a new release of the schedule on every request."""
-
-    first: dict
-    served = 0
-
-
-class ReleaseHandler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.server.served += 1
-        body = release(self.server.first, self.server.served)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def schedule_source():
     """Yield the URL of a schedule on 127.0.0.1 that has a new release at every poll."""
-    server = Releases(("127.0.0.1", 0), ReleaseHandler)
-    server.first = json.loads((EXAMPLES / "pretalx-democon.json").read_text())
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/schedule.json"
-    server.shutdown()
-    server.server_close()
+    first = json.loads((EXAMPLES / "pretalx-democon.json").read_text())
+    with serve_release() as server:
+        server.releases = lambda k: release(first, k)
+        yield server.url
 
 
 @pytest.fixture

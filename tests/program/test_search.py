@@ -124,3 +124,26 @@ def test_the_index_is_built_from_the_event_and_ranks_pure(app):
     assert all(h.score >= 8 for h in hits if h.session_id == "dentistry-keynote")  # in its title
     assert search(index, "", sessions) == []
     assert [sp.label("ko") for sp in find_speakers(index, "박현", "ko")] == ["박현영"]
+
+
+def test_a_session_staff_added_is_found_too(app):
+    from webapp.live.changes import apply_change
+
+    client = app.test_client()
+    assert client.get("/api/sessions", query_string={"q": "Notfallsprechstunde"}).get_json()["count"] == 0
+    new = {
+        "id": "pop-up", "title": {"ko": "긴급 상담 Notfallsprechstunde", "en": "Pop-up Notfallsprechstunde"},
+        "track": "north-america", "speakers": [{"name": {"en": "Jürgen Müller"}}],
+        "start": "2023-11-30T13:45:00+09:00", "end": "2023-11-30T15:00:00+09:00", "venue": "kins-tower",
+        "room": "kins-7f-meeting-room", "mode": "in_person", "stream_url": None, "language": "ko",
+        "provenance": "sourced",
+    }  # fmt: skip
+    with app.app_context():
+        apply_change({"kind": "add", "new_session": new, "allow_clash": True}, by="bob")
+    for q in ("notfallsprech", "긴급상담", "juergen mueller"):
+        answer = client.get("/api/sessions", query_string={"q": q}).get_json()
+        assert [s["id"] for s in answer["sessions"]] == ["pop-up"], q
+    page = client.get("/schedule", query_string={"q": "Notfallsprechstunde", "lang": "en"}).get_data(
+        as_text=True
+    )
+    assert shown_titles(page) == ["Pop-up Notfallsprechstunde"]

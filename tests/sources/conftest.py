@@ -1,14 +1,12 @@
 """Fixtures for the schedule importer: the real example files and venues files that place their rooms."""
 
-import hashlib
-import http.server
 import json
-import threading
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.servers import serve_release
 from webapp.sources.convert import import_schedule
 from webapp.sources.follow import Follower
 
@@ -84,42 +82,11 @@ def imported(tmp_path, write_venues):
     return _import
 
 
-class ReleaseServer(http.server.ThreadingHTTPServer):
-    """Serves one body at /schedule.json with an ETag, or an error status; tests swap the body."""
-
-    body: bytes = b""
-    status: int = 200
-
-
-class ReleaseHandler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        server = self.server
-        etag = '"' + hashlib.sha256(server.body).hexdigest()[:16] + '"'
-        if server.status != 200:
-            self.send_error(server.status)
-        elif self.headers.get("If-None-Match") == etag:
-            self.send_response(304)
-            self.end_headers()
-        else:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("ETag", etag)
-            self.end_headers()
-            self.wfile.write(server.body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def release_server():
     """Yield a server on 127.0.0.1 that serves whatever release the test sets."""
-    server = ReleaseServer(("127.0.0.1", 0), ReleaseHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    server.url = f"http://127.0.0.1:{server.server_address[1]}/schedule.json"
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serve_release() as server:
+        yield server
 
 
 @pytest.fixture

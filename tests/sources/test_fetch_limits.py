@@ -4,7 +4,6 @@ Every server here listens on 127.0.0.1 only.
 """
 
 import gzip
-import http.server
 import json
 import socket
 import threading
@@ -12,6 +11,7 @@ import time
 
 import pytest
 
+from tests.servers import ReleaseHandler, serve_release
 from tests.sources.conftest import EXAMPLES
 from webapp.sources import fetch as fetch_module
 from webapp.sources import follow as follow_module
@@ -84,49 +84,33 @@ def test_a_source_that_drips_a_byte_a_second_is_cut_off_at_the_deadline(short_de
     assert time.monotonic() - started < DRIP_SECONDS / 2
 
 
-class Redirects(http.server.BaseHTTPRequestHandler):
-    """/moved redirects within this server; /away redirects to another local port; /loop to itself."""
+class Redirects(ReleaseHandler):
+    """/moved redirects within this server; /away redirects to another local port; /loop to itself;
+    /bomb.json is a compression bomb, /gzipped.json the body compressed; anything else the body."""
 
     def do_GET(self):
         targets = {"/moved": "/schedule.json", "/away": self.server.away, "/loop": "/loop"}
         if self.path in targets:
-            self.send_response(302)
-            self.send_header("Location", targets[self.path])
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        body = self.server.body
-        if self.path == "/bomb.json":
-            body = gzip.compress(b" " * (fetch_module.MAX_BYTES + 1024), compresslevel=9)
-        self.send_response(200)
-        if self.path in ("/bomb.json", "/gzipped.json"):
-            self.send_header("Content-Encoding", "gzip")
-            body = body if self.path == "/bomb.json" else gzip.compress(body)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+            self.send_body(b"", {"Location": targets[self.path]}, status=302)
+        elif self.path == "/bomb.json":
+            bomb = gzip.compress(b" " * (fetch_module.MAX_BYTES + 1024), compresslevel=9)
+            self.send_body(bomb, {"Content-Encoding": "gzip"})
+        elif self.path == "/gzipped.json":
+            self.send_body(gzip.compress(self.server.body), {"Content-Encoding": "gzip"})
+        else:
+            self.send_body(self.server.body, {})
 
 
 @pytest.fixture
 def redirector():
     """Yield a server whose /away points at a second server (another port: another origin)."""
-    servers = []
-    for _ in range(2):
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirects)
-        server.body = (EXAMPLES / "pretalx-democon.json").read_bytes()
-        server.base = f"http://127.0.0.1:{server.server_address[1]}"
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-    first, second = servers
-    first.away = second.away = f"{second.base}/schedule.json"
-    second.body = b"the other origin was reached"
-    yield first
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    body = (EXAMPLES / "pretalx-democon.json").read_bytes()
+    with (
+        serve_release(body, Redirects) as first,
+        serve_release(b"the other origin was reached", Redirects) as second,
+    ):
+        first.away = second.away = f"{second.base}/schedule.json"
+        yield first
 
 
 def test_a_redirect_within_the_origin_is_followed(redirector):

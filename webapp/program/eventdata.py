@@ -1,5 +1,6 @@
 """Load and validate the event's two data files: venues.geojson and program.json."""
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,11 +47,12 @@ class EventData:
     def event(self) -> EventInfo:
         return self.program.event
 
-    @property
+    # Kept on the instance (the event never changes; a new version is a new EventData): every page asks.
+    @functools.cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.program.event.timezone)
 
-    @property
+    @functools.cached_property
     def first_start(self) -> datetime:
         """Return when the first day's program begins: the moment shown outside the event."""
         first_day = self.program.event.days[0]

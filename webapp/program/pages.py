@@ -23,6 +23,7 @@ from webapp.program.queries import (
     now_next_by_key,
     parse_filters,
 )
+from webapp.program.session_text import session_text
 from webapp.program.speakers import ranked, search_query, with_days
 from webapp.web.assets import vendor_url
 from webapp.web.context import current_event, page_clock, page_lang
@@ -163,6 +164,7 @@ def session(session_id: str):
         "session.html",
         s=found,
         view=session_view(found, lang, current_event()),
+        text=session_text(found.details, lang),
         map=small_map,
         clock=clock,
         directions=directions_html(found.venue, lang) if found.venue else None,

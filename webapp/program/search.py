@@ -11,8 +11,8 @@ tests/program/test_search_parity.py):
   speakers, track and room, then the abstract and description.
 """
 
+import functools
 import hashlib
-import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -68,17 +68,29 @@ def _fold_char(c: str, table) -> str:
     return _SPACES.sub("", _PUNCTUATION.sub("", out))
 
 
+@functools.lru_cache(maxsize=4096)
+def _char_folds(c: str) -> tuple[str, str] | None:
+    """Return what one character folds to (umlauts as ae/oe/ue, as a/o/u), or None for a space.
+
+    Kept per character: marking folds every shown text on every search page, one character at a time.
+    """
+    if _SPACES.fullmatch(c) or not _SPACES.sub("", unicodedata.normalize("NFKC", c)):
+        return None
+    return _fold_char(c, _UMLAUTS_AE), _fold_char(c, _UMLAUTS_A)
+
+
 def fold_mapped(text: str, umlauts: str = "ae", spaces: bool = False) -> tuple[str, list[int]]:
     """Return fold(text) and, for each of its characters, the index of the character of text it came from."""
-    table = _UMLAUTS_AE if umlauts == "ae" else _UMLAUTS_A
+    which = 0 if umlauts == "ae" else 1
     out, where = [], []
     for i, c in enumerate(text):
-        if _SPACES.fullmatch(c) or not _SPACES.sub("", unicodedata.normalize("NFKC", c)):
+        folds = _char_folds(c)
+        if folds is None:
             if spaces and out and out[-1] != " ":
                 out.append(" ")
                 where.append(i)
             continue
-        for f in _fold_char(c, table):
+        for f in folds[which]:
             out.append(f)
             where.append(i)
     if out and out[-1] == " ":
@@ -94,8 +106,14 @@ def across_spaces(term: str) -> bool:
 
 def query_terms(q: str | None) -> list[str]:
     """Return the folded words of a query (each must match); [] when there is nothing to look for."""
-    words = (q or "")[:MAX_QUERY].split()
-    return list(dict.fromkeys(t for t in (fold(w) for w in words) if t))
+    return list(_query_terms(q or ""))
+
+
+@functools.lru_cache(maxsize=256)
+def _query_terms(q: str) -> tuple[str, ...]:
+    # Kept: a search page marks a few hundred texts with the same query.
+    words = q[:MAX_QUERY].split()
+    return tuple(dict.fromkeys(t for t in (fold(w) for w in words) if t))
 
 
 # --- the index -----------------------------------------------------------------------------------
@@ -231,23 +249,54 @@ def build_index(event) -> SearchIndex:
             index.rooms[room.id] = Folded.of(texts)
     for s in event.program.sessions:
         track = event.tracks_by_id.get(s.track)
-        names = [n for sp in s.speakers for n in _texts(sp.name)]
-        fields = {
-            "title": Folded.of(_texts(s.title)),
-            "subtitle": Folded.of(_texts(s.subtitle)),
-            "speakers": Folded.of(names),
-            "track": Folded.of(_texts(track.name) if track else [s.track]),
-            "abstract": Folded.of([*_texts(s.abstract), *_texts(s.description)]),
-        }
-        every = [f for f in fields.values() if f.ae]
-        index.sessions[s.id] = Entry(
-            fields,
-            fields["title"].ae_joined,
-            Folded(
-                *("|".join(getattr(f, name) for f in every) for name in ("ae", "a", "ae_joined", "a_joined"))
-            ),
+        index.sessions[s.id] = _entry(
+            _texts(s.title),
+            _texts(s.subtitle),
+            [n for sp in s.speakers for n in _texts(sp.name)],
+            _texts(track.name) if track else [s.track],
+            [*_texts(s.abstract), *_texts(s.description)],
         )
     return index
+
+
+def _entry(
+    title: list[str], subtitle: list[str], speakers: list[str], track: list[str], abstract: list[str]
+) -> Entry:
+    fields = {
+        "title": Folded.of(title),
+        "subtitle": Folded.of(subtitle),
+        "speakers": Folded.of(speakers),
+        "track": Folded.of(track),
+        "abstract": Folded.of(abstract),
+    }
+    every = [f for f in fields.values() if f.ae]
+    return Entry(
+        fields,
+        fields["title"].ae_joined,
+        Folded(*("|".join(getattr(f, name) for f in every) for name in ("ae", "a", "ae_joined", "a_joined"))),
+    )
+
+
+def add_sessions(index: SearchIndex, sessions, tracks_by_id: dict) -> None:
+    """Index sessions the data files do not hold (added by staff since the import), each once.
+
+    sessions are stored sessions (models.Session: title columns, details as loaded); an added session
+    is never removed (undoing an add calls it off), so the index only grows until the data version changes.
+    """
+    for s in sessions:
+        details = s.details or {}
+        track = tracks_by_id.get(s.track_id)
+
+        def texts(key: str, details=details) -> list[str]:
+            return list(dict.fromkeys((details.get(key) or {}).values()))
+
+        index.sessions[s.id] = _entry(
+            list(dict.fromkeys(s.text("title").values())),
+            texts("subtitle"),
+            [n for sp in details.get("speakers", []) for n in dict.fromkeys(sp["name"].values())],
+            _texts(track.name) if track else [s.track_id],
+            [*texts("abstract"), *texts("description")],
+        )
 
 
 _built: dict[str, SearchIndex] = {}
@@ -327,29 +376,43 @@ def find_speakers(index: SearchIndex, q: str | None, lang: str) -> list[Speaker]
 
 def match_spans(text: str, q: str | None) -> list[tuple[int, int]]:
     """Return the [start, end) spans of text that the words of q match, merged, in order."""
-    terms = query_terms(q)
+    terms = _query_terms(q or "")
     if not text or not terms:
         return []
-    text = unicodedata.normalize("NFC", text)
+    return list(_spans(unicodedata.normalize("NFC", text), terms))
+
+
+@functools.lru_cache(maxsize=1024)
+def _spans(text: str, terms: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    # Kept for a while: a search page marks the same room and track names on many of its rows.
     folded = Folded.of([text])
-    terms = [t for t in terms if folded.has(t)]  # the character-by-character pass only where one matches
-    if not terms:
-        return []
+    if not any(folded.has(t) for t in terms):
+        return ()  # most texts shown do not hold the words: no character-by-character pass for them
     spans = []
-    for umlauts, joined in itertools.product(("ae", "a"), (True, False)):
-        folded, where = fold_mapped(text, umlauts, spaces=not joined)
-        for term in (t for t in terms if across_spaces(t) == joined):
+    for umlauts in ("ae", "a"):
+        # One folding with its spaces; the same without them (for Korean words) is the spaces left out.
+        spaced, where = fold_mapped(text, umlauts, spaces=True)
+        joined, joined_at = spaced, where
+        if any(across_spaces(t) for t in terms):
+            joined, joined_at = (
+                spaced.replace(" ", ""),
+                [i for c, i in zip(spaced, where, strict=True) if c != " "],
+            )
+        for term in terms:
+            folded, at = (joined, joined_at) if across_spaces(term) else (spaced, where)
             start = folded.find(term)
             while start != -1:
-                spans.append((where[start], where[start + len(term) - 1] + 1))
+                spans.append((at[start], at[start + len(term) - 1] + 1))
                 start = folded.find(term, start + 1)
+        if text.isascii():
+            break  # nothing to spell two ways
     merged: list[list[int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    return [(a, b) for a, b in merged]
+    return tuple((a, b) for a, b in merged)
 
 
 def highlight(text: str | None, q: str | None) -> Markup:

@@ -6,7 +6,15 @@ from webapp.localized import LANGS, pick
 from webapp.models import Session
 from webapp.program.present import event_title, session_view
 from webapp.program.queries import session_keys, sessions_by_id
-from webapp.program.search import MAX_QUERY, Speaker, find_speakers, highlight, index_for, search
+from webapp.program.search import (
+    MAX_QUERY,
+    Speaker,
+    add_sessions,
+    find_speakers,
+    highlight,
+    index_for,
+    search,
+)
 from webapp.web.context import current_event, page_lang
 from webapp.web.i18n import LANGUAGE_NAMES, offered_languages
 from webapp.web.pagecache import cached_page
@@ -45,10 +53,9 @@ def speaker_dict(speaker: Speaker) -> dict:
 def with_days(found: list[Session], lang: str) -> list[dict]:
     """Return sessions as rows that say their day too (a list across days: search, a speaker's)."""
     event = current_event()
-    return [
-        {**session_view(s, lang, event), "day": day_label(s.start_at.astimezone(event.tz).date())}
-        for s in found
-    ]
+    days = [s.start_at.astimezone(event.tz).date() for s in found]
+    labels = {day: day_label(day) for day in set(days)}  # a few days, not one label per row
+    return [{**session_view(s, lang, event), "day": labels[day]} for s, day in zip(found, days, strict=True)]
 
 
 def ranked(filters: dict, q: str, offset: int = 0, limit: int | None = None) -> tuple[int, list[Session]]:
@@ -57,7 +64,10 @@ def ranked(filters: dict, q: str, offset: int = 0, limit: int | None = None) -> 
     Only the sessions shown are loaded: the search reads ids and rooms, then the page's sessions are read.
     """
     event = current_event()
-    hits = search(index_for(event), q, session_keys(event.tz, **filters))
+    index, keys = index_for(event), session_keys(event.tz, **filters)
+    if missing := [session_id for session_id, _ in keys if session_id not in index.sessions]:
+        add_sessions(index, sessions_by_id(missing), event.tracks_by_id)  # added by staff since the import
+    hits = search(index, q, keys)
     shown = hits[offset : None if limit is None else offset + limit]
     return len(hits), sessions_by_id([h.session_id for h in shown])
 

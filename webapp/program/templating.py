@@ -1,9 +1,10 @@
-"""What the program adds to every page's template: the live-update data (base.html's page_live_data)."""
+"""What the program adds to every page's template: the live-update data (base.html's page_live_data), and
+distance_label (180 m, 1.8 km) for distances a template writes."""
 
 from flask import Flask
 
 from webapp.live.log import active_announcements
-from webapp.program.present import live_data
+from webapp.program.present import distance_label, live_data
 from webapp.program.queries import list_venues
 from webapp.web.clock import EventClock
 from webapp.web.context import current_event, page_lang
@@ -18,4 +19,4 @@ def page_live_data(clock: EventClock | None = None) -> dict:
 
 def init_app(app: Flask) -> None:
     """Register the program's template globals."""
-    app.jinja_env.globals.update(page_live_data=page_live_data)
+    app.jinja_env.globals.update(page_live_data=page_live_data, distance_label=distance_label)

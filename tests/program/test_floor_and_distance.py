@@ -1,0 +1,78 @@
+"""Where a room is and how far things are, as a reader sees them: a room without a floor shows no
+empty "()" (the generated congress and an imported pretalx schedule), a floor shows as its label,
+and a distance reads "400 m" or "1.5 km"."""
+
+import json
+import re
+
+import lxml.html
+import pytest
+
+from bench.big_event import EVENT_NOW, write_event
+from tests.conftest import ROOT
+from tests.sources.conftest import EXAMPLES, venues_for
+from webapp.sources.convert import import_schedule
+
+
+def text_of(response) -> str:
+    """Return the words a reader sees on the page (no scripts, no styles)."""
+    assert response.status_code == 200
+    tree = lxml.html.fromstring(response.get_data(as_text=True))
+    for hidden in tree.xpath("//script | //style | //template"):
+        hidden.drop_tree()
+    return " ".join(tree.text_content().split())
+
+
+def first_session_in(client, room: str) -> str:
+    return client.get("/api/sessions", query_string={"room": room, "limit": 1}).get_json()["sessions"][0][
+        "id"
+    ]
+
+
+@pytest.fixture
+def congress(make_app, tmp_path):
+    """A test client for the generated congress (saal-01 has no floor, saal-02 is on "EG")."""
+    venues_file, program_file = write_event(tmp_path / "big", venues=1)
+    rooms = json.loads(venues_file.read_text())["features"][0]["properties"]["rooms"]
+    assert [r["floor"] for r in rooms[:2]] == ["", "EG"]
+    app = make_app(VENUES_FILE=str(venues_file), PROGRAM_FILE=str(program_file), EVENT_NOW=EVENT_NOW)
+    return app.test_client()
+
+
+def test_generated_congress_shows_a_floor_only_where_a_room_has_one(congress):
+    without = text_of(congress.get(f"/sessions/{first_session_in(congress, 'saal-01')}?lang=en"))
+    assert "Saal 01" in without and "()" not in without
+    with_floor = text_of(congress.get(f"/sessions/{first_session_in(congress, 'saal-02')}?lang=en"))
+    assert re.search(r"Saal 02[^()]* \(EG\)", with_floor)
+    for path in ("/?lang=en", "/rooms/saal-01?lang=en", "/rooms/saal-02?lang=en", "/venues/cch?lang=en"):
+        shown = text_of(congress.get(path))
+        assert "()" not in shown and "(0)" not in shown, path
+    assert "· EG" in text_of(congress.get("/rooms/saal-02?lang=en"))
+
+
+def test_imported_pretalx_rooms_have_no_empty_floor(make_app, tmp_path):
+    venues = tmp_path / "in" / "venues.geojson"
+    venues.parent.mkdir()
+    venues.write_text(json.dumps(venues_for("pretalx-democon.json")))
+    import_schedule(str(EXAMPLES / "pretalx-democon.json"), venues, out_dir=tmp_path / "out")
+    client = make_app(
+        VENUES_FILE=str(tmp_path / "out" / "venues.geojson"),
+        PROGRAM_FILE=str(tmp_path / "out" / "program.json"),
+    ).test_client()
+    session = client.get("/api/sessions", query_string={"limit": 1}).get_json()["sessions"][0]
+    shown = text_of(client.get(f"/sessions/{session['id']}?lang=en"))
+    assert "Room" in shown and "()" not in shown
+    assert "()" not in text_of(client.get(f"/rooms/{session['room']}?lang=en"))
+
+
+@pytest.mark.parametrize(("accuracy", "label"), [(400, "400 m"), (1460, "1.5 km")])
+def test_approximate_location_reads_in_metres_or_kilometres(make_app, tmp_path, accuracy, label):
+    venues = json.loads((ROOT / "venues.geojson").read_text())
+    approximate = next(f for f in venues["features"] if f["properties"]["position"] == "approximate")
+    approximate["properties"]["accuracy_m"] = accuracy
+    (tmp_path / "venues.geojson").write_text(json.dumps(venues, ensure_ascii=False))
+    client = make_app(
+        VENUES_FILE=str(tmp_path / "venues.geojson"), EVENT_NOW="2023-11-29T10:30:00+09:00"
+    ).test_client()
+    assert f"Approximate location (within about {label})." in text_of(client.get("/?lang=en"))
+    assert f"대략적인 위치입니다(오차 약 {label})." in text_of(client.get("/?lang=ko"))
