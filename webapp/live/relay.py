@@ -77,7 +77,7 @@ class LogFollower:
 
     def pre_connect(self, eio_sid, namespace):
         """Register a client; the first one starts the heartbeat, from the log's head as it is now."""
-        # Before the connect handler's catch-up (socketio/server.py _handle_connect): what it reads
+        # Before the connect handler's catch-up (python-socketio 5.18: Server._handle_connect): what it reads
         # is at or after this head, so every later change reaches the client live.
         if not self._watching:
             with self._lock:

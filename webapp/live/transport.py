@@ -375,6 +375,41 @@ def _websocket_class(base: type, book: ClientBook) -> type:
     return Websocket
 
 
+def websocket_handler() -> type:
+    """Return gevent's WSGI handler with one descriptor per websocket and the connection closed when it
+    ends (for serve.py's server; gevent is imported here, once serve.py has patched the standard library).
+
+    simple-websocket 1.1 finds no socket it knows in gevent's environ, so it takes a dup() of the
+    connection: two descriptors per websocket, and closing the dup leaves the connection open, so the
+    client waits for the end of the TCP stream (python-socketio's client: 3 s) and gevent then reads
+    what follows the websocket as a new HTTP request. Handing it the socket as 'werkzeug.socket' makes
+    it use that one socket; engine.io 4.15 then ends the request with ConnectionError, taken here as
+    the sign to close the connection.
+    """
+    from gevent import pywsgi  # here: only the gevent server needs it
+
+    class WebSocketHandler(pywsgi.WSGIHandler):
+        def get_environ(self):
+            """Add the connection's own socket for a websocket upgrade."""
+            environ = super().get_environ()
+            if environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+                environ["werkzeug.socket"] = self.socket
+            return environ
+
+        def run_application(self):
+            """Run the app; after a websocket, close the connection instead of reading more HTTP."""
+            websocket = "werkzeug.socket" in self.environ
+            try:
+                super().run_application()
+            except ConnectionError:
+                if not websocket:
+                    raise
+            if websocket:
+                self.close_connection = True
+
+    return WebSocketHandler
+
+
 class RoomIndex:
     """Know each client's rooms, so that a disconnect costs the same with 10 clients or 10,000.
 
