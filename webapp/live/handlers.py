@@ -126,7 +126,7 @@ def on_disconnect(*_reason):
     eio_sid = _connection(request.sid)
     clients.forget(eio_sid)
     sock = transport.connection(socketio.server, eio_sid)
-    if sock is not None and not (sock.closed or sock.closing):
+    if sock is not None and transport.is_open(sock):
         # One namespace, one connection: leaving it ends the connection, so joining again on the same
         # one cannot start a fresh budget (socket.io clients close the connection themselves).
         transport.end_session(sock)

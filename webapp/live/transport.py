@@ -16,7 +16,6 @@ simple-websocket 1.1, gevent 26.9).
 
 import importlib
 import inspect
-import logging
 import re
 import socket
 import struct
@@ -30,8 +29,6 @@ from socketio import packet as sio_packet
 from webapp.config import ROOT
 from webapp.live import guard, outbox
 from webapp.live.clients import ClientBook, shown
-
-log = logging.getLogger(__name__)
 
 # (module, attribute path, why it is hooked or read), for the pinned versions below.
 HOOKS: tuple[tuple[str, str, str], ...] = (
@@ -242,7 +239,7 @@ def install(server, book: ClientBook, events: dict[str, Callable[..., bool]], ma
             sock = eio.sockets.get(eio_sid) if reason == eio.reason.PING_TIMEOUT else None
             ws = sock.queue.transport if sock is not None and isinstance(sock.queue, outbox.Outbox) else None
             if ws is not None:
-                log.info("connection %s answered no ping: resetting it", eio_sid)
+                outbox.log.info("connection %s answered no ping: resetting it", eio_sid)
                 ws.abort()
 
     eio.on("connect", on_connect)
@@ -253,6 +250,11 @@ def install(server, book: ClientBook, events: dict[str, Callable[..., bool]], ma
 def connection(server, eio_sid: str):
     """Return engine.io's socket for a connection, or None when it is gone."""
     return server.eio.sockets.get(eio_sid)
+
+
+def is_open(sock) -> bool:
+    """Tell whether an engine.io socket is neither closed nor closing."""
+    return not (sock.closed or sock.closing)
 
 
 def remote_address(server, eio_sid: str) -> str | None:
