@@ -14,10 +14,9 @@ import os  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
 
-from gevent import pywsgi  # noqa: E402
-
 from webapp import StartupError, create_app  # noqa: E402
 from webapp.extensions import socketio  # noqa: E402
+from webapp.live.transport import websocket_handler  # noqa: E402
 from webapp.program.eventdata import EventDataError  # noqa: E402
 from webapp.program.importer import OtherEventError  # noqa: E402
 from webapp.push.process import SenderProcess  # noqa: E402
@@ -25,37 +24,6 @@ from webapp.release import release  # noqa: E402
 from webapp.sources.follow import start_following  # noqa: E402
 from webapp.sources.model import ScheduleError  # noqa: E402
 from webapp.staff.accounts import count_staff  # noqa: E402
-
-
-class WebSocketHandler(pywsgi.WSGIHandler):
-    """gevent's handler, with one descriptor per websocket and the connection closed when it ends.
-
-    simple-websocket finds no socket it knows in gevent's environ, so it takes a dup() of the
-    connection (simple_websocket/ws.py:285): two descriptors per websocket, and closing the dup
-    leaves the connection open, so the client waits for the end of the TCP stream (python-socketio's
-    client: 3 s) and gevent then reads what follows the websocket as a new HTTP request.
-    Handing it the socket as 'werkzeug.socket' makes it use that one socket; engine.io then ends
-    the request with ConnectionError (engineio/async_drivers/_websocket_wsgi.py:19), taken here
-    as the sign to close the connection.
-    """
-
-    def get_environ(self):
-        """Add the connection's own socket for a websocket upgrade."""
-        environ = super().get_environ()
-        if environ.get("HTTP_UPGRADE", "").lower() == "websocket":
-            environ["werkzeug.socket"] = self.socket
-        return environ
-
-    def run_application(self):
-        """Run the app; after a websocket, close the connection instead of reading more HTTP."""
-        websocket = "werkzeug.socket" in self.environ
-        try:
-            super().run_application()
-        except ConnectionError:
-            if not websocket:
-                raise
-        if websocket:
-            self.close_connection = True
 
 
 def raise_open_file_limit() -> int:
@@ -111,7 +79,7 @@ def main() -> int:
             host=host,
             port=port,
             log_output=os.environ.get("ACCESS_LOG") == "1",
-            handler_class=WebSocketHandler,
+            handler_class=websocket_handler(),
         )
     finally:
         if sender:

@@ -1,7 +1,7 @@
 """Flooding sockets against everyone else: /healthz and change delivery timed while 0, 1 and 10 anonymous
 websockets flood the server with catch-up requests and reserved event names.
 
-    .venv/bin/python bench/flood.py [--seconds 15] [--flooders 0 1 10] [--readme]
+    .venv/bin/python bench/flood.py [--seconds 15] [--flooders 0 1 10] [--nice 19] [--readme]
 
 Starts serve.py (SQLite) on 127.0.0.1, connects one ordinary listener, and in each phase runs N flooder
 processes: each opens a websocket, joins, and sends `42["sync",{"since":0}]` as fast as the socket takes
@@ -9,10 +9,13 @@ it, with a `42["disconnect"]` and a `42["connect"]` after every 200 (what once r
 reading; when the server cuts it off it connects again at once, as an attacker would. Meanwhile a probe
 GETs /healthz every 100 ms and posts a staff change every 500 ms, timing its arrival at the listener.
 Prints per phase: /healthz and delivery p50/p99/max, packets the flooders sent, times they were cut off,
-and the server's RSS. Only 127.0.0.1.
+the server's RSS, and the CPU seconds the server and the flooders used during the phase and the machine's
+busy share (on two cores, whether a p99 is the server's own work or the flooders' and everyone else's).
+`--nice N` runs the flooders at that niceness, so the kernel gives the server the CPU first. Only 127.0.0.1.
 """
 
 import multiprocessing
+import os
 import sys
 import tempfile
 import threading
@@ -25,7 +28,7 @@ import socketio as python_socketio
 
 from bench.lib import guard, report
 from bench.lib.api import ChangePoster, Http
-from bench.lib.procstats import rss_of
+from bench.lib.procstats import cpu_of, machine_cpu, rss_of
 from bench.lib.stats import fmt_ms, percentile
 from bench.lib.targets import venue
 from tests.cluster.wsclients import frame, open_websocket
@@ -34,12 +37,14 @@ SYNC = '42["sync",{"since":0}]'
 BURST = [SYNC] * 200 + ['42["disconnect"]', '42["connect"]']
 
 
-def flooder(url: str, seconds: float, results) -> None:
-    """Flood the server for `seconds`, reconnecting whenever cut off; put (packets, cut offs) on results.
+def flooder(url: str, seconds: float, results, nice: int = 0) -> None:
+    """Flood the server for `seconds`, reconnecting whenever cut off; put (packets, cut offs, CPU seconds)
+    on results.
 
     The frames are built once and written with sendall, so a flooder costs this machine almost no CPU
     and the server's figures are not the flooders' own.
     """
+    os.nice(nice)
     port = int(url.rsplit(":", 1)[1])
     burst = b"".join(frame(1, packet.encode()) for packet in BURST)
     sent = cut = 0
@@ -59,7 +64,7 @@ def flooder(url: str, seconds: float, results) -> None:
         finally:
             if sock is not None:
                 sock.close()
-    results.put((sent, cut))
+    results.put((sent, cut, time.process_time()))
 
 
 class Probe:
@@ -103,11 +108,12 @@ class Probe:
         return {"health": sorted(health), "delivery": delivery, "lost": len(posted) - len(delivery)}
 
 
-def phase(target, probe: Probe, flooders: int, seconds: float) -> list:
+def phase(target, probe: Probe, flooders: int, seconds: float, nice: int = 0) -> list:
     """Run one phase with `flooders` flooding processes; return its table row."""
     results = multiprocessing.Queue()
+    server_cpu, (busy, total) = cpu_of(target.pids), machine_cpu()
     procs = [
-        multiprocessing.Process(target=flooder, args=(target.url, seconds + 1, results))
+        multiprocessing.Process(target=flooder, args=(target.url, seconds + 1, results, nice))
         for _ in range(flooders)
     ]
     for proc in procs:
@@ -117,6 +123,8 @@ def phase(target, probe: Probe, flooders: int, seconds: float) -> list:
     figures = probe.run(seconds)
     rss = rss_of(target.pids)
     counts = [results.get(timeout=60) for _ in procs]
+    server_cpu = cpu_of(target.pids) - server_cpu
+    busy_after, total_after = machine_cpu()
     for proc in procs:
         proc.join(10)
         guard.untrack(proc.pid)
@@ -130,6 +138,7 @@ def phase(target, probe: Probe, flooders: int, seconds: float) -> list:
         f"{sum(c[0] for c in counts):,}",
         sum(c[1] for c in counts),
         f"{rss:.0f}",
+        f"{server_cpu:.1f} / {sum(c[2] for c in counts):.1f} / {100 * (busy_after - busy) / (total_after - total):.0f} %",
     ]
 
 
@@ -138,6 +147,7 @@ def main() -> None:
     parser = report.parser(__doc__)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--flooders", type=int, nargs="+", default=[0, 1, 10])
+    parser.add_argument("--nice", type=int, default=0, help="the flooders' niceness (0-19)")
     args = report.parse_args(parser, max_seconds=900)
     load_before, timer = guard.begin(args.max_seconds)
     rows = []
@@ -146,7 +156,7 @@ def main() -> None:
         probe = Probe(target.url, target.token)
         try:
             for n in args.flooders:
-                rows.append(phase(target, probe, n, args.seconds))
+                rows.append(phase(target, probe, n, args.seconds, args.nice))
                 print(rows[-1], flush=True)
         finally:
             probe.listener.disconnect()
@@ -160,6 +170,7 @@ def main() -> None:
         "flood packets sent",
         "times cut off",
         "server RSS (MiB)",
+        "CPU s: server / flooders / machine busy",
     ]
     report.append("Flooding sockets (bench/flood.py)", report.table(head, rows), load_before, args.readme)
 

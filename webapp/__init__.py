@@ -85,7 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         # With a message queue: Redis, made lossless by relaying gaps from the change log.
         client_manager=relay.client_manager(app),
-        # engine.io turns the Origin check off for [] (engineio/server.py:202): a callable keeps it on.
+        # engine.io turns the Origin check off for [] (python-engineio 4.15): a callable keeps it on.
         cors_allowed_origins=headers.socket_origin_check(app.config["SOCKETIO_ALLOWED_ORIGINS"]),
         max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE"],
         ping_interval=app.config["SOCKETIO_PING_INTERVAL"],

@@ -5,6 +5,7 @@ Real server (serve.py on gevent), raw engine.io clients speaking the wire protoc
 
 import json
 import re
+import sys
 import threading
 import time
 
@@ -12,8 +13,9 @@ import pytest
 import socketio as python_socketio
 import websocket
 
-from tests.servers import make_staff_token, post_change, running_server
+from tests.servers import make_staff_token, post_change, running_server, server_env, serving
 from webapp.config import Config
+from webapp.live.handlers import REPLAY_SLOTS
 
 MAX_MESSAGE = Config().SOCKETIO_MAX_MESSAGE
 FLOOD = 10_000
@@ -130,9 +132,9 @@ JUNK = [
 ] + [f'42["unknown-{i}"]' for i in range(5000)]
 
 
-def change_reaches(url: str, token: str, arrived: dict, seconds: float = 10) -> int:
+def change_reaches(url: str, token: str, arrived: dict, seconds: float = 10, status: str = "full") -> int:
     """Post a change and wait (up to `seconds`) for the listener to get it; return its seq."""
-    change = post_change(url, token, {"kind": "room_status", "room": "hip-future-hall", "status": "full"})
+    change = post_change(url, token, {"kind": "room_status", "room": "hip-future-hall", "status": status})
     deadline = time.monotonic() + seconds
     while change["seq"] not in arrived and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -185,3 +187,84 @@ def test_a_broken_or_oversized_frame_closes_only_that_connection(server, frame):
     assert closed and names == []
     assert sorted(arrived) == [seq]
     assert "Traceback" not in log_path.read_text()
+
+
+# serve.py with every catch-up made slow, as a log read is on a loaded PostgreSQL (on SQLite under gevent
+# a read never yields, so catch-ups could not overlap at all): each catch-up in flight is counted, and
+# each new most is printed to the server's log.
+COUNTED_SERVE = """
+from gevent import monkey; monkey.patch_all()
+import runpy, sys, gevent
+from webapp.live import replay
+answer, in_flight, most = replay.Replays.answer, [0], [0]
+def counted(self, *args):
+    in_flight[0] += 1
+    if in_flight[0] > most[0]:
+        most[0] = in_flight[0]
+        print(f"catch-ups in flight: {most[0]}", flush=True)
+    try:
+        gevent.sleep(0.05)
+        return answer(self, *args)
+    finally:
+        in_flight[0] -= 1
+replay.Replays.answer = counted
+sys.argv = ["serve.py"]; runpy.run_path("serve.py", run_name="__main__")
+"""
+FLOODERS = 10
+
+
+def paced_flood(ws: websocket.WebSocket, stop: threading.Event, names: list[str]) -> None:
+    """Send a sync, read what came for a tenth of a second, again until stop: within the per-client
+    budget (ABUSE_RATE), so the guard lets every sync through and only the process bound is left."""
+    ws.settimeout(0.1)
+    try:
+        while not stop.is_set():
+            ws.send(SYNC)
+            try:
+                frame = ws.recv()
+            except websocket.WebSocketTimeoutException:
+                continue
+            if frame == "2":
+                ws.send("3")
+            elif frame.startswith("42"):
+                names.append(json.loads(frame[2:])[0])
+    except (websocket.WebSocketException, ConnectionError):
+        names.append("closed")
+
+
+def test_item_2_ten_flooders_never_run_more_catch_ups_at_once_than_the_process_bound(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bound.db'}"}
+    token = make_staff_token(env, "alice", "a long enough password")
+    with serving([sys.executable, "-c", COUNTED_SERVE], tmp_path, server_env(**env)) as served:
+        arrived: dict[int, float] = {}
+        other = listener(served.url, arrived)
+        stop = threading.Event()
+        flooders = [raw_socket(served.url) for _ in range(FLOODERS)]
+        heard: list[list[str]] = [[] for _ in flooders]
+        senders = [
+            threading.Thread(target=paced_flood, args=(ws, stop, names))
+            for ws, names in zip(flooders, heard, strict=True)
+        ]
+        try:
+            for sender in senders:
+                sender.start()
+            # Each committed change makes every flooder's next sync a catch-up: ten at once, asked for.
+            seq = change_reaches(served.url, token, arrived, seconds=30)
+            flooding = all(sender.is_alive() for sender in senders)
+            later = change_reaches(served.url, token, arrived, seconds=30, status="open")
+            time.sleep(2)  # the flooders' catch-ups for the last change
+        finally:
+            stop.set()
+            for sender in senders:
+                sender.join(10)
+            for ws in flooders:
+                hang_up(ws)
+            other.disconnect()
+        log = served.log_path.read_text()
+    # The staff changes reached the ordinary listener while the ten were still flooding.
+    assert seq in arrived and later in arrived and flooding
+    # Every flooder was answered (the flood was real and within its budget: none was cut off) ...
+    assert all("synced" in names and "closed" not in names for names in heard), heard
+    # ... and the process never ran more of their catch-ups at once than its bound, which they filled.
+    most = max(int(n) for n in re.findall(r"catch-ups in flight: (\d+)", log))
+    assert most == REPLAY_SLOTS, log

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+import socketio.server
 
 from tests.servers import ROOT, server_env
 from webapp import StartupError, create_app
@@ -48,3 +49,36 @@ def test_serve_py_refuses_to_start_when_a_hooked_name_is_missing(tmp_path):
         "Venue Live cannot start: socketio.server.Server._handle_event is missing, and webapp.live needs it "
         "(guard: only events the app reads are dispatched): install the versions pinned in requirements.txt."
     )
+
+
+def test_a_hooked_method_whose_signature_changed_stops_start_up_with_one_sentence(monkeypatch, tmp_path):
+    # An upgrade that gives a hooked private method another argument: the override would be called wrongly.
+    monkeypatch.setattr(
+        socketio.server.Server, "_handle_eio_message", lambda self, eio_sid, data, extra: None
+    )
+    with pytest.raises(StartupError) as refused:
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 't.db'}"})
+    assert str(refused.value) == (
+        "socketio.server.Server._handle_eio_message takes (self, eio_sid, data, extra) where webapp.live "
+        "expects (self, eio_sid, data) (guard: what cannot be decoded is counted): "
+        "install the versions pinned in requirements.txt."
+    )
+
+
+def test_a_library_that_is_not_the_pinned_version_stops_start_up_with_one_sentence(monkeypatch, tmp_path):
+    real = transport.metadata.version
+    monkeypatch.setattr(
+        transport.metadata, "version", lambda name: "4.16.0" if name == "python-engineio" else real(name)
+    )
+    with pytest.raises(StartupError) as refused:
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 't.db'}"})
+    assert str(refused.value) == (
+        "python-engineio 4.16.0 is installed but webapp/live/transport.py was checked against 4.15.1 "
+        "(requirements.txt): install the versions pinned in requirements.txt."
+    )
+
+
+def test_every_hook_with_a_signature_is_a_hooked_name():
+    # A signature kept for a hook that was removed (or misspelt) would never be checked.
+    hooked = {f"{module}.{path}" for module, path, _ in transport.HOOKS}
+    assert set(transport.SIGNATURES) <= hooked

@@ -23,7 +23,7 @@ def log_change(change, **_extra) -> None:
 def init() -> None:
     """Log every committed change (blinker keeps one registration however often this is called)."""
     change_committed.connect(log_change)
-    # Like python-socketio's own logger (socketio/base_server.py:50-55): seen even when the process
+    # Like python-socketio's own logger (python-socketio 5.18): seen even when the process
     # configured no logging (serve.py does not), where Python would show warnings only.
     if log.level == logging.NOTSET:
         log.setLevel(logging.INFO)

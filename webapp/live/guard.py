@@ -4,25 +4,25 @@ Everything a client sends is counted against its connection (webapp.live.clients
 sid), logged once per kind and summed up when it leaves; nothing it sends resets that.
 
 - A text frame that is not an engine.io packet (empty, or not starting with a packet type) made engine.io
-  raise out of its read loop (engineio/socket.py, 4.15: `Packet(encoded_packet=p)` is outside its try):
-  a 45-line traceback per frame. It is counted and skipped.
+  raise out of its read loop (python-engineio 4.15): a 45-line traceback per frame. It is counted and
+  skipped.
 - A connection's reader yields to the other greenlets before each read, and stops reading while
-  MAX_UNREAD of its messages wait to be handled: simple-websocket's reader (simple_websocket/ws.py,
-  1.1: Base._thread) reads whatever arrives into an unbounded list without ever yielding while data is
-  there, so one flooding socket held the whole process and hundreds of MiB.
+  MAX_UNREAD of its messages wait to be handled: simple-websocket's reader (1.1) reads whatever arrives
+  into an unbounded list without ever yielding while data is there, so one flooding socket held the
+  whole process and hundreds of MiB.
 - Binary frames and binary packets (whose attachments python-socketio would keep until all arrived) are
   dropped before they are decoded; attendees never send binary. What python-socketio cannot decode is
-  counted, not logged with a traceback (engineio/server.py logs one per packet).
+  counted, not logged with a traceback (python-engineio logs one per packet).
 - Events: only the names in `events` (the ones a page sends) are dispatched, each after its check (a
   sync's budget); every other name, `connect` and `disconnect` included, is an unknown event. A client's
   `42["disconnect"]` used to run the disconnect handler, which forgot the client's budget.
+
+The rules are here; webapp.live.transport puts them between the libraries (install()).
 """
 
 import logging
 import time
 from collections.abc import Callable
-
-from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 
 from webapp.live.clients import Bucket, ClientBook, shown
 
@@ -63,20 +63,38 @@ def suspect(address: str | None) -> None:
         _suspects[address] = now + SUSPECT_SECONDS
 
 
-def _burst_for(address: str | None) -> float:
+def burst_for(address: str | None) -> float:
+    """Return the read burst a new connection from address starts with."""
     until = _suspects.get(address) if address else None
     return SUSPECT_BURST if until is not None and until > time.monotonic() else READ_BURST
 
 
-class PacketGuard:
-    """Wrap a Socket.IO server's engine.io handlers and its event dispatch."""
+def is_packet(data) -> bool:
+    """Tell whether a websocket message can be read as an engine.io packet (binary data always can)."""
+    return not isinstance(data, str) or (data[:1] in EIO_TYPES and data[:1] != "")
 
-    def __init__(self, server, book: ClientBook, events: dict[str, Callable[..., bool]]) -> None:
-        self.server, self.book, self.events = server, book, events
-        self.handle_connect = server.eio.handlers["connect"]
-        self.handle_message = server._handle_eio_message
-        self.handle_disconnect = server._handle_eio_disconnect
-        self.handle_event = server._handle_event
+
+class PacketGuard:
+    """Stand between engine.io's handlers and python-socketio's, and before python-socketio's event dispatch.
+
+    connected(eio_sid) tells whether a connection is still open; the handle_* are python-socketio's own
+    (webapp.live.transport.install finds them).
+    """
+
+    def __init__(
+        self,
+        book: ClientBook,
+        events: dict[str, Callable[..., bool]],
+        *,
+        connected: Callable[[str], bool],
+        handle_connect: Callable,
+        handle_message: Callable,
+        handle_disconnect: Callable,
+        handle_event: Callable,
+    ) -> None:
+        self.book, self.events, self.connected = book, events, connected
+        self.handle_connect, self.handle_message = handle_connect, handle_message
+        self.handle_disconnect, self.handle_event = handle_disconnect, handle_event
 
     def connect(self, eio_sid: str, *args):
         """Start counting a new connection, then let python-socketio see it."""
@@ -85,7 +103,7 @@ class PacketGuard:
 
     def message(self, eio_sid: str, data) -> None:
         """Pass a readable text packet on to python-socketio; drop and count anything else."""
-        if eio_sid not in self.server.eio.sockets:
+        if not self.connected(eio_sid):
             return  # a connection being closed (it was hung up): nothing it still sends is read
         if not isinstance(data, str):
             self.book.ignore(eio_sid, "binary frame", f"a binary frame of {len(data)} bytes")
@@ -117,21 +135,33 @@ class PacketGuard:
 
 class Paced:
     """A websocket's connection whose reads yield first, keep within the read budgets, and wait while
-    too much is unread."""
+    too much is unread.
+
+    connected() tells whether the websocket is still open, unread() how many of its messages wait to be
+    handled; sleep is the async driver's.
+    """
 
     all_connections = Bucket(READ_RATE_ALL, READ_BURST_ALL)  # one per process
 
-    def __init__(self, raw, ws, sleep: Callable[[float], None], burst: float = READ_BURST) -> None:
-        self.raw, self.ws, self.sleep = raw, ws, sleep
+    def __init__(
+        self,
+        raw,
+        *,
+        connected: Callable[[], bool],
+        unread: Callable[[], int],
+        sleep: Callable[[float], None],
+        burst: float = READ_BURST,
+    ) -> None:
+        self.raw, self.connected, self.unread, self.sleep = raw, connected, unread, sleep
         self.budget = Bucket(READ_RATE, burst)
 
     def recv(self, size: int, *flags):
         """Read at most size bytes, after the other greenlets had their turn and within the budgets."""
         self.sleep(0)
-        while self.ws.connected:
+        while self.connected():
             now = time.monotonic()
             allowed = min(self.budget.available(now), self.all_connections.available(now))
-            if allowed >= MIN_READ and len(self.ws.input_buffer) < MAX_UNREAD:
+            if allowed >= MIN_READ and self.unread() < MAX_UNREAD:
                 break
             self.sleep(
                 max(
@@ -150,50 +180,3 @@ class Paced:
 
     def __getattr__(self, name):
         return getattr(self.raw, name)
-
-
-def _guarded(websocket_class: type, book: ClientBook) -> type:
-    """Return engine.io's websocket class: message size bounded, reads paced, non-packets skipped."""
-
-    class Guarded(websocket_class):
-        def __init__(self, handler, server, **kwargs):
-            # engine.io passes its socket's own _websocket_handler (engineio/socket.py, 4.15), or the
-            # outbox's websocket class its wrapper of it.
-            owner = getattr(handler, "__self__", None) or getattr(handler, "owner", None)
-            self.eio_sid = getattr(owner, "sid", None)
-
-            def run(ws):
-                # Called once simple-websocket has shaken hands, before its reader's first read.
-                burst = _burst_for(ws.ws.environ.get("REMOTE_ADDR"))
-                ws.ws.sock = Paced(ws.ws.sock, ws.ws, server.sleep, burst)
-                return handler(ws)
-
-            super().__init__(run, server, **kwargs)
-            # engine.io checks a message's size only once it has all arrived and does not pass
-            # max_message_size to simple-websocket (engineio/async_drivers/gevent.py, 4.15), so a
-            # client could make the server buffer one message without bound; simple-websocket stops
-            # reading and closes with 1009 as soon as a message grows past the limit.
-            self.server_args["max_message_size"] = server.max_http_buffer_size
-
-        def wait(self):
-            """Return the next message that engine.io can decode (or None when the connection ends)."""
-            while True:
-                data = super().wait()
-                if not isinstance(data, str) or (data[:1] in EIO_TYPES and data[:1]):
-                    return data
-                book.ignore(self.eio_sid, "not an engine.io packet", f"a text frame {shown(data)}")
-
-    return Guarded
-
-
-def init_server(server, book: ClientBook, events: dict[str, Callable[..., bool]]) -> None:
-    """Put the guard between engine.io and python-socketio, and around python-socketio's event dispatch."""
-    guard = PacketGuard(server, book, events)
-    server.eio.on("connect", guard.connect)
-    server.eio.on("message", guard.message)
-    server.eio.on("disconnect", guard.disconnect)
-    server._handle_event = guard.event  # python-socketio 5.18: every EVENT packet goes through it
-    websocket_class = server.eio._async.get("websocket")
-    if isinstance(websocket_class, type) and issubclass(websocket_class, SimpleWebSocketWSGI):
-        # A copy: the drivers' dict is shared by every server of the process.
-        server.eio._async = {**server.eio._async, "websocket": _guarded(websocket_class, book)}

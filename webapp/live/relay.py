@@ -11,6 +11,10 @@ ones, read from the log. So the clients never see a gap, and never storm the dat
 With Redis as the message queue (LogRelay) the queue only brings other processes' changes sooner: Redis
 pub/sub forgets what it could not deliver, so while this process is not subscribed every beat reads the
 log, and while it is, a change at the head that the queue has not brought for a whole beat is read then.
+
+What this needs from python-socketio's client managers beyond their public methods (a room index, the
+Redis manager's listen loop, publish and message steps, sending ready packets) is in
+webapp.live.transport (RoomIndex, QueueHooks, send_packets).
 """
 
 import logging
@@ -24,65 +28,22 @@ from redis.retry import Retry
 
 from webapp import extensions
 from webapp.extensions import db
+from webapp.live import transport
 from webapp.live.changes import public_change
 from webapp.live.log import changes_since, head_seq
 from webapp.live.protocol import CHANGE
+from webapp.live.transport import QueueHooks, RoomIndex
 
 log = logging.getLogger(__name__)
 CHUNK = 500
-# Longest wait between attempts to subscribe again to a queue that went away (python-socketio: 60 s).
-RESUBSCRIBE_MAX = 5
-
-
-class RoomIndex:
-    """Know each client's rooms, so that a disconnect costs the same with 10 clients or 10,000.
-
-    python-socketio finds a leaving client's rooms by testing every room of the namespace
-    (socketio/base_manager.py:138, and get_rooms at :195), and every client has a room of its own:
-    each disconnect cost O(clients), and 4,000 clients dropping at once took 6.5 s of CPU.
-    """
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._joined: dict[tuple[str, str], set] = {}
-
-    def basic_enter_room(self, sid, namespace, room, eio_sid=None):
-        """Enter a room, and remember it."""
-        super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
-        self._joined.setdefault((namespace, sid), set()).add(room)
-
-    def basic_leave_room(self, sid, namespace, room):
-        """Leave a room, and forget it."""
-        super().basic_leave_room(sid, namespace, room)
-        rooms = self._joined.get((namespace, sid))
-        if rooms is not None:
-            rooms.discard(room)
-            if not rooms:
-                del self._joined[namespace, sid]
-
-    def get_rooms(self, sid, namespace):
-        """Return the named rooms a client is in."""
-        return [room for room in self._joined.get((namespace, sid), ()) if room is not None]
-
-    def basic_disconnect(self, sid, namespace, **kwargs):
-        """Remove a client from the rooms it is in, and forget its callbacks and pending states."""
-        # The same steps as BaseManager.basic_disconnect, without its scan over every room.
-        for room in list(self._joined.get((namespace, sid), ())):
-            self.basic_leave_room(sid, namespace, room)
-        self.callbacks.pop(sid, None)
-        for pending in (self.pending_connect, self.pending_disconnect):
-            if sid in pending.get(namespace, ()):
-                pending[namespace].remove(sid)
-                if not pending[namespace]:
-                    del pending[namespace]
 
 
 class ReadyPackets:
     """Send packets encoded once (webapp.live.replay) to one client of this process, bypassing the queue.
 
-    The same steps as Manager.emit for a room (socketio/manager.py:41-52): one encoded packet, handed
-    to engine.io for each client. A catch-up is for a client of this process, so it never needs the
-    message queue, which PubSubManager.emit would publish it to (socketio/pubsub_manager.py:54-80).
+    The same steps as Manager.emit for a room (python-socketio 5.18): one encoded packet, handed to
+    engine.io for each client. A catch-up is for a client of this process, so it never needs the
+    message queue, which PubSubManager.emit would publish it to.
     """
 
     def send_ready(self, sid: str, packets, namespace: str = "/") -> None:
@@ -90,8 +51,7 @@ class ReadyPackets:
         eio_sid = self.eio_sid_from_sid(sid, namespace)
         if eio_sid is None:
             return
-        for packet in packets:
-            self.server._send_eio_packet(eio_sid, packet)
+        transport.send_packets(self.server, eio_sid, packets)
 
 
 def broadcast_change(event: str, data, room) -> dict | None:
@@ -117,7 +77,7 @@ class LogFollower:
 
     def pre_connect(self, eio_sid, namespace):
         """Register a client; the first one starts the heartbeat, from the log's head as it is now."""
-        # Before the connect handler's catch-up (socketio/server.py _handle_connect): what it reads
+        # Before the connect handler's catch-up (python-socketio 5.18: Server._handle_connect): what it reads
         # is at or after this head, so every later change reaches the client live.
         if not self._watching:
             with self._lock:
@@ -185,7 +145,7 @@ class LogFollower:
     def _still_needed(self) -> bool:
         # No client left (one read a second is for clients), or a newer app took the server (tests).
         server = getattr(extensions.socketio, "server", None)
-        if self.rooms.get("/") and server is not None and server.manager is self:
+        if transport.has_clients(self) and server is not None and server.manager is self:
             return True
         with self._lock:
             self._watching, self.relayed = False, None
@@ -233,7 +193,7 @@ class LocalManager(ReadyPackets, LogFollower, RoomIndex, socketio.Manager):
         super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kwargs)
 
 
-class LogRelay(ReadyPackets, LogFollower, RoomIndex, socketio.RedisManager):
+class LogRelay(ReadyPackets, LogFollower, RoomIndex, QueueHooks, socketio.RedisManager):
     """A Redis client manager: the queue brings other processes' changes sooner; the log makes it lossless."""
 
     name = "redis"
@@ -245,11 +205,10 @@ class LogRelay(ReadyPackets, LogFollower, RoomIndex, socketio.RedisManager):
         super().__init__(url, channel=channel, redis_options=options)
         self.follow_log(app, heartbeat)
         self._queue_state = "starting"
-        self._subscribed = False
 
     def queue_receiving(self) -> bool:
         """Tell whether this process is subscribed to the queue right now."""
-        return self._subscribed
+        return self.receiving
 
     def emit(self, event, data, namespace=None, room=None, **kwargs):
         """Publish an event to every process; a change is also sent to this process's clients at once."""
@@ -258,25 +217,7 @@ class LogRelay(ReadyPackets, LogFollower, RoomIndex, socketio.RedisManager):
         if change is not None and not kwargs.get("skip_sid") and not kwargs.get("callback"):
             self.deliver(change)  # its echo from the queue is then dropped as sent
 
-    def _redis_listen_with_retries(self):
-        # python-socketio's loop (socketio/redis_manager.py, 5.18), saying when the queue is back and
-        # reading the log then: what was published while this process was not subscribed is gone.
-        retry_sleep = 1
-        while True:
-            try:
-                if not self._subscribed:
-                    self._redis_connect()
-                    self.pubsub.subscribe(self.channel)
-                    self._subscribed, retry_sleep = True, 1
-                    self._queue_is("up", "subscribed")
-                yield from self.pubsub.listen()
-            except Exception as exc:
-                self._subscribed = False
-                self._queue_is("down", f"cannot receive ({exc}); retrying in {retry_sleep} s")
-                self.server.sleep(retry_sleep)
-                retry_sleep = min(retry_sleep * 2, RESUBSCRIBE_MAX)
-
-    def _queue_is(self, state: str, detail: str) -> None:
+    def queue_is(self, state: str, detail: str) -> None:
         """Log when the queue goes away or comes back; when it is back, catch up from the log."""
         if state == self._queue_state:
             return
@@ -291,25 +232,25 @@ class LogRelay(ReadyPackets, LogFollower, RoomIndex, socketio.RedisManager):
             )
             self.server.start_background_task(self._safe_catch_up, "the message queue did not deliver them")
 
-    def _handle_emit(self, message: dict) -> None:
+    def from_queue(self, message: dict) -> bool:
+        """Deliver a change that came through the queue, in seq order; tell whether it was one."""
         data = message.get("data")
         change = data[0] if isinstance(data, list) and len(data) == 1 else None
         change = broadcast_change(message.get("event"), change, message.get("room"))
-        if change is None:
-            super()._handle_emit(message)
-        else:
+        if change is not None:
             self.deliver(change)
+        return change is not None
 
-    def _publish(self, data: dict) -> None:
-        if super()._publish(data) is None:
-            self._queue_is("down", "cannot publish")
-            log.error(
-                "could not publish change to the message queue: the other processes read it from the log "
-                "within %.0f s",
-                self.heartbeat,
-            )
-        else:
-            self._queue_is("up", "published")
+    def published(self, ok: bool) -> None:
+        """Note whether publishing to the queue worked; the other processes read the log when it did not."""
+        if ok:
+            self.queue_is("up", "published")
+            return
+        self.queue_is("down", "cannot publish")
+        log.error(
+            "could not publish change to the message queue: the other processes read it from the log within %.0f s",
+            self.heartbeat,
+        )
 
 
 def client_manager(app: Flask) -> socketio.Manager:

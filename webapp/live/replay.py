@@ -3,9 +3,9 @@
 When a venue's Wi-Fi comes back, hundreds of phones reconnect at once, most with the same `since`.
 Answering each on its own cost the server most of its time in `bench/reconnect_storm.py` (py-spy:
 reading the log 25 %, the public form of each change 12 %, and python-socketio building a packet per
-emit 30 %: it encodes once per call (socketio/manager.py:41-47) and walks every value looking for
-binary data (socketio/packet.py:170)). Behind a message queue it was worse: an emit to one client is
-published to every process (socketio/pubsub_manager.py:54-80), though only this one holds the socket.
+emit 30 %: it encodes once per call and walks every value looking for binary data (python-socketio
+5.18). Behind a message queue it was worse: an emit to one client is published to every process, though
+only this one holds the socket.
 
 Here the answer to (since, head) is read, turned public and encoded once, kept for the next clients,
 and handed to engine.io as ready packets for this process's own client. A page that reads batches
@@ -18,11 +18,11 @@ import time
 from collections import OrderedDict
 
 from engineio import packet as eio_packet
-from socketio import packet as sio_packet
 
 from webapp.live.changes import public_change
 from webapp.live.log import changes_since, snapshot
 from webapp.live.protocol import CHANGE, CHANGES, REPLAY_LIMIT, SNAPSHOT, SYNCED
+from webapp.live.transport import encode_event
 
 # Answers kept per process: a storm needs a handful (one per distinct `since`), each at most
 # REPLAY_LIMIT changes or one snapshot.
@@ -52,7 +52,7 @@ class Replays:
             packets = self._answers.get(key)
             if packets is None:
                 messages = self._messages(since, head, batch, too_far)
-                packets = self._answers[key] = tuple(_encode(server, *m) for m in messages)
+                packets = self._answers[key] = tuple(encode_event(server, *m) for m in messages)
                 while len(self._answers) > self.size:
                     self._answers.popitem(last=False)
             self._answers.move_to_end(key)
@@ -68,9 +68,3 @@ class Replays:
         if batch and missed:
             return [(CHANGES, {"changes": missed}), (SYNCED, {"seq": head})]
         return [*((CHANGE, change) for change in missed), (SYNCED, {"seq": head})]
-
-
-def _encode(server, event: str, data: object) -> eio_packet.Packet:
-    """Encode one Socket.IO event for the default namespace, as python-socketio would."""
-    encoded = server.packet_class(sio_packet.EVENT, namespace="/", data=[event, data]).encode()
-    return eio_packet.Packet(eio_packet.MESSAGE, encoded)

@@ -1,27 +1,48 @@
-"""The library internals webapp.live relies on, checked once at start-up: the app refuses to start with one
-sentence when a hooked name is missing or a library is not the pinned version.
+"""Every reach into engine.io, python-socketio, simple-websocket and gevent internals, in one module.
 
 An override of a private method that an upgrade renamed is never called and fails nothing: the Redis
-relay, the outbox bound, the packet guard or the read pacing would quietly stop working. So every name
-the live package hooks or reads is listed here with why, and check() looks for each before anything is
-installed. The hooks themselves live in relay.py (client managers), guard.py (packet guard, read pacing),
-outbox.py (bounded queues, whole sends, resets) and replay.py (ready packets).
+relay, the outbox bound, the packet guard or the read pacing would quietly stop working. So what the
+live package hooks, replaces or reads inside those libraries is here and nowhere else, each hook saying
+in one line why it exists, and install() first checks that the installed libraries are the versions
+pinned in requirements.txt and that every hooked name exists with the signature it was written against;
+otherwise the app refuses to start with one sentence (webapp.StartupError).
+
+The rules themselves stay with their owners, which know no library internals: guard.py (what a client
+may send, how fast its connection is read), outbox.py (what a client that does not read may hold),
+relay.py (every change once, in seq order) and replay.py (catch-up answers built once). Line numbers
+drift between releases, so comments name the version (python-engineio 4.15, python-socketio 5.18,
+simple-websocket 1.1, gevent 26.9).
 """
 
 import importlib
+import inspect
 import re
+import socket
+import struct
+import weakref
+from collections.abc import Callable, Iterable
 from importlib import metadata
 
+from engineio import packet as eio_packet
+from socketio import packet as sio_packet
+
 from webapp.config import ROOT
+from webapp.live import guard, outbox
+from webapp.live.clients import ClientBook, shown
 
 # (module, attribute path, why it is hooked or read), for the pinned versions below.
 HOOKS: tuple[tuple[str, str, str], ...] = (
     ("engineio.socket", "Socket._websocket_handler", "the websocket classes find their engine.io socket"),
-    ("engineio.socket", "Socket.close", "outbox.end_session ends a session without waiting for the client"),
+    ("engineio.socket", "Socket.close", "end_session ends a session without waiting for the client"),
     (
         "engineio.async_drivers._websocket_wsgi",
         "SimpleWebSocketWSGI.wait",
         "guard skips non-packet text frames",
+    ),
+    (
+        "engineio.async_drivers._websocket_wsgi",
+        "SimpleWebSocketWSGI.__init__",
+        "the websocket class wraps the handler and bounds a message's size",
     ),
     (
         "engineio.async_drivers._websocket_wsgi",
@@ -39,9 +60,10 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
     ("socketio.server", "Server._handle_eio_disconnect", "guard: the summary when a connection closes"),
     ("socketio.server", "Server._send_eio_packet", "relay.ReadyPackets sends packets encoded once"),
     ("socketio.base_manager", "BaseManager.pre_connect", "relay: the first client starts the log heartbeat"),
-    ("socketio.base_manager", "BaseManager.basic_enter_room", "relay.RoomIndex knows each client's rooms"),
-    ("socketio.base_manager", "BaseManager.basic_leave_room", "relay.RoomIndex"),
-    ("socketio.base_manager", "BaseManager.basic_disconnect", "relay.RoomIndex: no scan over every room"),
+    ("socketio.base_manager", "BaseManager.basic_enter_room", "RoomIndex knows each client's rooms"),
+    ("socketio.base_manager", "BaseManager.basic_leave_room", "RoomIndex"),
+    ("socketio.base_manager", "BaseManager.basic_disconnect", "RoomIndex: no scan over every room"),
+    ("socketio.base_manager", "BaseManager.get_rooms", "RoomIndex answers from what it knows"),
     (
         "socketio.base_manager",
         "BaseManager.eio_sid_from_sid",
@@ -58,13 +80,58 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
     ("socketio.redis_manager", "RedisManager._publish", "relay: a failed publish marks the queue away"),
     ("simple_websocket.ws", "Base._thread", "guard.Paced: its reads of self.sock are paced"),
     ("simple_websocket.ws", "Base.receive", "guard.Paced waits on input_buffer, which receive() empties"),
+    (
+        "simple_websocket.ws",
+        "Server.__init__",
+        "serve.py hands it the connection's own socket as environ['werkzeug.socket']",
+    ),
     ("gevent.queue", "JoinableQueue.put", "outbox.Outbox bounds each client's queue"),
     ("gevent.queue", "JoinableQueue.get", "outbox.Outbox"),
+    ("gevent.pywsgi", "WSGIHandler.get_environ", "serve.py adds the websocket's socket to the environ"),
+    ("gevent.pywsgi", "WSGIHandler.run_application", "serve.py closes the connection after a websocket"),
 )
+# The signatures the hooks were written against (inspect.signature), by "module.attribute path": an
+# override with other arguments would be called wrongly, or not at all.
+SIGNATURES: dict[str, str] = {
+    "engineio.socket.Socket._websocket_handler": "(self, ws)",
+    "engineio.socket.Socket.close": "(self, wait=True, abort=False, reason=None)",
+    "engineio.async_drivers._websocket_wsgi.SimpleWebSocketWSGI.wait": "(self)",
+    "engineio.async_drivers._websocket_wsgi.SimpleWebSocketWSGI.__init__": "(self, handler, server, **kwargs)",
+    "engineio.async_drivers._websocket_wsgi.SimpleWebSocketWSGI.__call__": "(self, environ, start_response)",
+    "engineio.packet.Packet": "(packet_type=6, data=None, encoded_packet=None)",
+    "socketio.server.Server._handle_event": "(self, eio_sid, namespace, id, data)",
+    "socketio.server.Server._handle_eio_message": "(self, eio_sid, data)",
+    "socketio.server.Server._handle_eio_disconnect": "(self, eio_sid, reason)",
+    "socketio.server.Server._send_eio_packet": "(self, eio_sid, eio_pkt)",
+    "socketio.base_manager.BaseManager.pre_connect": "(self, eio_sid, namespace)",
+    "socketio.base_manager.BaseManager.basic_enter_room": "(self, sid, namespace, room, eio_sid=None)",
+    "socketio.base_manager.BaseManager.basic_leave_room": "(self, sid, namespace, room)",
+    "socketio.base_manager.BaseManager.basic_disconnect": "(self, sid, namespace, **kwargs)",
+    "socketio.base_manager.BaseManager.get_rooms": "(self, sid, namespace)",
+    "socketio.base_manager.BaseManager.eio_sid_from_sid": "(self, sid, namespace)",
+    "socketio.manager.Manager.emit": (
+        "(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kwargs)"
+    ),
+    "socketio.redis_manager.RedisManager._redis_listen_with_retries": "(self)",
+    "socketio.redis_manager.RedisManager._redis_connect": "(self)",
+    "socketio.pubsub_manager.PubSubManager._handle_emit": "(self, message)",
+    "socketio.redis_manager.RedisManager._publish": "(self, data)",
+    "simple_websocket.ws.Base._thread": "(self)",
+    "simple_websocket.ws.Base.receive": "(self, timeout=None)",
+    "simple_websocket.ws.Server.__init__": (
+        "(self, environ, subprotocols=None, receive_bytes=4096, ping_interval=None, max_message_size=None, "
+        "thread_class=None, event_class=None, selector_class=None)"
+    ),
+    "gevent.queue.JoinableQueue.put": "(self, item, block=True, timeout=None)",
+    "gevent.queue.JoinableQueue.get": "(self, block=True, timeout=None)",
+    "gevent.pywsgi.WSGIHandler.get_environ": "(self)",
+    "gevent.pywsgi.WSGIHandler.run_application": "(self)",
+}
 # Instance attributes read (not in the classes): checked on a live server by check_server().
 SERVER_ATTRIBUTES = ("eio", "manager", "environ", "packet_class")
 ENGINE_ATTRIBUTES = ("_async", "sockets", "handlers", "reason", "max_http_buffer_size")
 PINNED = ("python-engineio", "python-socketio", "simple-websocket", "gevent", "redis")
+_INSTALL = "install the versions pinned in requirements.txt."
 
 
 class TransportError(Exception):
@@ -77,24 +144,42 @@ def _pinned(package: str) -> str | None:
     return found.group(2) if found else None
 
 
+def _signature(target) -> str | None:
+    try:
+        return str(inspect.signature(target))
+    except (TypeError, ValueError):  # not a callable, or a builtin without one
+        return None
+
+
 def check() -> None:
-    """Raise TransportError (one sentence) unless every hooked name exists and each library is pinned."""
+    """Raise TransportError (one sentence) unless each library is pinned and every hooked name exists
+    with its expected signature."""
     for package in PINNED:
         want, have = _pinned(package), metadata.version(package)
         if want is not None and want != have:
             raise TransportError(
                 f"{package} {have} is installed but webapp/live/transport.py was checked against {want} "
-                "(requirements.txt): install the pinned version."
+                f"(requirements.txt): {_INSTALL}"
             )
     for module_name, path, why in HOOKS:
-        target = importlib.import_module(module_name)
-        for part in path.split("."):
+        try:
+            target = importlib.import_module(module_name)
+        except ImportError:
+            target = None
+        for part in path.split(".") if target is not None else ():
             target = getattr(target, part, None)
             if target is None:
-                raise TransportError(
-                    f"{module_name}.{path} is missing, and webapp.live needs it ({why}): "
-                    "install the versions pinned in requirements.txt."
-                )
+                break
+        if target is None:
+            raise TransportError(
+                f"{module_name}.{path} is missing, and webapp.live needs it ({why}): {_INSTALL}"
+            )
+        want = SIGNATURES.get(f"{module_name}.{path}")
+        have = _signature(target) if want is not None else None
+        if want is not None and have != want:
+            raise TransportError(
+                f"{module_name}.{path} takes {have} where webapp.live expects {want} ({why}): {_INSTALL}"
+            )
 
 
 def check_server(server) -> None:
@@ -103,6 +188,309 @@ def check_server(server) -> None:
         for name in names:
             if not hasattr(owner, name):
                 raise TransportError(
-                    f"{type(owner).__name__}.{name} is missing, and webapp.live reads it: "
-                    "install the versions pinned in requirements.txt."
+                    f"{type(owner).__name__}.{name} is missing, and webapp.live reads it: {_INSTALL}"
                 )
+
+
+def install(server, book: ClientBook, events: dict[str, Callable[..., bool]], max_queued: int) -> None:
+    """Check the libraries (raise TransportError, having installed nothing), then put the packet guard,
+    the per-client outbox and the paced, whole-sending websockets into a Socket.IO server."""
+    check()
+    check_server(server)
+    eio = server.eio
+    # python-socketio 5.18 registers its engine.io handlers as bound private methods; the guard sits
+    # between them and engine.io, and replaces the event dispatch, through which every EVENT goes.
+    packet_guard = guard.PacketGuard(
+        book,
+        events,
+        connected=lambda eio_sid: eio_sid in eio.sockets,
+        handle_connect=eio.handlers["connect"],
+        handle_message=server._handle_eio_message,
+        handle_disconnect=server._handle_eio_disconnect,
+        handle_event=server._handle_event,
+    )
+    server._handle_event = packet_guard.event
+    # engine.io 4.15 takes its queue and websocket classes from the driver's dict, shared by every
+    # server of the process: this server gets a copy with its own classes.
+    drivers = {**eio._async}
+    drivers["queue"] = outbox.outbox_class(
+        drivers["queue"], max_queued, threads=eio.async_mode == "threading", end=cut_off
+    )
+    websocket_class = drivers.get("websocket")
+    base = importlib.import_module("engineio.async_drivers._websocket_wsgi").SimpleWebSocketWSGI
+    if isinstance(websocket_class, type) and issubclass(websocket_class, base):
+        drivers["websocket"] = _websocket_class(websocket_class, book)
+    eio._async = drivers
+
+    def on_connect(eio_sid, *args):
+        # engine.io 4.15 registers the socket before its connect event: its queue learns its owner.
+        sock = eio.sockets.get(eio_sid)
+        if sock is not None and isinstance(sock.queue, outbox.Outbox):
+            sock.queue.owner = weakref.ref(sock)
+        return packet_guard.connect(eio_sid, *args)
+
+    def on_disconnect(eio_sid, reason=None, *args):
+        # A client gone quiet is closed with a CLOSE packet (engine.io 4.15), queued behind whatever it
+        # stopped reading: the writer stays blocked in send and the connection open for good, holding
+        # up to the kernel's send buffer (tcp_wmem: 4 MB). Reset it instead.
+        try:
+            return packet_guard.disconnect(eio_sid, reason, *args)
+        finally:
+            sock = eio.sockets.get(eio_sid) if reason == eio.reason.PING_TIMEOUT else None
+            ws = sock.queue.transport if sock is not None and isinstance(sock.queue, outbox.Outbox) else None
+            if ws is not None:
+                outbox.log.info("connection %s answered no ping: resetting it", eio_sid)
+                ws.abort()
+
+    eio.on("connect", on_connect)
+    eio.on("message", packet_guard.message)
+    eio.on("disconnect", on_disconnect)
+
+
+def connection(server, eio_sid: str):
+    """Return engine.io's socket for a connection, or None when it is gone."""
+    return server.eio.sockets.get(eio_sid)
+
+
+def is_open(sock) -> bool:
+    """Tell whether an engine.io socket is neither closed nor closing."""
+    return not (sock.closed or sock.closing)
+
+
+def remote_address(server, eio_sid: str) -> str | None:
+    """Return the address a connection came from (python-socketio keeps each one's WSGI environ)."""
+    return server.environ.get(eio_sid, {}).get("REMOTE_ADDR")
+
+
+def end_session(sock, abort: bool = False) -> None:
+    """End a client's engine.io session at once, as eio.disconnect() does, without waiting for it.
+
+    eio.disconnect() waits until the client has read everything queued (engine.io 4.15: Socket.close
+    with wait=True): for a client that does not read, that is forever.
+    """
+    sock.close(wait=False, abort=abort, reason=sock.server.reason.SERVER_DISCONNECT)
+    sock.server.sockets.pop(sock.sid, None)
+
+
+def cut_off(sock) -> None:
+    """Close the session of a client over its outbox bound and reset its websocket (no close packet,
+    which would only queue behind what it does not read); it reconnects and catches up."""
+    ws = sock.queue.transport
+    end_session(sock, abort=True)
+    if ws is not None:
+        ws.abort()
+
+
+def send_packets(server, eio_sid: str, packets: Iterable[eio_packet.Packet]) -> None:
+    """Hand ready engine.io packets to one connection, in order, as python-socketio 5.18 does for an emit."""
+    for packet in packets:
+        server._send_eio_packet(eio_sid, packet)
+
+
+def encode_event(server, event: str, data: object) -> eio_packet.Packet:
+    """Encode one Socket.IO event for the default namespace, as python-socketio would."""
+    encoded = server.packet_class(sio_packet.EVENT, namespace="/", data=[event, data]).encode()
+    return eio_packet.Packet(eio_packet.MESSAGE, encoded)
+
+
+def has_clients(manager, namespace: str = "/") -> bool:
+    """Tell whether a client manager has any client in a namespace (python-socketio 5.18: manager.rooms)."""
+    return bool(manager.rooms.get(namespace))
+
+
+class WholeSends:
+    """A connection whose send() writes everything it is given, as simple-websocket expects.
+
+    simple-websocket 1.1 ignores how much of a frame its socket's send() wrote, and gevent's send()
+    writes only what fits when the send buffer is nearly full: a slow reader got truncated frames.
+    """
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+
+    def send(self, data, flags=0) -> int:
+        """Write all of data, waiting for the client as long as it takes."""
+        self.raw.sendall(data, flags)
+        return len(data)
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
+
+
+def _websocket_class(base: type, book: ClientBook) -> type:
+    """Return engine.io's websocket class: message size bounded, reads paced, whole sends, non-packets
+    skipped, known to its client's Outbox and resettable."""
+
+    class Websocket(base):
+        def __init__(self, handler, server, **kwargs):
+            # engine.io 4.15 passes its socket's own _websocket_handler: its owner is that socket.
+            owner = getattr(handler, "__self__", None)
+            self.eio_sid = getattr(owner, "sid", None)
+
+            def run(ws):
+                # Called once simple-websocket 1.1 has shaken hands, before its reader's first read
+                # (Base._thread reads self.sock into input_buffer, which receive() empties).
+                inner = ws.ws
+                paced = guard.Paced(
+                    inner.sock,
+                    connected=lambda: inner.connected,
+                    unread=lambda: len(inner.input_buffer),
+                    sleep=server.sleep,
+                    burst=guard.burst_for(inner.environ.get("REMOTE_ADDR")),
+                )
+                inner.sock = WholeSends(paced)
+                queue = getattr(owner, "queue", None)
+                if isinstance(queue, outbox.Outbox):
+                    queue.transport = ws
+                try:
+                    return handler(ws)
+                finally:
+                    if isinstance(queue, outbox.Outbox):
+                        queue.transport = None
+
+            super().__init__(run, server, **kwargs)
+            # engine.io 4.15 checks a message's size only once it has all arrived and does not pass
+            # max_message_size to simple-websocket, so a client could make the server buffer one message
+            # without bound; simple-websocket stops reading and closes with 1009 past the limit.
+            self.server_args["max_message_size"] = server.max_http_buffer_size
+
+        def wait(self):
+            """Return the next message that engine.io can decode (or None when the connection ends)."""
+            # engine.io 4.15 decodes a text frame outside its try: one that is not a packet raised out of
+            # its read loop with a 45-line traceback.
+            while True:
+                data = super().wait()
+                if guard.is_packet(data):
+                    return data
+                book.ignore(self.eio_sid, "not an engine.io packet", f"a text frame {shown(data)}")
+
+        def abort(self) -> None:
+            """Reset the connection: its reader and writer wake, and the kernel drops what it holds for it."""
+            ws = self.ws
+            ws.connected = False  # the writer's close() then sends no close frame (engine.io 4.15)
+            try:
+                ws.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                ws.sock.shutdown(socket.SHUT_RDWR)  # closed (with a reset) by simple-websocket's reader
+            except OSError:
+                pass
+
+    return Websocket
+
+
+def websocket_handler() -> type:
+    """Return gevent's WSGI handler with one descriptor per websocket and the connection closed when it
+    ends (for serve.py's server; gevent is imported here, once serve.py has patched the standard library).
+
+    simple-websocket 1.1 finds no socket it knows in gevent's environ, so it takes a dup() of the
+    connection: two descriptors per websocket, and closing the dup leaves the connection open, so the
+    client waits for the end of the TCP stream (python-socketio's client: 3 s) and gevent then reads
+    what follows the websocket as a new HTTP request. Handing it the socket as 'werkzeug.socket' makes
+    it use that one socket; engine.io 4.15 then ends the request with ConnectionError, taken here as
+    the sign to close the connection.
+    """
+    from gevent import pywsgi  # here: only the gevent server needs it
+
+    class WebSocketHandler(pywsgi.WSGIHandler):
+        def get_environ(self):
+            """Add the connection's own socket for a websocket upgrade."""
+            environ = super().get_environ()
+            if environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+                environ["werkzeug.socket"] = self.socket
+            return environ
+
+        def run_application(self):
+            """Run the app; after a websocket, close the connection instead of reading more HTTP."""
+            websocket = "werkzeug.socket" in self.environ
+            try:
+                super().run_application()
+            except ConnectionError:
+                if not websocket:
+                    raise
+            if websocket:
+                self.close_connection = True
+
+    return WebSocketHandler
+
+
+class RoomIndex:
+    """Know each client's rooms, so that a disconnect costs the same with 10 clients or 10,000.
+
+    python-socketio 5.18 finds a leaving client's rooms by testing every room of the namespace
+    (BaseManager.basic_disconnect and get_rooms), and every client has a room of its own: each
+    disconnect cost O(clients), and 4,000 clients dropping at once took 6.5 s of CPU.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._joined: dict[tuple[str, str], set] = {}
+
+    def basic_enter_room(self, sid, namespace, room, eio_sid=None):
+        """Enter a room, and remember it."""
+        super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
+        self._joined.setdefault((namespace, sid), set()).add(room)
+
+    def basic_leave_room(self, sid, namespace, room):
+        """Leave a room, and forget it."""
+        super().basic_leave_room(sid, namespace, room)
+        rooms = self._joined.get((namespace, sid))
+        if rooms is not None:
+            rooms.discard(room)
+            if not rooms:
+                del self._joined[namespace, sid]
+
+    def get_rooms(self, sid, namespace):
+        """Return the named rooms a client is in."""
+        return [room for room in self._joined.get((namespace, sid), ()) if room is not None]
+
+    def basic_disconnect(self, sid, namespace, **kwargs):
+        """Remove a client from the rooms it is in, and forget its callbacks and pending states."""
+        # The same steps as BaseManager.basic_disconnect (python-socketio 5.18), without its scan.
+        for room in list(self._joined.get((namespace, sid), ())):
+            self.basic_leave_room(sid, namespace, room)
+        self.callbacks.pop(sid, None)
+        for pending in (self.pending_connect, self.pending_disconnect):
+            if sid in pending.get(namespace, ()):
+                pending[namespace].remove(sid)
+                if not pending[namespace]:
+                    del pending[namespace]
+
+
+class QueueHooks:
+    """python-socketio 5.18 RedisManager's private steps, each handed to a public method of the relay.
+
+    The relay (webapp.live.relay.LogRelay) defines queue_is(state, detail), from_queue(message) -> bool
+    (True when it delivered the message itself) and published(ok); `receiving` says whether this
+    process is subscribed right now.
+    """
+
+    RESUBSCRIBE_MAX = 5  # longest wait between attempts to subscribe again (python-socketio: 60 s)
+    receiving = False
+
+    def _redis_listen_with_retries(self):
+        # python-socketio's loop, saying when the queue is back (the relay then reads the log: what was
+        # published while this process was not subscribed is gone).
+        retry_sleep = 1
+        while True:
+            try:
+                if not self.receiving:
+                    self._redis_connect()
+                    self.pubsub.subscribe(self.channel)
+                    self.receiving, retry_sleep = True, 1
+                    self.queue_is("up", "subscribed")
+                yield from self.pubsub.listen()
+            except Exception as exc:
+                self.receiving = False
+                self.queue_is("down", f"cannot receive ({exc}); retrying in {retry_sleep} s")
+                self.server.sleep(retry_sleep)
+                retry_sleep = min(retry_sleep * 2, self.RESUBSCRIBE_MAX)
+
+    def _handle_emit(self, message: dict) -> None:
+        # Every message from the queue: a change goes through the relay, in seq order.
+        if not self.from_queue(message):
+            super()._handle_emit(message)
+
+    def _publish(self, data: dict):
+        # python-socketio returns None when publishing failed (after its own second attempt).
+        result = super()._publish(data)
+        self.published(result is not None)
+        return result
