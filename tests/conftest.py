@@ -21,6 +21,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("VAPID_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="vapid-"), "vapid.pem"))
 os.environ.setdefault("PUSH_WORKER", "0")
 
+from tests.dbtemplates import Templates  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.program.importer import import_event  # noqa: E402
@@ -67,8 +68,14 @@ def database_url(request, tmp_path):
         yield schema_url(schema)
 
 
+@pytest.fixture(scope="session")
+def templates() -> Templates:
+    """The migrated and imported databases copied into each test's (tests/dbtemplates.py)."""
+    return Templates(POSTGRES_URL)
+
+
 @pytest.fixture
-def make_app(database_url):
+def make_app(database_url, templates):
     """Return a callable that builds the app on the test database, migrated and with the event imported."""
     apps = []
 
@@ -77,8 +84,14 @@ def make_app(database_url):
             {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "EVENT_NOW": None, **config}
         )
         with app.app_context():
-            upgrade()
-            import_event(app.extensions["event"])
+            # The first app on the test's empty database gets a copy of its event's template; a later
+            # one (a restart) migrates and imports, as a release does.
+            fresh = not apps
+            if not (fresh and templates.restore(app)):
+                upgrade()
+                import_event(app.extensions["event"])
+                if fresh:
+                    templates.keep(app)
         apps.append(app)
         return app
 
