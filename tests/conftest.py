@@ -68,6 +68,25 @@ def database_url(request, tmp_path):
         yield schema_url(schema)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "real_password_hashes: hash passwords at the app's own cost")
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(request, monkeypatch):
+    """Hash staff passwords with a cheap scrypt in tests made in this process (the app's costs 0.1 s per
+    hash, several per test that signs in); tests marked real_password_hashes keep the app's own."""
+    if request.node.get_closest_marker("real_password_hashes"):
+        yield
+        return
+    from webapp.staff import accounts
+
+    monkeypatch.setattr(accounts, "HASH_METHOD", "scrypt:1024:8:1")
+    accounts._dummy_hash.cache_clear()
+    yield
+    accounts._dummy_hash.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def templates() -> Templates:
     """The migrated and imported databases copied into each test's (tests/dbtemplates.py)."""

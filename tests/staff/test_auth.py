@@ -19,6 +19,9 @@ from webapp.staff.accounts import (
     set_password,
 )
 
+# The app's own password hashes here (its cost is what some of these tests check); fast_hashes where not.
+pytestmark = pytest.mark.real_password_hashes
+
 PASSWORD = "correct horse battery"
 MOVE = {"kind": "move", "session": "gmp-audit", "room": "kins-7f-meeting-room"}
 
