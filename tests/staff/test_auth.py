@@ -361,3 +361,15 @@ def test_the_device_cookie_is_httponly_strict_and_only_sent_to_sign_in(client, a
     response, _ = login(client, alice)
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("vl_device="))
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/login" in cookie
+
+
+def test_a_name_over_80_or_a_password_over_200_characters_is_refused_by_the_form_and_never_checked(
+    client, alice
+):
+    # At the limits the form lets them through to the check (a wrong password: 401).
+    assert login(client, "a" * 80, "p" * 200)[0].status_code == 401
+    for name, password, field in (("a" * 81, PASSWORD, "Name"), (alice, "p" * 201, "Password")):
+        response, _ = login(client, name, password)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and f"{field}: Field cannot be longer than" in page
+        assert "Wrong name or password" not in page
