@@ -64,7 +64,11 @@ MODULES: dict[str, tuple[str, list[str]]] = {
             "tests/program/test_eventstore.py::test_a_venues_save_cannot_be_undone_as_a_change",
         ],
     ),
-    "auth": ("webapp/staff/auth.py", ["tests/staff/test_auth.py", "tests/staff/test_roles.py"]),
+    "auth": (
+        "webapp/staff/auth.py",
+        # test_links.py: auth.py holds the sign-in link's page (/login/link/<token>) too.
+        ["tests/staff/test_auth.py", "tests/staff/test_roles.py", "tests/staff/test_links.py"],
+    ),
     "follow": (
         "webapp/sources/follow.py",
         ["tests/sources/test_follow.py", "tests/sources/test_held.py", "tests/sources/test_fetch_limits.py"],
