@@ -373,3 +373,33 @@ def test_a_name_over_80_or_a_password_over_200_characters_is_refused_by_the_form
         page = response.get_data(as_text=True)
         assert response.status_code == 400 and f"{field}: Field cannot be longer than" in page
         assert "Wrong name or password" not in page
+
+
+@pytest.mark.parametrize(
+    ("target", "lands_on"),
+    [
+        ("/staff/log", "/staff/log"),
+        ("//evil.example/staff", "/staff/"),
+        ("https://evil.example/", "/staff/"),
+        ("/\\evil.example", "/staff/"),
+        ("staff/log", "/staff/"),
+    ],
+)
+def test_sign_in_goes_on_to_a_page_of_this_site_only(client, alice, target, lands_on):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    data = {"name": alice, "password": PASSWORD, "csrf_token": token}
+    signed = client.post("/login", query_string={"next": target}, data=data)
+    assert signed.status_code == 302 and signed.headers["Location"] == lands_on
+
+
+def test_an_organisers_page_is_refused_to_staff_and_sends_anonymous_callers_to_sign_in(app, client, alice):
+    assert client.get("/staff/accounts/").headers["Location"].startswith("/login?next=")
+    login(client, alice)
+    refused = client.get("/staff/accounts/?lang=en")
+    assert refused.status_code == 403 and "Only an organiser may do this" in refused.get_data(as_text=True)
+    assert client.get("/staff/").status_code == 200  # a staff member's own pages
+    with app.app_context():
+        create_staff("olga", PASSWORD, "organiser")
+    organiser = app.test_client()
+    login(organiser, "olga")
+    assert organiser.get("/staff/accounts/").status_code == 200
