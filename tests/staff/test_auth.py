@@ -403,3 +403,24 @@ def test_an_organisers_page_is_refused_to_staff_and_sends_anonymous_callers_to_s
     organiser = app.test_client()
     login(organiser, "olga")
     assert organiser.get("/staff/accounts/").status_code == 200
+
+
+def test_a_hundred_failures_for_one_account_from_as_many_addresses_lock_that_account_an_hour(
+    make_app, fast_hashes, alice_on
+):
+    client = alice_on(make_app(TRUSTED_PROXIES=1)).test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+
+    def attempt(name: str, address: str) -> int:
+        data = {"name": name, "password": "wrong password!!", "csrf_token": token}
+        return client.post("/login", data=data, headers={"X-Forwarded-For": address}).status_code
+
+    statuses = {attempt("alice", f"198.51.{n // 200}.{n % 200 + 1}") for n in range(100)}
+    assert statuses == {401}  # no address is over its own limits
+    refused = client.post(
+        "/login?lang=en",
+        data={"name": "alice", "password": PASSWORD, "csrf_token": token},
+        headers={"X-Forwarded-For": "203.0.113.9"},
+    )
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 60  # the hour's window
+    assert attempt("bob", "203.0.113.9") == 401  # another account, from the same new address
