@@ -424,3 +424,9 @@ def test_a_hundred_failures_for_one_account_from_as_many_addresses_lock_that_acc
     )
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 60  # the hour's window
     assert attempt("bob", "203.0.113.9") == 401  # another account, from the same new address
+
+
+def test_signing_out_when_not_signed_in_goes_to_the_sign_in_page(client):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    answer = client.post("/logout", data={"csrf_token": token})
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/login?next=")
