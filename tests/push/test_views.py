@@ -7,6 +7,7 @@ import pytest
 from tests.push.pushservice import Browser, b64url
 from webapp.extensions import db
 from webapp.push.models import PushSubscription
+from webapp.push.schemas import MAX_ENDPOINT
 
 URL = "/push/subscriptions"
 
@@ -269,3 +270,14 @@ def test_keys_of_the_wrong_size_or_kind_are_refused_saying_what_they_must_be(
     assert answer.status_code == 400 and answer.get_json() == {"error": "invalid", "message": message}
     with guarded_app.app_context():
         assert db.session.query(PushSubscription).count() == 0
+
+
+def test_a_subscription_with_the_longest_endpoint_is_updated_without_counting_towards_the_day(make_app):
+    app = make_app(
+        WTF_CSRF_ENABLED=False, PUSH_SUBSCRIPTIONS_PER_DAY=1, PUSH_SERVICE_HOSTS=("push.example.net",)
+    )
+    client = app.test_client()
+    longest = "https://push.example.net/send/" + "a" * (MAX_ENDPOINT - len("https://push.example.net/send/"))
+    assert post(client, body(endpoint=longest)).status_code == 201
+    again = post(client, body(sessions=("dentistry-keynote",), endpoint=longest))
+    assert again.status_code == 200 and again.get_json()["sessions"] == ["dentistry-keynote"]
