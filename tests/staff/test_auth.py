@@ -1,5 +1,6 @@
 """Only staff change the program: sign-in, sign-out, rate limits, CSRF, bearer tokens, the command line."""
 
+import math
 import re
 import time
 
@@ -363,15 +364,19 @@ def test_the_device_cookie_is_httponly_strict_and_only_sent_to_sign_in(client, a
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/login" in cookie
 
 
-def test_a_name_over_80_or_a_password_over_200_characters_is_refused_by_the_form_and_never_checked(
+def test_a_name_over_80_or_on_two_lines_or_a_password_over_200_is_refused_by_the_form_and_never_checked(
     client, alice
 ):
     # At the limits the form lets them through to the check (a wrong password: 401).
     assert login(client, "a" * 80, "p" * 200)[0].status_code == 401
-    for name, password, field in (("a" * 81, PASSWORD, "Name"), (alice, "p" * 201, "Password")):
+    for name, password, reason in (
+        ("a" * 81, PASSWORD, "Name: Field cannot be longer than 80 characters."),
+        (alice + "\nbob", PASSWORD, "Name: Use letters, digits and punctuation only, on one line."),
+        (alice, "p" * 201, "Password: Field cannot be longer than 200 characters."),
+    ):
         response, _ = login(client, name, password)
         page = response.get_data(as_text=True)
-        assert response.status_code == 400 and f"{field}: Field cannot be longer than" in page
+        assert response.status_code == 400 and reason in page
         assert "Wrong name or password" not in page
 
 
@@ -422,7 +427,10 @@ def test_a_hundred_failures_for_one_account_from_as_many_addresses_lock_that_acc
         data={"name": "alice", "password": PASSWORD, "csrf_token": token},
         headers={"X-Forwarded-For": "203.0.113.9"},
     )
-    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 60  # the hour's window
+    wait = int(refused.headers["Retry-After"])
+    assert refused.status_code == 429 and wait > 60  # the hour's window
+    # The page says the same wait, in minutes (rounded up).
+    assert f"Try again in {math.ceil(wait / 60)} min." in refused.get_data(as_text=True)
     assert attempt("bob", "203.0.113.9") == 401  # another account, from the same new address
 
 
