@@ -176,12 +176,13 @@ def outcome(test_outcome: str | None, worker_outcome: str, output: str | None) -
 
 
 def killed_by(output: str | None) -> str:
-    """Return the first failing test (or error) in a killed mutant's pytest output."""
+    """Return the first failing test (or error) in a killed mutant's pytest output, and its first E line."""
     lines = (output or "").splitlines()
-    for line in lines:
-        if line.startswith(("FAILED ", "ERROR ")):
-            return line[:200]
-    return (lines[-1] if lines else "(no output)")[:200]
+    failed = next((line for line in lines if line.startswith(("FAILED ", "ERROR "))), None)
+    if failed is None:
+        return (lines[-1] if lines else "(no output)")[:200]
+    why = next((line[1:].strip() for line in lines if line.startswith("E ")), "")
+    return f"{failed[:160]}\n     {why[:160]}"
 
 
 def report(name: str, killed: bool = False) -> None:
