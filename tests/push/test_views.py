@@ -281,3 +281,14 @@ def test_a_subscription_with_the_longest_endpoint_is_updated_without_counting_to
     assert post(client, body(endpoint=longest)).status_code == 201
     again = post(client, body(sessions=("dentistry-keynote",), endpoint=longest))
     assert again.status_code == 200 and again.get_json()["sessions"] == ["dentistry-keynote"]
+
+
+@pytest.mark.parametrize("endpoint", [None, 7, ["https://push.example.net/send/abc"], {"url": "x"}])
+def test_an_endpoint_that_is_not_text_is_refused_with_400(guarded_app, page_client, endpoint):
+    data = body()
+    data["subscription"]["endpoint"] = endpoint
+    answer = post(page_client, data)
+    assert answer.status_code == 400 and answer.get_json()["error"] == "invalid"
+    assert "endpoint" in answer.get_json()["message"]
+    with guarded_app.app_context():
+        assert db.session.query(PushSubscription).count() == 0
