@@ -152,10 +152,11 @@ def run(name: str) -> None:
     module = MODULES[name][0]
     shutil.copy2(PRISTINE / module, SRC / module)  # a run stopped mid-mutant left that mutant on disk
     if not session.exists():
+        # The tests must pass on the unchanged code, or every mutant would look killed. First, so that a
+        # session (which a later run resumes without asking again) exists only once the baseline passed.
+        subprocess.run([BIN / "cosmic-ray", "baseline", cfg], cwd=SRC, check=True)
         subprocess.run([BIN / "cosmic-ray", "init", cfg, session], cwd=SRC, check=True)
         subprocess.run([BIN / "cr-filter-operators", session, cfg], cwd=SRC, check=True)
-        # The tests must pass on the unchanged code, or every mutant would look killed.
-        subprocess.run([BIN / "cosmic-ray", "baseline", cfg], cwd=SRC, check=True)
     print(f"== {name}: {pending(session)} mutants to run", flush=True)
     subprocess.run([BIN / "cosmic-ray", "exec", cfg, session], cwd=SRC, check=True)
     report(name)
