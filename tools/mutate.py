@@ -64,7 +64,11 @@ MODULES: dict[str, tuple[str, list[str]]] = {
             "tests/program/test_eventstore.py::test_a_venues_save_cannot_be_undone_as_a_change",
         ],
     ),
-    "auth": ("webapp/staff/auth.py", ["tests/staff/test_auth.py", "tests/staff/test_roles.py"]),
+    "auth": (
+        "webapp/staff/auth.py",
+        # test_links.py: auth.py holds the sign-in link's page (/login/link/<token>) too.
+        ["tests/staff/test_auth.py", "tests/staff/test_roles.py", "tests/staff/test_links.py"],
+    ),
     "follow": (
         "webapp/sources/follow.py",
         ["tests/sources/test_follow.py", "tests/sources/test_held.py", "tests/sources/test_fetch_limits.py"],
@@ -83,7 +87,10 @@ EXCLUDED_OPERATORS = [
     "core/VariableInserter",
 ]
 
-TIMEOUT = 600.0  # seconds for one mutant's tests; a mutant that hangs them counts as killed
+# Seconds for one mutant's tests: ten times what they take on a loaded machine, so that load never passes
+# for a kill. cosmic-ray counts a timeout as killed; the report names them apart ("timeout"), and each
+# is looked at by hand (a mutant that hangs the tests is caught, one that only made them slow is not).
+TIMEOUT = 600.0
 
 
 def copy_checkout(fresh: bool) -> None:
@@ -145,10 +152,11 @@ def run(name: str) -> None:
     module = MODULES[name][0]
     shutil.copy2(PRISTINE / module, SRC / module)  # a run stopped mid-mutant left that mutant on disk
     if not session.exists():
+        # The tests must pass on the unchanged code, or every mutant would look killed. First, so that a
+        # session (which a later run resumes without asking again) exists only once the baseline passed.
+        subprocess.run([BIN / "cosmic-ray", "baseline", cfg], cwd=SRC, check=True)
         subprocess.run([BIN / "cosmic-ray", "init", cfg, session], cwd=SRC, check=True)
         subprocess.run([BIN / "cr-filter-operators", session, cfg], cwd=SRC, check=True)
-        # The tests must pass on the unchanged code, or every mutant would look killed.
-        subprocess.run([BIN / "cosmic-ray", "baseline", cfg], cwd=SRC, check=True)
     print(f"== {name}: {pending(session)} mutants to run", flush=True)
     subprocess.run([BIN / "cosmic-ray", "exec", cfg, session], cwd=SRC, check=True)
     report(name)
@@ -161,24 +169,44 @@ def pending(session: Path) -> int:
         ).fetchone()[0]
 
 
-def report(name: str) -> None:
-    """Print the counts and every survivor's diff for one module."""
+def outcome(test_outcome: str | None, worker_outcome: str, output: str | None) -> str:
+    """Name what became of one mutant: cosmic-ray counts a run that timed out as killed; this does not."""
+    if (test_outcome or "").upper() == "KILLED" and (output or "").strip() == "timeout":
+        return "timeout"
+    return (test_outcome or worker_outcome).lower()
+
+
+def killed_by(output: str | None) -> str:
+    """Return the first failing test (or error) in a killed mutant's pytest output, and its first E line."""
+    lines = (output or "").splitlines()
+    failed = next((line for line in lines if line.startswith(("FAILED ", "ERROR "))), None)
+    if failed is None:
+        return (lines[-1] if lines else "(no output)")[:200]
+    why = next((line[1:].strip() for line in lines if line.startswith("E ")), "")
+    return f"{failed[:160]}\n     {why[:160]}"
+
+
+def report(name: str, killed: bool = False) -> None:
+    """Print the counts and every survivor's diff for one module (and with killed, what killed each)."""
     session = WORK / f"{name}.sqlite"
     if not session.exists():
         return
     with sqlite3.connect(session) as db:
-        counts = dict(
-            db.execute(
-                "SELECT lower(coalesce(test_outcome, worker_outcome)), count(*) FROM work_results GROUP BY 1"
-            ).fetchall()
-        )
-        survivors = db.execute(
-            "SELECT m.operator_name, m.start_pos_row, r.diff FROM work_results r "
-            "JOIN mutation_specs m USING (job_id) WHERE upper(r.test_outcome) = 'SURVIVED' ORDER BY m.start_pos_row"
+        rows = db.execute(
+            "SELECT r.test_outcome, r.worker_outcome, r.output, m.operator_name, m.start_pos_row, r.diff "
+            "FROM work_results r JOIN mutation_specs m USING (job_id) ORDER BY m.start_pos_row"
         ).fetchall()
+    counts: dict[str, int] = {}
+    for test_outcome, worker_outcome, output, *_ in rows:
+        key = outcome(test_outcome, worker_outcome, output)
+        counts[key] = counts.get(key, 0) + 1
     print(f"== {name} ({MODULES[name][0]}): {counts}, {pending(session)} not run")
-    for operator, row, diff in survivors:
-        print(f"-- survived: {operator} at line {row}\n{diff}")
+    for test_outcome, worker_outcome, output, operator, row, diff in rows:
+        what = outcome(test_outcome, worker_outcome, output)
+        if what in ("survived", "timeout"):
+            print(f"-- {what}: {operator} at line {row}\n{diff}")
+        elif killed and what == "killed":
+            print(f"-- killed: {operator} at line {row}: {killed_by(output)}")
 
 
 def main() -> int:
@@ -189,6 +217,9 @@ def main() -> int:
     parser.add_argument("--fresh", action="store_true", help="start again from a new copy of the checkout")
     parser.add_argument("--report", action="store_true", help="only print what the sessions hold so far")
     parser.add_argument(
+        "--killed", action="store_true", help="with --report: what killed each mutant (a failing test?)"
+    )
+    parser.add_argument(
         "--recheck", action="store_true", help="run the survivors again with the current tests"
     )
     args = parser.parse_args()
@@ -197,7 +228,7 @@ def main() -> int:
         parser.error(f"unknown modules: {', '.join(sorted(unknown))}")
     if args.report:
         for name in names:
-            report(name)
+            report(name, killed=args.killed)
         return 0
     WORK.mkdir(parents=True, exist_ok=True)
     copy_checkout(args.fresh)

@@ -9,10 +9,10 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.live.test_changes import NOW, published  # noqa: F401 (the fixture: what apply_change publishes)
-from webapp.extensions import db
+from webapp.extensions import current_event, db
 from webapp.live.changes import ChangeError, apply_change
 from webapp.live.log import head_seq
-from webapp.live.schemas import MAX_ANNOUNCEMENT_MINUTES
+from webapp.live.schemas import MAX_ANNOUNCEMENT_MINUTES, event_window
 from webapp.models import Announcement, Session
 
 GMP = next(s for s in json.loads((ROOT / "program.json").read_text())["sessions"] if s["id"] == "gmp-audit")
@@ -116,3 +116,29 @@ def test_an_announcement_that_expires_now_is_refused(in_app, published):  # noqa
         )
     assert refused.value.status == 400 and "already have expired" in str(refused.value)
     assert head_seq() == 0 and published == []
+
+
+def test_a_session_may_be_retimed_to_the_very_ends_of_the_event_window_and_not_a_minute_past(
+    in_app,
+    published,  # noqa: F811
+):
+    earliest, latest = event_window(current_event().event.days, current_event().tz)
+    hour, minute = timedelta(hours=1), timedelta(minutes=1)
+
+    def retime(start, end):
+        return apply_change(
+            {"kind": "retime", "session": "gmp-audit", "start": start.isoformat(), "end": end.isoformat()},
+            by="alice",
+            now=NOW,
+        )
+
+    for start, end in ((earliest - minute, earliest + hour), (latest - hour, latest + minute)):
+        with pytest.raises(ChangeError) as refused:
+            retime(start, end)
+        assert refused.value.status == 400 and "must fall within the event's days" in refused.value.message
+    assert head_seq() == 0 and published == []
+    for start, end in ((earliest, earliest + hour), (latest - hour, latest)):
+        retime(start, end)
+        stored = db.session.get(Session, "gmp-audit")
+        assert (stored.start_at, stored.end_at) == (start, end)
+    assert head_seq() == 2 and len(published) == 2

@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from tests.push.pushservice import Browser
+from tests.push.pushservice import Browser, b64url
 from webapp.extensions import db
 from webapp.push.models import PushSubscription
+from webapp.push.schemas import MAX_ENDPOINT
 
 URL = "/push/subscriptions"
 
@@ -249,3 +250,45 @@ def test_new_subscriptions_from_one_address_are_capped_per_day(make_app):
     assert again.status_code == 200 and again.get_json()["sessions"] == ["dentistry-keynote"]
     with app.app_context():
         assert db.session.query(PushSubscription).count() == 3
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ({"p256dh": b"\x04" * 64}, "'keys.p256dh' must be 65 bytes (an uncompressed P-256 point)."),
+        ({"p256dh": b"\x02" * 65}, "'keys.p256dh' must be 65 bytes (an uncompressed P-256 point)."),
+        ({"auth": b"a" * 15}, "'keys.auth' must be 16 bytes."),
+        ({"auth": b"a" * 17}, "'keys.auth' must be 16 bytes."),
+    ],
+)
+def test_keys_of_the_wrong_size_or_kind_are_refused_saying_what_they_must_be(
+    guarded_app, page_client, keys, message
+):
+    data = body()
+    data["subscription"]["keys"].update({name: b64url(raw) for name, raw in keys.items()})
+    answer = post(page_client, data)
+    assert answer.status_code == 400 and answer.get_json() == {"error": "invalid", "message": message}
+    with guarded_app.app_context():
+        assert db.session.query(PushSubscription).count() == 0
+
+
+def test_a_subscription_with_the_longest_endpoint_is_updated_without_counting_towards_the_day(make_app):
+    app = make_app(
+        WTF_CSRF_ENABLED=False, PUSH_SUBSCRIPTIONS_PER_DAY=1, PUSH_SERVICE_HOSTS=("push.example.net",)
+    )
+    client = app.test_client()
+    longest = "https://push.example.net/send/" + "a" * (MAX_ENDPOINT - len("https://push.example.net/send/"))
+    assert post(client, body(endpoint=longest)).status_code == 201
+    again = post(client, body(sessions=("dentistry-keynote",), endpoint=longest))
+    assert again.status_code == 200 and again.get_json()["sessions"] == ["dentistry-keynote"]
+
+
+@pytest.mark.parametrize("endpoint", [None, 7, ["https://push.example.net/send/abc"], {"url": "x"}])
+def test_an_endpoint_that_is_not_text_is_refused_with_400(guarded_app, page_client, endpoint):
+    data = body()
+    data["subscription"]["endpoint"] = endpoint
+    answer = post(page_client, data)
+    assert answer.status_code == 400 and answer.get_json()["error"] == "invalid"
+    assert "endpoint" in answer.get_json()["message"]
+    with guarded_app.app_context():
+        assert db.session.query(PushSubscription).count() == 0

@@ -11,7 +11,7 @@ from webapp.extensions import db
 from webapp.models import Session
 from webapp.push.endpoints import PUSH_SERVICE_HOSTS, EndpointError, endpoint_url
 from webapp.push.models import PushSubscription, PushTopic
-from webapp.push.schemas import Subscribe
+from webapp.push.schemas import MAX_ENDPOINT, Subscribe
 
 
 class SubscriptionError(ValueError):
@@ -78,7 +78,10 @@ def save(
 def exists(endpoint: str) -> bool:
     """Return whether a subscription with this endpoint is stored."""
     if not (
-        isinstance(endpoint, str) and endpoint.isascii() and endpoint.isprintable() and len(endpoint) <= 1000
+        isinstance(endpoint, str)
+        and endpoint.isascii()
+        and endpoint.isprintable()
+        and len(endpoint) <= MAX_ENDPOINT
     ):
         return False  # nothing stored looks like that (and PostgreSQL cannot be asked about a NUL)
     return (
