@@ -50,13 +50,11 @@ PAGES = [
     PageType("room", f"/rooms/{ROOM}"),
     PageType("room-screen", f"/rooms/{ROOM}?screen=1"),
     PageType("staff-session", "/staff/", regions=("#panel", "#rooms"), staff=True),
+    PageType("schedule", "/schedule"),
+    PageType("schedule-filtered", "/schedule?venue=kins-tower"),
+    PageType("venue", "/venues/kins-tower"),
+    PageType("other-venue", "/venues/healthcare-innovation-park"),
 ]
-# Not yet in the matrix, because they do not pass yet (issue 16 stays open for them): the session rows
-# of /schedule and /venues/<id> are drawn only by the server's template, and live.js patches their text;
-# a moved session stays in its old room's list and a retimed one in its old hour block until a reload.
-# They join PAGES when those rows have one renderer for load and live:
-#   PageType("schedule", "/schedule"), PageType("schedule-filtered", "/schedule?venue=kins-tower"),
-#   PageType("venue", "/venues/kins-tower"), PageType("other-venue", "/venues/healthcare-innovation-park")
 
 
 # The kinds the room clash check applies to (tests/live/test_clashes.py tests that check).
