@@ -5,12 +5,12 @@
 
 import { now, onTick } from "./clock.js";
 import { el } from "./dom.js";
-import { localDay, timeRange } from "./event-time.js";
+import { dayLabel, localDay, timeRange } from "./event-time.js";
 import { hourBlocks, listOrder } from "./hours.js";
 import { live, pageData } from "./live-data.js";
 import { syncButtons } from "./star.js";
 import { renderBoard } from "./room-board.js";
-import { fill, pick, place } from "./text.js";
+import { fill, pick } from "./text.js";
 
 const state = pageData("rows-state", null);
 const list = document.getElementById("schedule-list");
@@ -22,11 +22,22 @@ const toggled = new Map();
 /** Return a counted phrase ("3 sessions") in the page's language. */
 const counted = (forms, n) => fill(forms[plural.select(n)] ?? forms.other, { num: n });
 
-/** Return whether session s is shown: on the page's day and through its filters. */
+// A search's results keep the server's order; what a query matches is marked (search.js, as the server).
+const q = state?.q ?? "";
+const { highlightInto } = q ? await import("./search.js") : {};
+
+/** Put text into element, what the search matches marked. */
+function put(element, text) {
+  if (q) highlightInto(element, text, q);
+  else element.textContent = text;
+  return element;
+}
+
+/** Return whether session s is shown: on the page's day (if it has one) and through its filters. */
 function shown(s) {
   const { venue, room, track } = state.filters;
   return (
-    localDay(s.start) === state.day &&
+    (!state.day || localDay(s.start) === state.day) &&
     (!venue || s.venue_id === venue) &&
     (!room || s.room_id === room) &&
     (!track || s.track_id === track)
@@ -39,20 +50,24 @@ function row(s) {
   li.dataset.session = s.id;
   li.style.setProperty("--track", s.color);
   const body = el("span", "srow__body");
-  const title = el("a", "srow__title", s.title);
+  if (s.day) body.append(el("span", "srow__day muted", s.day));
+  const title = put(el("a", "srow__title"), s.title);
   title.href = s.url;
-  body.append(title, el("span", "srow__where", place({ venue: s.venue_id, room: s.room_id })));
+  const where = el("span", "srow__where", s.venue_id ? live.venues[s.venue_id] : live.labels.online);
+  const room = live.rooms[s.room_id];
+  if (s.venue_id && room) where.append(" · ", put(el("span"), room.name));
+  body.append(title, where);
   if (s.speakers.length) {
     const speakers = el("span", "srow__speakers");
     s.speakers.forEach((sp, i) => {
-      const link = el("a", "", sp.name);
+      const link = put(el("a"), sp.name);
       link.href = `/speakers/${sp.id}`;
       speakers.append(...(i ? [", "] : []), link);
     });
     body.append(speakers);
   }
   const tags = el("span", "srow__tags");
-  tags.append(el("span", "tag tag--track", s.track));
+  tags.append(put(el("span", "tag tag--track"), s.track));
   if (s.mode !== "in_person") tags.append(el("span", `tag tag--${s.mode}`, labels.modes[s.mode] ?? s.mode));
   const stream = el("span", "tag tag--streaming", `● ${labels.live}`);
   stream.dataset.field = "stream";
@@ -100,8 +115,21 @@ function hourBlock(block, isJump) {
   return details;
 }
 
+/** Draw a search's results in the server's order: those that left the filters or the day drop out. */
+function renderResults() {
+  const results = document.getElementById("search-results");
+  if (!results) return;
+  const kept = state.sessions.filter(shown);
+  results.replaceChildren(...kept.map(row));
+  syncButtons(results);
+  const count = document.getElementById("schedule-count");
+  const matches = state.matches - (state.sessions.length - kept.length);
+  if (count) count.textContent = counted(labels.sessions, matches || kept.length);
+}
+
 /** Draw the day's rows, the page's count and the "Jump to now" link from the page's data, now. */
 function render() {
+  if (q) return renderResults();
   const sessions = state.sessions.filter(shown).sort(listOrder);
   const { blocks, nowIndex } = hourBlocks(sessions, state.day, now());
   const drawn = blocks.map((block, i) => hourBlock(block, i === nowIndex));
@@ -135,15 +163,18 @@ function applyChange(change) {
   const after = change.after;
   if (!change.session || !after?.start) return;
   let s = state.sessions.find((item) => item.id === change.session);
-  if (!s && change.new_session) {
+  if (!s && change.new_session && !q) {
     s = addedRow(change.new_session);
     state.sessions.push(s);
-  } else if (!s) {
+  } else if (!s && !q) {
     // Retimed here from another day: this page has not got its row's data (it carries one day's), so
     // it loads again, spread over a few seconds; rare, and only pages of that day.
     if (localDay(after.start) === state.day) setTimeout(() => location.reload(), 1000 + Math.random() * 4000);
     return;
+  } else if (!s) {
+    return; // a search's results are the server's: a session it did not find stays out until a reload
   }
+  if (s.day && localDay(after.start) !== localDay(s.start)) s.day = dayLabel(after.start);
   Object.assign(s, {
     start: after.start,
     end: after.end,
@@ -157,7 +188,10 @@ function applyChange(change) {
   for (const changed of list.querySelectorAll(`[data-session="${CSS.escape(s.id)}"]`)) changed.classList.add("is-updated");
 }
 
-if (state && list) {
+// A cached copy of the page shown for another search (offline: schedule-search.js searches instead).
+const forThisPage = !q || (new URLSearchParams(location.search).get("q") ?? "").trim() === q;
+
+if (state && list && forThisPage) {
   list.addEventListener("click", (event) => {
     const head = event.target.closest?.("summary.hour__head");
     if (head) toggled.set(Number(head.parentElement.dataset.hour), !head.parentElement.open);
@@ -165,4 +199,5 @@ if (state && list) {
   document.addEventListener("venue-live:change", (event) => applyChange(event.detail));
   onTick(render, 60_000);
   render();
+  window.venueRowsDrawn = true;
 }

@@ -136,9 +136,23 @@ def schedule():
         del filters["room_id"]  # a room of another venue: the venue was chosen last (the form has no script)
     if q:
         count, found = ranked(filters, q, limit=SEARCH_ROWS)
+        views = with_days(found, lang)
+        rows = rows_state(
+            event,
+            lang,
+            filters.get("day"),
+            views,
+            [s.track_id for s in found],
+            "",
+            venue_id=filters.get("venue_id"),
+            room_id=filters.get("room_id"),
+            track_id=filters.get("track_id"),
+            q=q,
+            matches=count,
+        )
         return render_template(
-            "schedule.html", sessions=with_days(found, lang), blocks=[], now_index=None, filters=filters,
-            venues=list_venues(), clock=clock, q=q, matches=count,
+            "schedule.html", sessions=views, blocks=[], now_index=None, filters=filters,
+            venues=list_venues(), clock=clock, q=q, matches=count, rows=rows,
         )  # fmt: skip
     found = list_sessions(event.tz, **filters)
     views = _views(found, lang)

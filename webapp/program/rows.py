@@ -18,7 +18,7 @@ from webapp.web.templating import mode_label
 # The parts of a session view (present.session_view) a row shows; the rest is left out of the page.
 ROW_KEYS = (
     "id", "title", "start", "end", "venue_id", "room_id", "track_id", "track", "color", "mode", "status",
-    "status_reason", "stream_status", "reconstructed", "url", "speakers",
+    "status_reason", "stream_status", "reconstructed", "url", "speakers", "day",
 )  # fmt: skip
 
 
@@ -72,14 +72,19 @@ def rows_state(
     venue_id: str | None = None,
     room_id: str | None = None,
     track_id: str | None = None,
-    today_url: str | None = None,
+    q: str | None = None,
+    matches: int | None = None,
 ) -> dict:
-    """Return the page data rows.js draws the rows from: the day, the filters, the sessions, the words."""
+    """Return the page data rows.js draws the rows from: the day, the filters, the sessions, the words.
+
+    With q (a search), sessions are the results in the server's order and matches how many there are.
+    """
     return {
         "day": day.isoformat() if day else None,
+        "q": q,
+        "matches": matches,
         "filters": {"venue": venue_id, "room": room_id, "track": track_id},
         "sessions": [row_data(v, t) for v, t in zip(views, track_ids, strict=True)],
         "tracks": track_views(event, lang),
-        "today_url": today_url,
         "labels": row_labels(empty_text),
     }
