@@ -189,7 +189,7 @@ function applyChange(change) {
 }
 
 // A cached copy of the page shown for another search (offline: schedule-search.js searches instead).
-const forThisPage = !q || (new URLSearchParams(location.search).get("q") ?? "").trim() === q;
+const forThisPage = (new URLSearchParams(location.search).get("q") ?? "").trim() === q;
 
 if (state && list && forThisPage) {
   list.addEventListener("click", (event) => {
