@@ -187,8 +187,16 @@ function venuesChanged() {
   setTimeout(() => location.reload(), 1000 + Math.random() * 4000);
 }
 
+// Changes are applied once every page script listens for them: the page's module scripts (this one
+// among them) have all run when DOMContentLoaded fires; readyState is "interactive" before they run.
+const scriptsRan = new Promise((done) => {
+  if (document.readyState === "complete") done();
+  else document.addEventListener("DOMContentLoaded", done, { once: true });
+});
+
 async function connect() {
   const { io } = await import(document.querySelector("script[data-socketio]").dataset.socketio);
+  await scriptsRan;
   // Not while offline (a page opened from the cache): it connects when the network is back.
   // batch: what was missed comes as one "changes" message, not one message per change.
   const socket = io({ transports: ["websocket", "polling"], auth: (send) => send({ since: lastSeq, batch: true }), autoConnect: navigator.onLine });

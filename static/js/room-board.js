@@ -1,9 +1,11 @@
-// The room board of a one-venue event's map page: what is on now and next in each room, redrawn from
-// the sessions map.js keeps current (window.venueLive.state) as time passes and changes arrive.
-// Same shape as templates/_room_board.html, which draws it before this script runs.
+// The room board: what is on now and next in each room ([data-room-now-next], drawn first by
+// templates/_room_board.html), redrawn from a list of sessions as time passes and changes arrive.
+// A one-venue event's map page draws it from the sessions map.js keeps current (window.venueLive);
+// a venue page from the sessions rows.js keeps (renderBoard).
 
 import { now, onTick } from "./clock.js";
 import { el } from "./dom.js";
+import { timeRange } from "./event-time.js";
 import { live } from "./live-data.js";
 import { nowAndNext } from "./now-next.js";
 
@@ -18,7 +20,7 @@ function roomLines(group) {
       dd.dataset.session = s.id;
       const link = el("a", "", s.title);
       link.href = s.url;
-      dd.append(link, " ", el("span", "muted", s.time));
+      dd.append(link, " ", el("span", "muted", timeRange(s.start, s.end)));
       lines.push(el("dt", "", labels[key]), dd);
     }
   }
@@ -26,16 +28,18 @@ function roomLines(group) {
   return lines;
 }
 
-function render() {
-  const sessions = window.venueLive?.state?.sessions;
-  if (!sessions) return;
+/** Draw each room's now and next from sessions (each with room_id, start, end, title, url, status). */
+export function renderBoard(sessions) {
   for (const slot of document.querySelectorAll("[data-room-now-next]")) {
     const group = nowAndNext(sessions.filter((s) => s.room_id === slot.dataset.roomNowNext), now(), 1);
     slot.replaceChildren(...roomLines(group));
   }
 }
 
-// map.js (loaded first) updates the sessions on each change before this listener runs.
-document.addEventListener("venue-live:change", render);
-onTick(render, 60_000);
-render();
+if (document.getElementById("venue-state")) {
+  const render = () => window.venueLive?.state?.sessions && renderBoard(window.venueLive.state.sessions);
+  // map.js (loaded first) updates the sessions on each change before this listener runs.
+  document.addEventListener("venue-live:change", render);
+  onTick(render, 60_000);
+  render();
+}

@@ -2,13 +2,14 @@
 
 import json
 import urllib.request
-from datetime import datetime
+from datetime import date, datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page
 
+from webapp.program.hours import OPEN_ALL_UP_TO, hour_blocks
 from webapp.program.queries import now_and_next
 from webapp.travel.service import walking_bands, walking_minutes
 
@@ -103,3 +104,67 @@ def test_the_clock_module_keeps_the_moment_the_server_shows(module_page: Page) -
     )
     # The browser tests' server runs at EVENT_NOW, so the page's clock stands still there.
     assert datetime.fromtimestamp(shown / 1000, SEOUL) == datetime(2023, 11, 29, 10, 30, tzinfo=SEOUL)
+
+
+def server_hour_blocks(sessions: list[dict], day: str, moment: str) -> dict:
+    """Return the blocks (hour, state, open, still on, ids) and the 'Now' index hours.py gives."""
+    stops = [
+        SimpleNamespace(start_at=datetime.fromisoformat(s["start"]), end_at=datetime.fromisoformat(s["end"]))
+        for s in sessions
+    ]
+    blocks, now_index = hour_blocks(
+        stops, [s["id"] for s in sessions], date.fromisoformat(day), datetime.fromisoformat(moment), SEOUL
+    )
+    return {
+        "blocks": [[b.hour, b.state, b.open, b.still_on, b.rows] for b in blocks],
+        "nowIndex": now_index,
+    }
+
+
+def longer_day(sessions: list[dict]) -> list[dict]:
+    """Return sessions with copies of each (new ids), so the day passes OPEN_ALL_UP_TO."""
+    copies = [
+        {**s, "id": f"{s['id']}-{n}"}
+        for n in range(OPEN_ALL_UP_TO // max(len(sessions), 1) + 1)
+        for s in sessions
+    ]
+    return sorted(
+        sessions + copies,
+        key=lambda s: (datetime.fromisoformat(s["start"]), datetime.fromisoformat(s["end"]), s["id"]),
+    )
+
+
+@pytest.mark.parametrize("long", [False, True], ids=["short-day", "long-day"])
+def test_hour_blocks_module_groups_as_the_server_does(
+    module_page: Page, live_server: str, long: bool
+) -> None:
+    sessions = api_sessions(live_server)
+    days = sorted({datetime.fromisoformat(s["start"]).astimezone(SEOUL).date().isoformat() for s in sessions})
+    cases = []
+    for day in days:
+        on_day = sorted(
+            (
+                s
+                for s in sessions
+                if datetime.fromisoformat(s["start"]).astimezone(SEOUL).date().isoformat() == day
+            ),
+            key=lambda s: (datetime.fromisoformat(s["start"]), datetime.fromisoformat(s["end"]), s["id"]),
+        )
+        cases += [(longer_day(on_day) if long else on_day, day, moment) for moment in MOMENTS]
+    in_browser = module_page.evaluate(
+        """async (cases) => {
+            const { hourBlocks, listOrder } = await import("/static/js/hours.js");
+            return cases.map(([sessions, day, moment]) => {
+                const { blocks, nowIndex } = hourBlocks([...sessions].sort(listOrder), day, new Date(moment).getTime());
+                return { blocks: blocks.map((b) => [b.hour, b.state, b.open, b.still_on, b.rows.map((s) => s.id)]), nowIndex };
+            });
+        }""",
+        cases,
+    )
+    expected = [server_hour_blocks(*case) for case in cases]
+    assert in_browser == expected
+    states = {b[1] for case in expected for b in case["blocks"]}
+    assert states == {"past", "now", "later"} and any(case["nowIndex"] is not None for case in expected)
+    assert any(b[2] for case in expected for b in case["blocks"]) and any(
+        not b[2] for case in expected for b in case["blocks"]
+    )

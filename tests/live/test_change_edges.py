@@ -33,7 +33,12 @@ def test_an_added_session_is_written_and_published(in_app, published):  # noqa: 
     stored = db.session.get(Session, "gmp-audit-2")
     assert stored is not None and stored.status == "scheduled" and stored.room_id == GMP["room"]
     assert (added.kind, added.seq, added.before) == ("add", 1, None)
-    assert published == [("change", {k: v for k, v in added.to_dict().items() if k != "by"})]
+    # Published with the new session's data, so pages draw its row without asking the server.
+    sent = {k: v for k, v in added.to_dict().items() if k != "by"}
+    assert published == [("change", {**sent, "new_session": published[0][1]["new_session"]})]
+    shown = published[0][1]["new_session"]
+    assert shown["id"] == "gmp-audit-2" and shown["title"] == stored.to_dict()["title"]
+    assert shown["track"] == stored.track_id and shown["mode"] == stored.mode
     # It starts at version 1, as an imported session does: an edit made against that version goes through.
     cancelled = apply_change(
         {"kind": "cancel", "session": "gmp-audit-2", "reason": "Ill", "expected_version": 1},

@@ -304,6 +304,9 @@ class Change(BaseModel):
     subject: dict[str, str] = Field(description="The session's title, room's name or text, ko/en.")
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    new_session: dict[str, Any] | None = Field(
+        None, description="An added session's title, track, speakers, mode, language and provenance."
+    )
     at: AwareDatetime
     by: str | None = Field(None, description="The staff member who made it (staff only).")
 

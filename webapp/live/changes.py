@@ -331,9 +331,18 @@ def _lock_head() -> LogHead:
     return head
 
 
+# What an added session's change carries besides its state (after): what a page needs to draw its row.
+ADDED_KEYS = ("id", "title", "track", "speakers", "mode", "language", "provenance")
+
+
 def public_change(change: Change) -> dict[str, Any]:
-    """Return a change as attendees get it: without the staff member's name."""
-    return {k: v for k, v in change.to_dict().items() if k not in STAFF_ONLY}
+    """Return a change as attendees get it: without the staff member's name; an add with its session."""
+    out = {k: v for k, v in change.to_dict().items() if k not in STAFF_ONLY}
+    if change.kind == "add" and (added := db.session.get(Session, change.session_id)) is not None:
+        # Pages draw a session they have not seen from this, never by asking the server again.
+        data = added.to_dict()
+        out["new_session"] = {key: data[key] for key in ADDED_KEYS}
+    return out
 
 
 def publish(change: Change) -> None:

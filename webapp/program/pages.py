@@ -1,6 +1,7 @@
 """The pages people see: the map, the schedule, a session, a venue."""
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from webapp.program import alternatives
 from webapp.program.hours import hour_blocks
@@ -23,6 +24,7 @@ from webapp.program.queries import (
     now_next_by_key,
     parse_filters,
 )
+from webapp.program.rows import rows_state
 from webapp.program.session_text import session_text
 from webapp.program.speakers import ranked, search_query, with_days
 from webapp.web.assets import vendor_url
@@ -135,9 +137,23 @@ def schedule():
         del filters["room_id"]  # a room of another venue: the venue was chosen last (the form has no script)
     if q:
         count, found = ranked(filters, q, limit=SEARCH_ROWS)
+        views = with_days(found, lang)
+        rows = rows_state(
+            event,
+            lang,
+            filters.get("day"),
+            views,
+            [s.track_id for s in found],
+            "",
+            venue_id=filters.get("venue_id"),
+            room_id=filters.get("room_id"),
+            track_id=filters.get("track_id"),
+            q=q,
+            matches=count,
+        )
         return render_template(
-            "schedule.html", sessions=with_days(found, lang), blocks=[], now_index=None, filters=filters,
-            venues=list_venues(), clock=clock, q=q, matches=count,
+            "schedule.html", sessions=views, blocks=[], now_index=None, filters=filters,
+            venues=list_venues(), clock=clock, q=q, matches=count, rows=rows,
         )  # fmt: skip
     found = list_sessions(event.tz, **filters)
     views = _views(found, lang)
@@ -150,7 +166,24 @@ def schedule():
         filters=filters,
         venues=list_venues(),
         clock=clock,
+        rows=day_rows(_("No session matches these filters."), **filters),
     )
+
+
+def day_rows(empty_text: str, day, venue_id=None, room_id=None, track_id=None, board=False) -> dict:
+    """Return the page data rows.js draws a day's rows from: every session of the day, and the filters.
+
+    With board (a venue page's rooms, each with what is on now and next), today's sessions too.
+    """
+    event, lang, today = current_event(), page_lang(), page_clock().now.date()
+    # Every venue's: a session moved here live is drawn from these, as a fresh load would draw it.
+    on_day = list_sessions(event.tz, day=day)
+    if board and today != day:
+        on_day += list_sessions(event.tz, day=today)
+    return rows_state(
+        event, lang, day, _views(on_day, lang), [s.track_id for s in on_day], empty_text,
+        venue_id=venue_id, room_id=room_id, track_id=track_id,
+    )  # fmt: skip
 
 
 @bp.get("/sessions/<session_id>")
@@ -206,4 +239,5 @@ def venue(venue_id: str):
         directions=directions_html(found, lang),
         travel=travel_rows(found, list_venues(), lang),
         travel_method=method_text(),
+        rows=day_rows(_("No sessions on this day."), day=day, venue_id=venue_id, board=True),
     )
