@@ -93,6 +93,10 @@ def test_passwords_are_hashed_and_must_be_long(app):
         assert PASSWORD not in staff.password_hash and staff.password_hash.startswith("scrypt:32768:8:1$")
         with pytest.raises(AccountError, match="at least 12"):
             create_staff("carol", "short")
+        # One the sign-in form would refuse: such an account could never sign in.
+        with pytest.raises(AccountError, match="at most 200"):
+            create_staff("carol", "x" * 201)
+        create_staff("dave", "x" * 200)
         with pytest.raises(AccountError, match="already"):
             create_staff("bob", PASSWORD)
 

@@ -13,6 +13,8 @@ from webapp.models import ApiToken, Staff
 from webapp.text import check_text
 
 MIN_PASSWORD = 12
+# The sign-in form takes no longer password (staff/auth.py), so no account is given one it cannot sign in with.
+MAX_PASSWORD = 200
 # Each role can do what the ones before it can: an organiser is staff too.
 ROLES = ("staff", "organiser")
 # werkzeug's scrypt (N=2**15, r=8, p=1): memory-hard, in the standard library, no native extension to pin.
@@ -133,6 +135,10 @@ def set_active(name: str, active: bool) -> Staff:
 def _check_length(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"The password must be at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(
+            f"The password must be at most {MAX_PASSWORD} characters (the sign-in form takes no more)."
+        )
 
 
 def check_login(name: str, password: str) -> Staff | None:

@@ -30,6 +30,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from webapp.extensions import limiter, login_manager
 from webapp.models import Staff
 from webapp.staff.accounts import (
+    MAX_PASSWORD,
     check_login,
     count_staff,
     end_sessions,
@@ -66,7 +67,7 @@ def one_line(_form, field) -> None:
 
 class LoginForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80), one_line])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD)])
 
 
 class LinkForm(FlaskForm):
