@@ -1,20 +1,11 @@
-"""The pages people see: the map, the schedule, a session, a venue."""
+"""The pages people see: the map, the schedule, a session, a venue, the visitor's agenda."""
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from webapp.program import alternatives
 from webapp.program.hours import hour_blocks
 from webapp.program.mapview import MapParts, build_map
-from webapp.program.present import (
-    directions_html,
-    locate_data,
-    map_labels,
-    map_venues,
-    method_text,
-    session_page_data,
-    session_view,
-    travel_rows,
-)
+from webapp.program.present import map_labels, map_venues, session_page_data, session_view
 from webapp.program.queries import (
     get_session,
     get_venue,
@@ -24,9 +15,11 @@ from webapp.program.queries import (
     parse_filters,
 )
 from webapp.program.speakers import ranked, search_query, with_days
+from webapp.travel.present import agenda_page_data, directions_html, locate_data, method_text, travel_rows
 from webapp.web.assets import vendor_url
 from webapp.web.context import current_event, page_clock, page_lang
 from webapp.web.pagecache import cached_page
+from webapp.web.templating import day_label
 
 bp = Blueprint("pages", __name__)
 # A search on /schedule shows the best this many; a broader one says to add a word or a filter.
@@ -205,3 +198,14 @@ def venue(venue_id: str):
         travel=travel_rows(found, list_venues(), lang),
         travel_method=method_text(),
     )
+
+
+@bp.get("/agenda")
+def agenda():
+    """Show the visitor's starred sessions (kept in their browser) as a plan for the day."""
+    event, clock = current_event(), page_clock()
+    days = {d.isoformat(): day_label(d) for d in event.event.days}
+    # The API is asked for the same moment only when the visitor picked one (?at=).
+    at = clock.now if clock.source == "requested" else None
+    data = agenda_page_data(page_lang(), list_venues(), at, days)
+    return render_template("agenda.html", agenda=data, clock=clock, travel_method=method_text())
