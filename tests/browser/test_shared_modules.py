@@ -11,6 +11,7 @@ from playwright.sync_api import Page
 
 from webapp.program.queries import now_and_next
 from webapp.travel.service import walking_bands, walking_minutes
+from webapp.web.i18n import place_text
 
 SEOUL = ZoneInfo("Asia/Seoul")
 # Moments across the event: before the first session, mid-morning, lunch, the evening, after midnight.
@@ -103,3 +104,22 @@ def test_the_clock_module_keeps_the_moment_the_server_shows(module_page: Page) -
     )
     # The browser tests' server runs at EVENT_NOW, so the page's clock stands still there.
     assert datetime.fromtimestamp(shown / 1000, SEOUL) == datetime(2023, 11, 29, 10, 30, tzinfo=SEOUL)
+
+
+def test_place_text_writes_a_place_as_the_server_does(module_page: Page) -> None:
+    cases = [
+        ["KINS Tower", "7F Auditorium", "Online"],
+        ["KINS Tower", None, "Online"],
+        ["킨스타워", "7층 대강당", "온라인"],
+        [None, "7F Auditorium", "Online"],
+        [None, None, "온라인"],
+    ]
+    got = module_page.evaluate(
+        """async (cases) => {
+            const { placeText } = await import("/static/js/text.js");
+            return cases.map(([venue, room, online]) => placeText(venue, room, online));
+        }""",
+        cases,
+    )
+    assert got == [place_text(*case) for case in cases]
+    assert got[0] == "KINS Tower · 7F Auditorium" and got[1] == "KINS Tower" and got[3] == "Online"
