@@ -88,7 +88,6 @@ def console_labels() -> dict:
         "mark_open": _("Mark open"),
         "cancelled": _("Cancelled"),
         "no_changes": _("No changes yet."),
-        "to": _("to"),
         "confirm": _("Confirm"),
         "change_anyway": _("Change anyway"),
     }
