@@ -94,13 +94,15 @@ def page_context(
     now: datetime,
     session: Session | None = None,
 ) -> dict:
-    """Return what templates/_alternatives.html needs: the list, the room whose status shows it, and
-    the data static/js/alternatives.js draws the list from again when a change arrives."""
+    """Return {"also": ...}, the argument of templates/_alternatives.html's macro: the list, the room whose
+    status shows it, and the data static/js/alternatives.js draws the list from again when a change arrives."""
     return {
-        "also": view(options, lang, tz),
-        "also_room": room.id if room else None,
-        "also_status": room.status if room else None,
-        "also_data": script_data(room, session, now, lang, tz) if room and room.venue else None,
+        "also": {
+            "options": view(options, lang, tz),
+            "room": room.id if room else None,
+            "status": room.status if room else None,
+            "data": script_data(room, session, now, lang, tz) if room and room.venue else None,
+        }
     }
 
 
