@@ -9,11 +9,10 @@ from gevent import monkey
 
 monkey.patch_all()
 
-import gc  # noqa: E402
 import os  # noqa: E402
-import resource  # noqa: E402
 import sys  # noqa: E402
 
+from deploy.sockets import raise_open_file_limit, settle_loaded_app  # noqa: E402
 from webapp import StartupError, create_app  # noqa: E402
 from webapp.extensions import socketio  # noqa: E402
 from webapp.live.transport import websocket_handler  # noqa: E402
@@ -24,14 +23,6 @@ from webapp.release import release  # noqa: E402
 from webapp.sources.follow import start_following  # noqa: E402
 from webapp.sources.model import ScheduleError  # noqa: E402
 from webapp.staff.accounts import count_staff  # noqa: E402
-
-
-def raise_open_file_limit() -> int:
-    """Raise the soft limit on open files to the hard limit; each websocket needs descriptors."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def main() -> int:
@@ -60,11 +51,7 @@ def main() -> int:
             )
     host, port = app.config["HOST"], app.config["PORT"]
     limit = raise_open_file_limit()
-    # Everything loaded so far lives as long as the process: keep it out of the collector's full passes,
-    # and collect the youngest generation less often. With thousands of sockets open, a full pass over
-    # their objects stalled a staff change for about 250 ms (bench/fanout.py, 2,000 clients).
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
+    settle_loaded_app()
     print(
         f"Venue Live: {event.event.short_name.en} on http://{host}:{port} (open-file limit {limit})",
         flush=True,

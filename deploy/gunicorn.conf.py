@@ -5,9 +5,6 @@ socket, and nginx, not the kernel, chooses the process. gunicorn supervises the 
 when it dies or stops answering, and stops it gracefully on SIGTERM.
 """
 
-import gc
-import resource
-
 wsgi_app = "deploy.wsgi:app"
 worker_class = "gevent"
 workers = 1
@@ -24,14 +21,19 @@ errorlog = "-"
 loglevel = "info"
 
 
+# The hooks import deploy/sockets.py (serve.py's setup too) when they run: by then gunicorn has put
+# --chdir (the checkout) on sys.path, which a bare `gunicorn -c deploy/gunicorn.conf.py` has not yet.
+
+
 def post_fork(server, worker):
     """Raise the worker's open-file limit to the hard limit: one descriptor per websocket."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    from deploy.sockets import raise_open_file_limit
+
+    raise_open_file_limit()
 
 
 def post_worker_init(worker):
     """Keep the loaded app out of the collector's full passes, as serve.py does."""
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
+    from deploy.sockets import settle_loaded_app
+
+    settle_loaded_app()

@@ -8,8 +8,8 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.ids import speaker_id
 from webapp.localized import LocalizedText, pick
-from webapp.program.search import speaker_id
 
 
 class UTCDateTime(sa.TypeDecorator):

@@ -10,11 +10,8 @@ follower state, push subscriptions and notices) to a JSON file, removes it, and 
 change log at seq 1, in one transaction with the import.
 """
 
-import fcntl
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +23,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from webapp.extensions import current_event, db
+from webapp.locks import release_lock
 from webapp.models import Announcement, Change, EventMeta, LogHead, SavedVenues
 from webapp.program.eventdata import EventDataError
 from webapp.program.eventstore import load_into
@@ -39,34 +37,6 @@ from webapp.program.importer import (
 )
 from webapp.push.models import PushNotice, PushSubscription, PushTopic
 from webapp.sources.follow import CONFLICTS_KEY
-
-# Any fixed 64-bit number, the same in every process of every release: "venue-live release".
-ADVISORY_LOCK_KEY = 0x76656E75654C7631
-
-
-@contextmanager
-def release_lock() -> Iterator[None]:
-    """Hold the deployment's release lock (PostgreSQL advisory lock, or a file lock for SQLite)."""
-    engine = db.engine
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-            try:
-                yield
-            finally:
-                conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
-                conn.commit()
-        return
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        yield
-        return
-    with Path(database + ".release-lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import { el } from "./dom.js";
 import { localDay, timeRange } from "./event-time.js";
 import { live, pageData } from "./live-data.js";
 import { byStart } from "./now-next.js";
-import { fill, pick } from "./text.js";
+import { fill, pick, place } from "./text.js";
 
 const data = pageData("alternatives-data", null);
 const ms = (iso) => Date.parse(iso);
@@ -43,14 +43,12 @@ function walkText({ walking_minutes: minutes, approximate }) {
   return fill(approximate ? data.labels.about : data.labels.walk, { num: minutes });
 }
 
-const where = (s) => (s.room ? `${live.venues[s.venue]}, ${live.rooms[s.room].name}` : live.venues[s.venue]);
-
 function item({ s, walk }) {
   const li = el("li", "alternatives__item");
   li.dataset.session = s.id;
   const link = el("a", "", s.title);
   link.href = s.url;
-  const meta = el("span", "alternatives__meta muted", `${where(s)} · ${timeRange(s.start, s.end)} · `);
+  const meta = el("span", "alternatives__meta muted", `${place(s)} · ${timeRange(s.start, s.end)} · `);
   meta.append(el("span", "alternatives__walk", walkText(walk)));
   li.append(link, " ", meta);
   return li;

@@ -24,6 +24,9 @@ const partsFormat = new Intl.DateTimeFormat("en-CA", {
 /** Return the event-zone day in the page's language, e.g. "Wed, Nov 29". */
 export const dayLabel = (moment) => weekdayFormat.format(new Date(moment)).replace(" (", "(");
 
+/** Return a day and a time range, e.g. "Wed, Nov 29 10:00–11:00" (the staff console's webapp/staff/console.py when). */
+export const when = (start, end) => `${dayLabel(start)} ${timeRange(start, end)}`;
+
 /** Return a moment as a datetime-local value and its UTC offset, both in the event's time zone. */
 export function localInput(moment) {
   const p = Object.fromEntries(partsFormat.formatToParts(new Date(moment)).map((x) => [x.type, x.value]));

@@ -1,8 +1,10 @@
 // Staff console: pick a session, say the change in words, confirm it, post it to /api/changes.
 // Every text from the data goes into the page with textContent, never as HTML.
 
-import { dayLabel, localInput, timeRange } from "./event-time.js";
+import { el } from "./dom.js";
+import { localInput, timeRange, when } from "./event-time.js";
 import { matchesAll } from "./search.js";
+import { fill, placeText } from "./text.js";
 
 const data = JSON.parse(document.getElementById("staff-data").textContent);
 const { labels: L, words: W, limits: LIMITS } = data;
@@ -18,19 +20,11 @@ let picked = null;
 let pending = null;
 let notifyTimer = null;
 
-/** Put values into a label: fill("Delay by {n} min", {n: 5}). */
-const fill = (text, values) => text.replace(/\{(\w+)\}/g, (whole, key) => String(values[key] ?? whole));
-
 // --- Words: the same names and times the server uses, in the page's language and the event's zone.
 
 const title = (s) => (data.lang === "en" ? s.title.en : s.title.ko) || s.title.en;
-const when = (start, end) => `${dayLabel(start)} ${timeRange(start, end)}`;
-
-function place(venueId, roomId) {
-  if (!venueId) return W.online;
-  const venue = venues.get(venueId)?.name ?? venueId;
-  return roomId ? `${venue} ${rooms.get(roomId)?.name ?? roomId}` : venue;
-}
+const place = (venueId, roomId) =>
+  placeText(venueId && (venues.get(venueId)?.name ?? venueId), roomId && (rooms.get(roomId)?.name ?? roomId), W.online);
 
 function statusWords(s) {
   const status = W.status[s.status] ?? s.status;
@@ -43,13 +37,6 @@ const stateWords = (s) => [place(s.venue, s.room), when(s.start, s.end), statusW
 function withOffset(value, hint) {
   const base = value.length === 16 ? `${value}:00` : value;
   return `${base}${localInput(Date.parse(`${base}${hint}`)).offset}`;
-}
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 // --- The session list: filter, show state, pick.
@@ -148,23 +135,21 @@ function renderRoom(room) {
   li.querySelector("[data-room-toggle]").textContent = room.status === "full" ? L.mark_open : L.mark_full;
 }
 
+/** One change of the recent list: a copy of the server's row (templates/staff/_change.html), filled with text. */
 function changeItem(row) {
-  const li = el("li", "change");
+  const li = byId("change-row").content.firstElementChild.cloneNode(true);
+  const put = (selector, text) => { li.querySelector(selector).textContent = text; };
   li.dataset.seq = row.seq;
-  const what = el("p", "change__what");
-  what.append(el("span", "change__seq", `#${row.seq}`), " ", el("strong", "change__kind", row.what), " · ", el("span", "change__subject", row.subject));
-  const arrow = el("span", "diff__arrow", "→");
-  arrow.setAttribute("aria-label", L.to);
-  const diff = el("p", "diff");
-  diff.append(el("span", "diff__before", row.before), " ", arrow, " ", el("span", "diff__after", row.after));
-  const time = el("time", "", row.at_label);
+  put(".change__seq", `#${row.seq}`);
+  put(".change__kind", row.what);
+  put(".change__subject", row.subject);
+  put(".diff__before", row.before);
+  put(".diff__after", row.after);
+  put(".change__by", row.by);
+  const time = li.querySelector("time");
+  time.textContent = row.at_label;
   time.dateTime = row.at;
-  const undo = el("button", "button button--quiet change__undo", W.kinds.undo);
-  undo.type = "button";
-  undo.dataset.undo = row.seq;
-  const meta = el("p", "change__meta");
-  meta.append(el("span", "change__by", row.by), " · ", time, " ", undo);
-  li.append(what, diff, meta);
+  li.querySelector(".change__undo").dataset.undo = row.seq;
   return li;
 }
 

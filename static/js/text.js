@@ -16,9 +16,11 @@ export function pick(text, lang = live.lang) {
   return Object.values(text).find(Boolean) ?? "";
 }
 
+/** Return a place from names: "Venue · Room", the venue alone, or online (the server's web/i18n.py place_text). */
+export const placeText = (venue, room, online) => (!venue ? online : room ? `${venue} · ${room}` : venue);
+
 /** Return where a session is, as "Venue · Room" in the page's language, or the online label. */
 export function place(session, onlineLabel = live.labels?.online) {
   if (!session.venue) return onlineLabel;
-  const room = live.rooms?.[session.room];
-  return room ? `${live.venues[session.venue]} · ${room.name}` : live.venues[session.venue] ?? session.venue;
+  return placeText(live.venues[session.venue] ?? session.venue, live.rooms?.[session.room]?.name, onlineLabel);
 }

@@ -61,8 +61,8 @@ def test_a_clash_is_shown_in_the_sheet_and_needs_a_second_confirm(
     expect(item).to_have_count(1)
     expect(item.locator(".clash__title")).to_have_text(PANEL_EN)
     expect(item.locator(".clash__when")).to_have_text("Wed, Nov 29 14:45–15:45")
-    expect(item.locator(".clash__where")).to_have_text("KINS Tower 7F Auditorium")
-    expect(page.locator("#confirm-after")).to_contain_text("KINS Tower 7F Auditorium")
+    expect(item.locator(".clash__where")).to_have_text("KINS Tower · 7F Auditorium")
+    expect(page.locator("#confirm-after")).to_contain_text("KINS Tower · 7F Auditorium")
     expect(page.locator("#confirm-go")).to_have_text("Change anyway")
     expect(page.locator("#notify")).to_be_hidden()
     page.wait_for_timeout(300)  # the sheet's opening transition
@@ -72,7 +72,7 @@ def test_a_clash_is_shown_in_the_sheet_and_needs_a_second_confirm(
     page.locator("#confirm-go").click()
     expect(page.locator("#notify-message")).to_contain_text("Done: change #")
     assert room_of(server, MOVED) == TAKEN
-    expect(page.locator("#panel-where")).to_have_text("KINS Tower 7F Auditorium")
+    expect(page.locator("#panel-where")).to_have_text("KINS Tower · 7F Auditorium")
 
 
 def test_back_on_the_clash_sheet_changes_nothing_and_korean_names_the_clash(

@@ -18,7 +18,7 @@ from tests.servers import post_change
 from webapp.push.sender import payload
 
 SESSION = "medical-data-platform"
-NOTICE = "Industrial use of medical data and the Seongnam medical data platform moved to KINS Tower, 7F Meeting Room, 10:00"
+NOTICE = "Industrial use of medical data and the Seongnam medical data platform moved to KINS Tower · 7F Meeting Room, 10:00"
 
 # Headless Chromium has no push service to register with (it would be Google's), so PushManager's
 # subscribe() is given a subscription of the shape browsers make; everything else is the real page.

@@ -12,6 +12,7 @@ from playwright.sync_api import Page
 from webapp.program.hours import OPEN_ALL_UP_TO, hour_blocks
 from webapp.program.queries import now_and_next
 from webapp.travel.service import walking_bands, walking_minutes
+from webapp.web.i18n import place_text
 
 SEOUL = ZoneInfo("Asia/Seoul")
 # Moments across the event: before the first session, mid-morning, lunch, the evening, after midnight.
@@ -168,3 +169,22 @@ def test_hour_blocks_module_groups_as_the_server_does(
     assert any(b[2] for case in expected for b in case["blocks"]) and any(
         not b[2] for case in expected for b in case["blocks"]
     )
+
+
+def test_place_text_writes_a_place_as_the_server_does(module_page: Page) -> None:
+    cases = [
+        ["KINS Tower", "7F Auditorium", "Online"],
+        ["KINS Tower", None, "Online"],
+        ["킨스타워", "7층 대강당", "온라인"],
+        [None, "7F Auditorium", "Online"],
+        [None, None, "온라인"],
+    ]
+    got = module_page.evaluate(
+        """async (cases) => {
+            const { placeText } = await import("/static/js/text.js");
+            return cases.map(([venue, room, online]) => placeText(venue, room, online));
+        }""",
+        cases,
+    )
+    assert got == [place_text(*case) for case in cases]
+    assert got[0] == "KINS Tower · 7F Auditorium" and got[1] == "KINS Tower" and got[3] == "Online"

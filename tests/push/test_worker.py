@@ -27,7 +27,7 @@ def test_move_reaches_the_subscriber_encrypted_and_signed(
     message = browser.decrypt(got.body)
     assert message["body"] == (
         "Industrial use of medical data and the Seongnam medical data platform"
-        " moved to KINS Tower, 7F Meeting Room, 10:00"
+        " moved to KINS Tower · 7F Meeting Room, 10:00"
     )
     assert message["url"] == f"/sessions/{SESSION}?lang=en"
     assert message["tag"] == f"session-{SESSION}"

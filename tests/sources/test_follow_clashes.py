@@ -57,7 +57,7 @@ def test_a_release_that_makes_a_clash_is_applied_and_the_clash_listed_on_the_log
     page = staff_client.get("/staff/log?lang=en").get_data(as_text=True)
     section = page[page.index('id="clashes"') : page.index("</section>", page.index('id="clashes"'))]
     assert "Room clashes from the published schedule" in section
-    assert "KINS Tower 7F Auditorium</strong>" in section
+    assert "KINS Tower · 7F Auditorium</strong>" in section
     assert "Wed, Nov 29 15:00–17:00" in section and "Wed, Nov 29 14:45–15:45" in section
     assert (
         'href="/sessions/dentistry-industry"' in section and 'href="/sessions/medical-data-panel"' in section

@@ -127,13 +127,13 @@ def test_change_posted_with_the_console_token_appears_in_recent_list_and_log(pos
     console = text(staff_client.get("/staff/?lang=en"))
     assert seqs(console, "recent-list") == [seq]
     recent = console[console.index('id="recent-list"') :]
-    assert "Gravity Pangyo Space Ballroom" in recent and "KINS Tower 7F Auditorium" in recent
+    assert "Gravity Pangyo · Space Ballroom" in recent and "KINS Tower · 7F Auditorium" in recent
     assert f'data-undo="{seq}"' in recent
     assert next(s for s in island(console)["sessions"] if s["id"] == "opening-ceremony")["version"] == 2
 
     log = text(staff_client.get("/staff/log?lang=en"))
     assert seqs(log, "log-list") == [seq]
-    assert "alice" in log and "KINS Tower 7F Auditorium" in log
+    assert "alice" in log and "KINS Tower · 7F Auditorium" in log
 
 
 def test_console_change_list_says_before_and_after_in_words(make_changes, staff_client):

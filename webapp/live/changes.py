@@ -384,19 +384,28 @@ def _write(draft: Draft, seq: int, at: datetime, by: str) -> Change:
     return change
 
 
+def _end_read() -> None:
+    """End the session's read transaction; refuse when it holds writes of its caller's (they go in `also`)."""
+    if db.session.new or db.session.deleted or any(db.session.is_modified(o) for o in db.session.dirty):
+        raise RuntimeError("apply_changes: the session holds unwritten changes; write them in `also`")
+    db.session.rollback()
+
+
 def apply_changes(
     items: Sequence[Any], by: str, now: datetime | None = None, also: Callable[[], None] | None = None
 ) -> list[Change]:
     """Validate changes, write them (and whatever `also` writes) in one transaction, commit, then publish.
 
     Each item is a change's JSON object or a body already validated by its model. Raise ChangeError,
-    having written and published nothing, when any of them is refused.
+    having written and published nothing, when any of them is refused. The caller's session is not
+    committed for it: writes of the caller's own go in `also` (RuntimeError when it holds any).
     """
     bodies = [validate_change(item) for item in items]
     at = _moment(now)
-    # End any read transaction first, so that the lock below is this transaction's first statement
-    # and everything read after it is current (SQLite WAL refuses to upgrade an older snapshot).
-    db.session.commit()
+    # End the caller's read transaction first, so that the lock below is this transaction's first
+    # statement and everything read after it is current (SQLite WAL refuses to upgrade an older
+    # snapshot). Only a read is ended: a caller's own writes go in `also`, never committed on the quiet.
+    _end_read()
     rows: list[Change] = []
     try:
         head = _lock_head()  # taken first: concurrent writers queue here, so seq has no gaps

@@ -6,6 +6,7 @@ is budgeted per connection (webapp.live.clients) and per process (REPLAY_SLOTS);
 is counted and dropped by webapp.live.guard before it is dispatched.
 """
 
+import functools
 import logging
 import threading
 import time
@@ -20,7 +21,6 @@ from webapp.live.protocol import SYNC
 from webapp.live.replay import Replays
 
 log = logging.getLogger(__name__)
-clients = ClientBook()
 # Catch-ups being read and queued at once in this process, whoever asked (a gevent semaphore once
 # serve.py has patched the standard library): many flooding sockets wait their turn here, one after
 # another with the rest of the process in between, instead of adding up to a stall.
@@ -33,6 +33,11 @@ def _since(data) -> int | None:
     if isinstance(since, bool) or not isinstance(since, int) or since < 0:
         return None
     return since
+
+
+def _clients() -> ClientBook:
+    """Return the current app's book of connected clients (per app, like its Replays)."""
+    return current_app.extensions["clients"]
 
 
 def _connection(sid: str) -> str | None:
@@ -56,7 +61,7 @@ def catch_up(sid: str, since: int, batch: bool = False) -> int:
 def on_connect(auth=None):
     """An attendee page connects with auth {since: last seq it has}; it is sent what it missed."""
     since = _since(auth)
-    client = clients.connect(_connection(request.sid))
+    client = _clients().connect(_connection(request.sid))
     client.batch = isinstance(auth, dict) and auth.get("batch") is True
     if since is not None:
         client.replies.take(time.monotonic())
@@ -76,6 +81,7 @@ def _known_head() -> int:
 def _answer(sid: str) -> None:
     """Answer a client's syncs, one at a time and within its budget, until none is waiting."""
     eio_sid = _connection(sid)
+    clients = _clients()
     client = clients.get(eio_sid)
     try:
         while client.wanted is not None:
@@ -103,8 +109,11 @@ def _hang_up(eio_sid: str) -> None:
         transport.end_session(sock)  # without waiting: a flooder that also stops reading would hold this
 
 
-def check_sync(eio_sid: str, *args) -> bool:
-    """Tell whether a client's sync is to be answered now; count it when not, hang up an abuser."""
+def check_sync(clients: ClientBook, eio_sid: str, *args) -> bool:
+    """Tell whether a client's sync is to be answered now; count it when not, hang up an abuser.
+
+    Called by the guard before dispatch (no app context): init_app binds the app's clients.
+    """
     since = _since(args[0]) if len(args) == 1 else None
     if since is None:
         clients.ignore(eio_sid, "malformed sync", f"a sync without a valid 'since' ({shown(args)})")
@@ -124,7 +133,7 @@ def on_sync(*_args):
 def on_disconnect(*_reason):
     """Forget a client that left, saying how much of what it sent was ignored."""
     eio_sid = _connection(request.sid)
-    clients.forget(eio_sid)
+    _clients().forget(eio_sid)
     sock = transport.connection(socketio.server, eio_sid)
     if sock is not None and transport.is_open(sock):
         # One namespace, one connection: leaving it ends the connection, so joining again on the same
@@ -137,7 +146,13 @@ def init_app(app) -> None:
 
     Raise transport.TransportError, having installed nothing, when a hooked library is not as pinned.
     """
-    transport.install(socketio.server, clients, {SYNC: check_sync}, app.config["SOCKETIO_MAX_QUEUED"])
+    clients = app.extensions["clients"] = ClientBook()
+    transport.install(
+        socketio.server,
+        clients,
+        {SYNC: functools.partial(check_sync, clients)},
+        app.config["SOCKETIO_MAX_QUEUED"],
+    )
     app.extensions["replays"] = Replays()
     socketio.on_event("connect", on_connect)
     socketio.on_event("disconnect", on_disconnect)

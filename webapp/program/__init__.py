@@ -1,1 +1,1 @@
-"""The event's program: data files, import, queries, the map, the pages, room screens and /live."""
+"""The event's program: data files, import, queries, the map, the pages (and /agenda), room screens and /live."""

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from webapp.models import Room, Session
 from webapp.program.queries import list_sessions, list_venues
 from webapp.travel.service import travel
-from webapp.web.i18n import time_range
+from webapp.web.i18n import place_text, time_range
 
 LIMIT = 3
 
@@ -63,10 +63,9 @@ def for_room(room: Room, now: datetime, tz: ZoneInfo, limit: int = LIMIT) -> lis
 
 
 def place(s: Session, lang: str) -> str:
-    """Return where a session is, in one line: 'KINS Tower, 7F Auditorium'."""
-    if s.venue is None:
-        return _("Online")
-    return f"{s.venue.short_name(lang)}, {s.room.name(lang)}" if s.room else s.venue.short_name(lang)
+    """Return where a session is, in one line (web/i18n.place_text): 'KINS Tower · 7F Auditorium'."""
+    venue = s.venue.short_name(lang) if s.venue else None
+    return place_text(venue, s.room.name(lang) if s.room else None, _("Online"))
 
 
 def view(options: list[Alternative], lang: str, tz: ZoneInfo) -> list[dict]:
@@ -95,13 +94,15 @@ def page_context(
     now: datetime,
     session: Session | None = None,
 ) -> dict:
-    """Return what templates/_alternatives.html needs: the list, the room whose status shows it, and
-    the data static/js/alternatives.js draws the list from again when a change arrives."""
+    """Return {"also": ...}, the argument of templates/_alternatives.html's macro: the list, the room whose
+    status shows it, and the data static/js/alternatives.js draws the list from again when a change arrives."""
     return {
-        "also": view(options, lang, tz),
-        "also_room": room.id if room else None,
-        "also_status": room.status if room else None,
-        "also_data": script_data(room, session, now, lang, tz) if room and room.venue else None,
+        "also": {
+            "options": view(options, lang, tz),
+            "room": room.id if room else None,
+            "status": room.status if room else None,
+            "data": script_data(room, session, now, lang, tz) if room and room.venue else None,
+        }
     }
 
 

@@ -4,8 +4,9 @@ distance_label (180 m, 1.8 km) for distances a template writes."""
 from flask import Flask
 
 from webapp.live.log import active_announcements
-from webapp.program.present import distance_label, live_data
+from webapp.program.present import live_data
 from webapp.program.queries import list_venues
+from webapp.travel.present import distance_label
 from webapp.web.clock import EventClock
 from webapp.web.context import current_event, page_lang
 from webapp.web.pagecache import page_seq

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from webapp.live.schemas import Id, Slug
 
-MAX_SESSIONS = 100  # as many as /agenda.ics takes (webapp/travel/views.py MAX_IDS)
+MAX_SESSIONS = 100  # as many as /agenda.ics takes (webapp/web/exchange.py MAX_IDS)
 MAX_ENDPOINT = 1000
 MAX_KEY = 200
 Lang = Literal["ko", "en"]

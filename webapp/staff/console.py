@@ -17,15 +17,17 @@ from flask_babel import gettext as _
 from webapp.extensions import db
 from webapp.live.log import head_seq, recent_changes
 from webapp.live.schemas import DELAY_MINUTES, KINDS, MAX_INT, console_limits, kind_words
+from webapp.localized import pick
 from webapp.models import Change, Session, Venue
 from webapp.program.eventdata import EventData
 from webapp.program.eventstore import KIND as VENUES_KIND
-from webapp.program.present import pick, session_view
+from webapp.program.present import session_view
 from webapp.program.queries import list_sessions, list_venues
 from webapp.sources.follow import recent_clashes, recent_conflicts
 from webapp.staff.auth import role_required
 from webapp.staff.conflicts import clash_rows, conflict_rows
 from webapp.web.context import current_event, page_clock, page_lang
+from webapp.web.i18n import place_text
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -86,7 +88,6 @@ def console_labels() -> dict:
         "mark_open": _("Mark open"),
         "cancelled": _("Cancelled"),
         "no_changes": _("No changes yet."),
-        "to": _("to"),
         "confirm": _("Confirm"),
         "change_anyway": _("Change anyway"),
     }
@@ -103,11 +104,9 @@ class Wording:
     words: dict
 
     def place(self, venue_id: str | None, room_id: str | None) -> str:
-        """Return a venue and room in words, e.g. 'KINS Tower 7F Auditorium'."""
-        if venue_id is None:
-            return self.words["online"]
-        venue = self.venues.get(venue_id, venue_id)
-        return f"{venue} {self.rooms.get(room_id, room_id)}" if room_id else venue
+        """Return a venue and room in words, e.g. 'KINS Tower · 7F Auditorium'."""
+        venue = venue_id and self.venues.get(venue_id, venue_id)
+        return place_text(venue, room_id and self.rooms.get(room_id, room_id), self.words["online"])
 
     def when(self, start: str, end: str) -> str:
         """Return a time range in words, e.g. 'Wed, Nov 29 10:00–11:00'."""

@@ -13,10 +13,10 @@ from flask_login import current_user
 
 from webapp.live.changes import ChangeError
 from webapp.localized import event_languages, pick
+from webapp.locks import release_lock
 from webapp.program.eventdata import EventData, EventDataError
 from webapp.program.eventstore import save_venues, served_document, venues_source
 from webapp.program.venues_edit import EditError, apply_edits, document_text, edit_view, parse_edits
-from webapp.release import release_lock
 from webapp.staff.auth import role_required
 from webapp.web.assets import vendor_url
 from webapp.web.context import current_event, page_lang

@@ -1,4 +1,4 @@
-"""The page language (Korean or English, from ?lang=, then a cookie, then Accept-Language) and its times."""
+"""The page language (Korean or English, from ?lang=, then a cookie, then Accept-Language), its times and places."""
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
@@ -25,6 +25,16 @@ def clock_time(moment: datetime, tz: tzinfo) -> str:
 def time_range(start: datetime, end: datetime, tz: tzinfo) -> str:
     """Return a session's times in the event's time zone, e.g. 14:00–15:30."""
     return f"{clock_time(start, tz)}–{clock_time(end, tz)}"
+
+
+def place_text(venue: str | None, room: str | None, online: str) -> str:
+    """Return where a session is, in one line: "KINS Tower · 7F Auditorium", the venue alone, or online.
+
+    Written alike by static/js/text.js placeText (tests/browser/test_shared_modules.py holds them equal).
+    """
+    if not venue:
+        return online
+    return f"{venue} · {room}" if room else venue
 
 
 def in_each_language(words: Mapping[str, object], langs: Iterable[str]) -> dict[str, dict[str, str]]:
