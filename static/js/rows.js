@@ -1,4 +1,4 @@
-// The session rows of /schedule and /venues/<id>: the hour blocks (hours.js), their heads and counts, the
+// The session rows of /schedule and /venues/<id>: the hour blocks (hour-blocks.js), their heads and counts, the
 // rows and the filters' effect, drawn from the page's rows-state at load and again after each change, so
 // a session moved, retimed or added lands where a fresh load puts it. The server's HTML for the same
 // list (templates/_hour_blocks.html, _session_row.html) is only what a browser without scripts shows.
@@ -6,7 +6,7 @@
 import { now, onTick } from "./clock.js";
 import { el } from "./dom.js";
 import { dayLabel, localDay, timeRange } from "./event-time.js";
-import { hourBlocks, listOrder } from "./hours.js";
+import { hourBlocks, listOrder } from "./hour-blocks.js";
 import { live, pageData } from "./live-data.js";
 import { syncButtons } from "./star.js";
 import { renderBoard } from "./room-board.js";

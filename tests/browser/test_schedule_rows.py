@@ -1,7 +1,7 @@
 """The rows of /schedule and /venues/<id> that rows.js draws are those the server draws without scripts.
 
 The server's templates (_hour_blocks.html, _session_row.html, the rule of hours.py) are what a browser
-without scripts shows; rows.js (the rule of hours.js) draws the same list at load and after each change.
+without scripts shows; rows.js (the rule of hour-blocks.js) draws the same list at load and after each change.
 Both are read in Chromium, one page with scripts and one without, on each day and filter.
 """
 

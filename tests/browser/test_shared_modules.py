@@ -154,7 +154,7 @@ def test_hour_blocks_module_groups_as_the_server_does(
         cases += [(longer_day(on_day) if long else on_day, day, moment) for moment in MOMENTS]
     in_browser = module_page.evaluate(
         """async (cases) => {
-            const { hourBlocks, listOrder } = await import("/static/js/hours.js");
+            const { hourBlocks, listOrder } = await import("/static/js/hour-blocks.js");
             return cases.map(([sessions, day, moment]) => {
                 const { blocks, nowIndex } = hourBlocks([...sessions].sort(listOrder), day, new Date(moment).getTime());
                 return { blocks: blocks.map((b) => [b.hour, b.state, b.open, b.still_on, b.rows.map((s) => s.id)]), nowIndex };

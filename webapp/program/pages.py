@@ -15,7 +15,7 @@ from webapp.program.queries import (
     now_next_by_key,
     parse_filters,
 )
-from webapp.program.rows import rows_state
+from webapp.program.rows_state import rows_state
 from webapp.program.session_text import session_text
 from webapp.program.speakers import ranked, search_query, with_days
 from webapp.travel.present import agenda_page_data, directions_html, locate_data, method_text, travel_rows

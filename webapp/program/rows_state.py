@@ -1,6 +1,6 @@
 """The session rows of /schedule and /venues/<id> as page data: what static/js/rows.js draws them from.
 
-The page script draws the hour blocks (static/js/hours.js, the rule of hours.py) and the rows at load
+The page script draws the hour blocks (static/js/hour-blocks.js, the rule of hours.py) and the rows at load
 and again after each live change, from the day's sessions of every venue, so that a session moved
 into this page's view (another room, another venue, another hour) is drawn like one that was there.
 The server's HTML for those rows is only what a browser without scripts shows.
