@@ -33,9 +33,12 @@ def test_a_change_committed_while_a_page_renders_is_not_counted_as_applied(
     start = live_seq(before)
     real = pages.list_sessions
 
+    changed = []
+
     def sessions_then_a_staff_change(*args, **kwargs):
         found = real(*args, **kwargs)
-        apply_change(dict(FULL), by="alice")  # committed after the page read its sessions
+        if not changed:  # committed after the page first read its sessions (a page may read them twice)
+            changed.append(apply_change(dict(FULL), by="alice"))
         return found
 
     monkeypatch.setattr(pages, "list_sessions", sessions_then_a_staff_change)
@@ -50,12 +53,14 @@ def test_the_same_page_is_rendered_once_until_the_seq_changes(app, client, monke
     renders = []
     real = pages.list_sessions
     monkeypatch.setattr(pages, "list_sessions", lambda *a, **k: renders.append(1) or real(*a, **k))
-    first, second = client.get("/schedule"), client.get("/schedule")
-    assert second.get_data() == first.get_data() and len(renders) == 1
+    first = client.get("/schedule")
+    per_render = len(renders)  # the page reads its sessions once or more in one rendering
+    second = client.get("/schedule")
+    assert per_render >= 1 and second.get_data() == first.get_data() and len(renders) == per_render
     with app.app_context():
         apply_change(dict(FULL), by="alice")
     third = client.get("/schedule")
-    assert len(renders) == 2
+    assert len(renders) == 2 * per_render
     assert live_seq(third.get_data(as_text=True)) == live_seq(first.get_data(as_text=True)) + 1
 
 
