@@ -4,7 +4,7 @@
 // (map tiles) and Socket.IO are left alone; live changes missed offline come back through the log.
 
 // Bumped when the page scripts' modules change shape: a cached old module must never import a new one.
-const CACHE = "venue-live-v6";
+const CACHE = "venue-live-v7";
 const NETWORK_TIMEOUT_MS = 3000;
 
 self.addEventListener("install", () => self.skipWaiting());
