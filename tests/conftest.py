@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -88,9 +89,11 @@ def cheap_password_hashes(request, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def templates() -> Templates:
+def templates() -> Iterator[Templates]:
     """The migrated and imported databases copied into each test's (tests/dbtemplates.py)."""
-    return Templates(POSTGRES_URL)
+    kept = Templates(POSTGRES_URL)
+    yield kept
+    kept.close()
 
 
 @pytest.fixture

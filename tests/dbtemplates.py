@@ -34,6 +34,10 @@ class Templates:
         self.sqlite: dict[str, Path] = {}
         self.postgres: dict[str, str | None] = {}
 
+    def close(self) -> None:
+        """Remove the SQLite templates (the PostgreSQL ones are text held here)."""
+        shutil.rmtree(_DIR, ignore_errors=True)
+
     def restore(self, app: Flask) -> bool:
         """Copy the template of app's event into app's empty database; return False when there is none."""
         version = app.extensions["event"].version
