@@ -11,6 +11,7 @@ from playwright.sync_api import Page
 
 from webapp.program.hours import OPEN_ALL_UP_TO, hour_blocks
 from webapp.program.queries import now_and_next
+from webapp.travel.present import distance_label
 from webapp.travel.service import walking_bands, walking_minutes
 from webapp.web.i18n import place_text
 
@@ -188,3 +189,17 @@ def test_place_text_writes_a_place_as_the_server_does(module_page: Page) -> None
     )
     assert got == [place_text(*case) for case in cases]
     assert got[0] == "KINS Tower · 7F Auditorium" and got[1] == "KINS Tower" and got[3] == "Online"
+
+
+def test_distance_label_writes_a_distance_as_the_server_does(module_page: Page) -> None:
+    metres = [0, 4, 5, 180, 994, 995, 999, 1000, 1049, 1050, 1250, 1450, 1460, 9950, 12345]
+    got = module_page.evaluate(
+        """async (metres) => {
+            const { distanceLabel } = await import("/static/js/walk.js");
+            return metres.map(distanceLabel);
+        }""",
+        metres,
+    )
+    assert got == [distance_label(m) for m in metres]
+    # Halves up on both sides, and never "1000 m".
+    assert got[5] == "1.0 km" and got[10] == "1.3 km" and got[12] == "1.5 km" and got[3] == "180 m"

@@ -37,10 +37,12 @@ def offered_apps(event, setting: list[str] | None = None) -> tuple[str, ...]:
 
 
 def distance_label(metres: float) -> str:
-    """Return a distance as people read it: 180 m, 1.8 km."""
-    if metres < 1000:
-        return f"{int(metres / 10 + 0.5) * 10} m"
-    return f"{metres / 1000:.1f} km"
+    """Return a distance as people read it: 180 m, 1.8 km (halves rounded up, as static/js/walk.js does)."""
+    tens = int(metres / 10 + 0.5) * 10
+    if tens < 1000:
+        return f"{tens} m"
+    hundreds = int(metres / 100 + 0.5)
+    return f"{hundreds // 10}.{hundreds % 10} km"
 
 
 def method_text() -> str:
