@@ -10,8 +10,7 @@ import pytest
 
 from bench.big_event import EVENT_NOW, write_event
 from tests.conftest import ROOT
-from tests.sources.conftest import EXAMPLES, venues_for
-from webapp.sources.convert import import_schedule
+from tests.sources.conftest import imported_files
 
 
 def text_of(response) -> str:
@@ -51,14 +50,7 @@ def test_generated_congress_shows_a_floor_only_where_a_room_has_one(congress):
 
 
 def test_imported_pretalx_rooms_have_no_empty_floor(make_app, tmp_path):
-    venues = tmp_path / "in" / "venues.geojson"
-    venues.parent.mkdir()
-    venues.write_text(json.dumps(venues_for("pretalx-democon.json")))
-    import_schedule(str(EXAMPLES / "pretalx-democon.json"), venues, out_dir=tmp_path / "out")
-    client = make_app(
-        VENUES_FILE=str(tmp_path / "out" / "venues.geojson"),
-        PROGRAM_FILE=str(tmp_path / "out" / "program.json"),
-    ).test_client()
+    client = make_app(**imported_files("pretalx-democon.json", tmp_path)).test_client()
     session = client.get("/api/sessions", query_string={"limit": 1}).get_json()["sessions"][0]
     shown = text_of(client.get(f"/sessions/{session['id']}?lang=en"))
     assert "Room" in shown and "()" not in shown

@@ -1,27 +1,18 @@
 """Search: /api/sessions?q= and /schedule?q= in Korean and German, ranked, combined with filters, marked."""
 
-import json
 import re
 from html import unescape
 
 import pytest
 
-from tests.sources.conftest import EXAMPLES, venues_for
+from tests.sources.conftest import imported_files
 from webapp.program.search import build_index, find_speakers, search
-from webapp.sources.convert import import_schedule
 
 
 @pytest.fixture
 def camp(make_app, tmp_path):
     """The app serving a real German/English schedule (Chaos Communication Camp 2019) through the importer."""
-    venues = tmp_path / "in" / "venues.geojson"
-    venues.parent.mkdir()
-    venues.write_text(json.dumps(venues_for("frab-camp2019.json")))
-    import_schedule(str(EXAMPLES / "frab-camp2019.json"), venues, out_dir=tmp_path / "out")
-    return make_app(
-        VENUES_FILE=str(tmp_path / "out" / "venues.geojson"),
-        PROGRAM_FILE=str(tmp_path / "out" / "program.json"),
-    )
+    return make_app(**imported_files("frab-camp2019.json", tmp_path))
 
 
 def titles(answer: dict) -> list[str]:

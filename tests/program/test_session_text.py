@@ -1,14 +1,11 @@
 """A session page shows what an imported session says of itself: its subtitle, its abstract and
 description as paragraphs, the long part folded, and any markup in them as the text it is."""
 
-import json
-
 import lxml.html
 import pytest
 
-from tests.sources.conftest import EXAMPLES, venues_for
+from tests.sources.conftest import imported_files
 from webapp.program.session_text import paragraphs, session_text
-from webapp.sources.convert import import_schedule
 
 KUBERNETES = "Hacking Containers and Kubernetes"
 SPISPY = "spispy: SPI flash device emulation"
@@ -17,15 +14,7 @@ SPISPY = "spispy: SPI flash device emulation"
 @pytest.fixture
 def camp(make_app, tmp_path):
     """A test client for a real frab schedule (Chaos Communication Camp 2019) imported by the importer."""
-    venues = tmp_path / "in" / "venues.geojson"
-    venues.parent.mkdir()
-    venues.write_text(json.dumps(venues_for("frab-camp2019.json")))
-    import_schedule(str(EXAMPLES / "frab-camp2019.json"), venues, out_dir=tmp_path / "out")
-    app = make_app(
-        VENUES_FILE=str(tmp_path / "out" / "venues.geojson"),
-        PROGRAM_FILE=str(tmp_path / "out" / "program.json"),
-    )
-    return app.test_client()
+    return make_app(**imported_files("frab-camp2019.json", tmp_path)).test_client()
 
 
 def session_page(client, title: str, lang: str = "en"):

@@ -52,6 +52,19 @@ def venues_for(example: str) -> dict:
     }
 
 
+def imported_files(example: str, workdir: Path) -> dict[str, str]:
+    """Import an example schedule with the venues file that places its rooms; return the app settings
+    that serve it (VENUES_FILE, PROGRAM_FILE)."""
+    venues = workdir / "in" / "venues.geojson"
+    venues.parent.mkdir(parents=True)
+    venues.write_text(json.dumps(venues_for(example)))
+    import_schedule(str(EXAMPLES / example), venues, out_dir=workdir / "out")
+    return {
+        "VENUES_FILE": str(workdir / "out" / "venues.geojson"),
+        "PROGRAM_FILE": str(workdir / "out" / "program.json"),
+    }
+
+
 @pytest.fixture
 def write_venues(tmp_path):
     """Return a callable that writes the venues file for an example and returns its path."""
