@@ -114,7 +114,7 @@ def next_change_applied(page: Page, base_url: str, token: str, change: dict) -> 
     order, so everything sent to it before has arrived and been applied too: an absence checked after
     this is not just something late."""
     made = post_change(base_url, token, change)
-    page.wait_for_function(f"window.appliedSeqs.includes({made['seq']})")
+    page.wait_for_function("(seq) => window.appliedSeqs.includes(seq)", arg=made["seq"])
     page.evaluate(AFTER_PENDING_WORK)
     return made
 

@@ -78,7 +78,9 @@ def test_an_injected_inline_script_is_refused(browser_session, server) -> None:
         document.body.append(s); const i = document.createElement("img"); i.src = "data:image/png;base64,AAAA";
         i.setAttribute("onerror", "window.injected = 2"); document.body.append(i); }"""
     )
-    page.wait_for_function("window.cspViolations.length >= 2")  # both refusals reported: then neither ran
+    page.wait_for_function(
+        "() => window.cspViolations.length >= 2"
+    )  # both refusals reported: then neither ran
     page.evaluate(AFTER_PENDING_WORK)
     assert page.evaluate("window.injected") is None
     violations = page.evaluate("window.cspViolations")
@@ -91,3 +93,24 @@ def test_every_rendering_has_a_new_nonce(browser_session, server) -> None:
     first = open_watched(browser_session.new_page(), f"{server}/?lang=en")["content-security-policy"]
     second = open_watched(browser_session.new_page(), f"{server}/?lang=ko")["content-security-policy"]
     assert "'nonce-" in first and "'nonce-" in second and first != second
+
+
+def test_browser_tests_wait_on_functions_not_expressions() -> None:
+    """Playwright evals a bare expression on every poll, which this CSP refuses once the first poll is past
+    (an EvalError that shows only when the page is slow); a function is evaled once, inside the first poll."""
+    import ast
+    from pathlib import Path
+
+    waits = bare = 0
+    for path in Path(__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "wait_for_function":
+                waits += 1
+                first = node.args[0]
+                literal = first.value if isinstance(first, ast.Constant) else None
+                if isinstance(first, ast.JoinedStr) or (
+                    literal is not None and "=>" not in literal.split("{")[0]
+                ):
+                    bare += 1
+                    print(f"{path.name}:{node.lineno} waits on a bare expression")
+    assert waits > 5 and bare == 0

@@ -72,13 +72,13 @@ def test_a_page_that_was_offline_gets_every_change_it_missed_in_order(browser_se
         ),
     ]
     # A page that is online has applied all three: they were sent, and none reached the offline page.
-    online.wait_for_function(f"window.appliedSeqs.includes({made[-1]['seq']})")
+    online.wait_for_function("(seq) => window.appliedSeqs.includes(seq)", arg=made[-1]["seq"])
     assert page.evaluate("window.appliedSeqs") == []
 
     page.context.set_offline(False)
     # A generous deadline: socket.io's reconnection waits up to 5 s between tries, longer on a busy machine.
     expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=30_000)
-    page.wait_for_function("window.appliedSeqs.length === 3")
+    page.wait_for_function("() => window.appliedSeqs.length === 3")
     assert page.evaluate("window.appliedSeqs") == [change["seq"] for change in made]
     expect(page.locator('li.srow[data-session="ivd-panel"] [data-field="status"]')).to_have_text(
         "Cancelled: Speaker ill"

@@ -49,7 +49,7 @@ def test_map_and_schedule_open_offline_and_catch_up_when_back(browser_session, e
     page.context.set_offline(False)
     expect(page.locator("#conn")).to_have_attribute("data-state", "live")
     expect(page.locator("#offline-notice")).to_be_hidden()
-    page.wait_for_function(f"window.appliedSeqs.includes({made['seq']})")
+    page.wait_for_function("(seq) => window.appliedSeqs.includes(seq)", arg=made["seq"])
     expect(page.locator('li.srow[data-session="opening-ceremony"] [data-field="status"]')).to_have_text(
         "Cancelled: Weather"
     )

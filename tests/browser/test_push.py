@@ -62,7 +62,7 @@ def controlled_page(browser_session, base_url: str, path: str) -> Page:
     page.evaluate("navigator.serviceWorker.ready")
     if not page.evaluate("Boolean(navigator.serviceWorker.controller)"):
         page.reload()  # the first load is not yet controlled by the worker it installed
-    page.wait_for_function("Boolean(navigator.serviceWorker.controller)")
+    page.wait_for_function("() => Boolean(navigator.serviceWorker.controller)")
     return page
 
 
