@@ -237,7 +237,8 @@ def serve_release(
     server.body = body
     server.base = f"http://127.0.0.1:{server.server_address[1]}"
     server.url = f"{server.base}/schedule.json"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # Polled every 50 ms, not 0.5 s: shutdown() waits for the next poll, half a second a test otherwise.
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         yield server
     finally:

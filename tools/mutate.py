@@ -20,12 +20,17 @@ for the same reason; the PostgreSQL variants of these tests run in `make test`.
 """
 
 import argparse
+import ast
+import json
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+from cosmic_ray.mutating import _make_diff, mutate_code
+from cosmic_ray.plugins import get_operator
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "mutate"
@@ -128,9 +133,94 @@ def recheck(names: list[str]) -> None:
                 db.execute("DELETE FROM work_results WHERE upper(test_outcome) = 'SURVIVED'")
 
 
+def pytest_args(name: str) -> list[str]:
+    """The pytest arguments a mutant of this module is tested with: -x, since the first failure kills it."""
+    return ["-x", "-q", "-p", "no:cacheprovider", "-k", "not postgresql", *MODULES[name][1]]
+
+
+# Run in SRC by the module's tests with a line tracer: which lines of the module they execute.
+TRACER = """
+import json, os, sys, threading
+import pytest
+target, out, args = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3:]
+lines = set()
+def local(frame, event, arg):
+    lines.add(frame.f_lineno)
+    return local
+def outer(frame, event, arg):
+    if frame.f_code.co_filename != target:
+        return None
+    lines.add(frame.f_lineno)
+    return local
+sys.settrace(outer)
+threading.settrace(outer)
+code = pytest.main(args)
+sys.settrace(None)
+with open(out, "w") as f:
+    json.dump(sorted(lines), f)
+sys.exit(int(code))
+"""
+
+
+def statement_lines(source: str, row: int) -> range | None:
+    """Return the lines of the innermost statement holding row (a compound one's header only), or None."""
+    best = None
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.stmt | ast.excepthandler):
+            continue
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        body = getattr(node, "body", None)
+        last = body[0].lineno - 1 if isinstance(body, list) and body else node.end_lineno
+        if first <= row <= last and (best is None or first >= best.start):
+            best = range(first, last + 1)
+    return best
+
+
+def mark_unexecuted(name: str, session: Path) -> int:
+    """Record each mutant on a statement the module's tests never execute as a survivor, without running
+    it: they cannot fail for a line they do not run, so it would survive, at the price of a whole test
+    run. Each is reported with the others, its output saying why. Return how many."""
+    module = MODULES[name][0]
+    traced = WORK / f"{name}.lines.json"
+    subprocess.run([BIN / "python", "-c", TRACER, module, traced, *pytest_args(name)], cwd=SRC, check=True)
+    executed = set(json.loads(traced.read_text()))
+    source = (SRC / module).read_text()
+    with sqlite3.connect(session) as db:
+        rows = db.execute(
+            "SELECT m.job_id, m.start_pos_row, m.operator_name, m.operator_args, m.occurrence "
+            "FROM mutation_specs m WHERE m.job_id NOT IN (SELECT job_id FROM work_results)"
+        ).fetchall()
+        marked = 0
+        for job_id, row, operator, args, occurrence in rows:
+            lines = statement_lines(source, row)
+            if lines is None or executed & set(lines):
+                continue
+            db.execute(
+                "INSERT INTO work_results (worker_outcome, output, test_outcome, diff, job_id) "
+                "VALUES ('NORMAL', ?, 'SURVIVED', ?, ?)",
+                (
+                    f"not run: no test executes line {row}",
+                    mutant_diff(module, operator, args, occurrence),
+                    job_id,
+                ),
+            )
+            marked += 1
+    return marked
+
+
+def mutant_diff(module: str, operator: str, args: str | None, occurrence: int) -> str:
+    """Return the diff cosmic-ray would record for one mutant, without writing it to disk."""
+    source = (SRC / module).read_text()
+    kwargs = json.loads(args or "{}")
+    while isinstance(kwargs, str):  # the session stores them encoded twice
+        kwargs = json.loads(kwargs)
+    mutated = mutate_code(source, get_operator(operator)(**kwargs), occurrence)
+    return "\n".join(_make_diff(source, mutated or source, module))
+
+
 def config(name: str) -> Path:
-    module, tests = MODULES[name]
-    command = f"{BIN / 'python'} -m pytest -x -q -p no:cacheprovider -k 'not postgresql' {' '.join(tests)}"
+    module, _tests = MODULES[name]
+    command = " ".join([str(BIN / "python"), "-m", "pytest", *map(quoted, pytest_args(name))])
     excluded = ", ".join(f'"{e}"' for e in EXCLUDED_OPERATORS)
     path = WORK / f"{name}.toml"
     path.write_text(
@@ -147,6 +237,11 @@ def config(name: str) -> Path:
     return path
 
 
+def quoted(arg: str) -> str:
+    """Quote an argument for the test command, as the config has always written it."""
+    return f"'{arg}'" if " " in arg else arg
+
+
 def run(name: str) -> None:
     cfg, session = config(name), WORK / f"{name}.sqlite"
     module = MODULES[name][0]
@@ -157,6 +252,7 @@ def run(name: str) -> None:
         subprocess.run([BIN / "cosmic-ray", "baseline", cfg], cwd=SRC, check=True)
         subprocess.run([BIN / "cosmic-ray", "init", cfg, session], cwd=SRC, check=True)
         subprocess.run([BIN / "cr-filter-operators", session, cfg], cwd=SRC, check=True)
+        print(f"== {name}: {mark_unexecuted(name, session)} mutants on lines no test executes", flush=True)
     print(f"== {name}: {pending(session)} mutants to run", flush=True)
     subprocess.run([BIN / "cosmic-ray", "exec", cfg, session], cwd=SRC, check=True)
     report(name)

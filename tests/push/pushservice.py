@@ -152,7 +152,8 @@ class PushService:
             server_tls, self.client_tls = tls_contexts(tls_host)
             self.server.socket = server_tls.wrap_socket(self.server.socket, server_side=True)
             self.origin = f"https://{tls_host}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # Polled every 50 ms, not 0.5 s: shutdown() waits for the next poll, half a second a test otherwise.
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     def next_reply(self, path: str) -> tuple[int, dict]:
         """Return the next queued (status, headers) for path, or 201 Created."""
