@@ -59,3 +59,22 @@ def test_a_clients_text_goes_in_the_log_cut_to_its_limit():
     assert len(long) == clients_module.SHOWN and long.endswith("...") and long.startswith("'xxx")
     exactly = "y" * (clients_module.SHOWN - 2)  # with its quotes, just at the limit: kept whole
     assert clients_module.shown(exactly) == repr(exactly)
+
+
+def test_a_client_leaving_is_counted_in_a_line_from_its_second_ignored_packet(book, caplog):
+    book.connect("quiet")
+    book.forget("quiet")  # nothing ignored: no line
+    book.ignore("sid", "unknown event", "socket event 'x'")
+    book.forget("sid")  # one: its first-of-its-kind line said it all
+    book.forget("sid")  # gone already: nothing to count
+    book.connect("two")
+    book.ignore("two", "unknown event", "socket event 'x'")
+    book.ignore("two", "merged sync", "a sync while one was pending")
+    book.forget("two")
+    lines = [r.getMessage() for r in caplog.records if r.name == clients_module.__name__]
+    assert lines == [
+        "ignored socket event 'x' from sid (more of this kind are counted until it leaves)",
+        "ignored socket event 'x' from two (more of this kind are counted until it leaves)",
+        "ignored a sync while one was pending from two (more of this kind are counted until it leaves)",
+        "client two left; ignored from it: 1 merged sync, 1 unknown event",
+    ]

@@ -292,3 +292,11 @@ def test_an_endpoint_that_is_not_text_is_refused_with_400(guarded_app, page_clie
     assert "endpoint" in answer.get_json()["message"]
     with guarded_app.app_context():
         assert db.session.query(PushSubscription).count() == 0
+
+
+def test_a_subscription_naming_sessions_that_do_not_exist_names_the_first_of_them(guarded_app, page_client):
+    answer = post(page_client, body(sessions=("medical-data-platform", "no-such-session", "nor-this-one")))
+    assert answer.status_code == 400
+    assert answer.get_json() == {"error": "invalid", "message": "There is no session 'no-such-session'."}
+    with guarded_app.app_context():
+        assert db.session.query(PushSubscription).count() == 0
