@@ -76,7 +76,18 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     ),
     "follow": (
         "webapp/sources/follow.py",
-        ["tests/sources/test_follow.py", "tests/sources/test_held.py", "tests/sources/test_fetch_limits.py"],
+        # The clashes a release makes, the conflicts with staff's edits and the follow-schedule command are
+        # follow.py's too; the fetch limits (seconds of slow servers) last.
+        [
+            "tests/sources/test_follow.py",
+            "tests/sources/test_held.py",
+            "tests/sources/test_follow_clashes.py",
+            "tests/staff/test_conflicts.py",
+            "tests/sources/test_cli.py::test_follow_schedule_reports_each_poll",
+            "tests/sources/test_cli.py::test_follow_schedule_refuses_a_hammering_interval",
+            "tests/sources/test_cli.py::test_nothing_is_followed_without_a_source",
+            "tests/sources/test_fetch_limits.py",
+        ],
     ),
 }
 

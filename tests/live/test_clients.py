@@ -22,6 +22,16 @@ def test_a_bucket_gives_its_burst_then_waits_for_its_rate():
     assert bucket.take(now + 0.5)
 
 
+def test_a_bucket_waits_only_for_the_part_of_a_token_it_lacks():
+    bucket = Bucket(rate=2.0, burst=3)
+    now = bucket.stamp
+    assert bucket.wait(now) == 0  # a token is there
+    for _ in range(3):
+        bucket.take(now)
+    assert bucket.wait(now + 0.25) == pytest.approx(0.25)  # half a token earned: half a token to wait for
+    assert bucket.wait_for(2, now + 0.25) == pytest.approx(0.75)
+
+
 def test_a_sync_while_one_is_pending_is_merged_into_it(book):
     assert book.ask("sid", 5) == "answer"
     assert book.ask("sid", 3) == "merged"
