@@ -3,7 +3,10 @@
 Each module is mutated with cosmic-ray (pinned in requirements-dev.txt), one mutant at a time, and only
 that module's own tests run against each mutant (MODULES below), so a module takes minutes, not hours.
 A mutant the tests pass with is a survivor: tests/README.md lists each one, killed by a test added
-since or explained (an equivalent mutant, or a change nobody could see).
+since or explained (an equivalent mutant, or a change nobody could see). A mutant's tests stop at the
+first failure (-x). Before the first mutant, the module's tests are run once with a line tracer: a mutant
+on a statement they never execute is recorded as a survivor without being run ("not run: no test executes
+line N" in its output), since no test can fail for it; --recheck runs such survivors for real.
 
 The work happens in a copy of the checkout (var/mutate/src, the tracked and new files, with .venv and
 node_modules linked), because cosmic-ray writes each mutant into the file on disk: the checkout itself
@@ -66,6 +69,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
             "tests/live/test_change_edges.py",
             "tests/live/test_signals.py",
             "tests/live/test_audit_log.py",
+            "tests/live/test_clashes.py",  # the 409 "clash" refusal is changes.py's
             "tests/program/test_eventstore.py::test_a_venues_save_cannot_be_undone_as_a_change",
         ],
     ),

@@ -80,6 +80,7 @@ def test_announce_and_retract(change):
     made = change(
         kind="announce", text={"ko": "셔틀 출발", "en": "Shuttle leaving"}, venue=None, expires_in_minutes=30
     )
+    assert made.after["text"] == {"ko": "셔틀 출발", "en": "Shuttle leaving"}  # each language its own
     item = db.session.get(Announcement, made.announcement_id)
     assert item.expires_at == NOW + timedelta(minutes=30) and not item.retracted
     change(kind="retract", announcement=item.id)
@@ -329,3 +330,22 @@ def test_every_kind_has_a_handler_and_a_word(app):
     assert set(HANDLERS) >= set(KIND_MODELS) and len(KINDS) == len(set(KINDS)) == len(KIND_MODELS)
     with app.test_request_context():
         assert set(kind_words()) == set(KINDS) and all(kind_words().values())
+
+
+@pytest.mark.parametrize("unwritten", ["added", "modified", "deleted"])
+def test_a_caller_holding_unwritten_writes_is_refused_and_nothing_is_written(change, published, unwritten):
+    # apply_changes ends the caller's transaction before it locks the log: writes the caller has not
+    # committed would be rolled back on the quiet, so it refuses (they go in `also`).
+    db.session.add(EventMeta(key="note", value=[]))
+    db.session.commit()
+    if unwritten == "added":
+        db.session.add(EventMeta(key="other", value=[]))
+    elif unwritten == "modified":
+        db.session.get(Room, "hip-future-hall").status = "full"
+    else:
+        db.session.delete(db.session.get(EventMeta, "note"))
+    with pytest.raises(RuntimeError, match="holds unwritten changes"):
+        change(kind="room_status", room="kins-7f-auditorium", status="full")
+    db.session.rollback()
+    assert head_seq() == 0 and published == []
+    assert db.session.get(Room, "kins-7f-auditorium").status == "open"
