@@ -300,3 +300,15 @@ def test_a_subscription_naming_sessions_that_do_not_exist_names_the_first_of_the
     assert answer.get_json() == {"error": "invalid", "message": "There is no session 'no-such-session'."}
     with guarded_app.app_context():
         assert db.session.query(PushSubscription).count() == 0
+
+
+@pytest.mark.parametrize("name", ["p256dh", "auth"])
+@pytest.mark.parametrize("text", ["not base64!", "키" * 22])  # bad padding; not ASCII at all
+def test_a_key_that_is_not_base64url_is_refused_saying_so(guarded_app, page_client, name, text):
+    data = body()
+    data["subscription"]["keys"][name] = text
+    answer = post(page_client, data)
+    assert answer.status_code == 400
+    assert answer.get_json() == {"error": "invalid", "message": f"'keys.{name}' is not base64url."}
+    with guarded_app.app_context():
+        assert db.session.query(PushSubscription).count() == 0
