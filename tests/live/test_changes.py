@@ -107,6 +107,17 @@ def test_undo_restores_the_state_before(change):
     assert db.session.get(Announcement, told.announcement_id).retracted
 
 
+def test_undoing_a_retraction_shows_the_announcement_again_and_undoing_that_retracts_it(change, published):
+    told = change(kind="announce", text={"en": "Shuttle"}, expires_in_minutes=30)
+    retracted = change(kind="retract", announcement=told.announcement_id)
+    shown_again = change(kind="undo", seq=retracted.seq)
+    assert (shown_again.before["retracted"], shown_again.after["retracted"]) == (True, False)
+    assert not db.session.get(Announcement, told.announcement_id).retracted
+    hidden = change(kind="undo", seq=shown_again.seq)  # an undo undone: the other way again
+    assert db.session.get(Announcement, told.announcement_id).retracted and hidden.after["retracted"]
+    assert [data["seq"] for _, data in published] == [told.seq, retracted.seq, shown_again.seq, hidden.seq]
+
+
 def test_undo_after_a_later_change_is_a_conflict(change):
     moved = change(kind="move", session="gmp-audit", room="kins-7f-meeting-room")
     change(kind="retime", session="gmp-audit", delay_minutes=10)
