@@ -51,7 +51,10 @@ def test_move_session_to_another_venue(change, published):
 def test_retime_by_delay_and_by_times(change):
     change(kind="retime", session="opening-ceremony", delay_minutes=15)
     s = db.session.get(Session, "opening-ceremony")
-    assert s.start_at.isoformat() == "2023-11-29T07:15:00+00:00"
+    assert (s.start_at.isoformat(), s.end_at.isoformat()) == (
+        "2023-11-29T07:15:00+00:00",
+        "2023-11-29T08:15:00+00:00",
+    )
     change(
         kind="retime",
         session="opening-ceremony",
