@@ -19,8 +19,8 @@ from webapp.live.changes import ChangeError, apply_change, public_change
 from webapp.live.log import active_announcements, changes_since, head_seq
 from webapp.live.schemas import NewChange
 from webapp.program.queries import get_session, list_sessions, list_venues
-from webapp.program.search import find_speakers, index_for
-from webapp.program.speakers import get_speaker, ranked, speaker_dict, speaker_sessions
+from webapp.program.search import find_speakers
+from webapp.program.speakers import get_speaker, ranked, speaker_dict, speaker_index, speaker_sessions
 from webapp.staff.auth import bearer_staff
 from webapp.web.context import current_event
 from webapp.web.errors import ApiError
@@ -92,7 +92,7 @@ def session(session_id: str):
 )
 def speakers():
     """The people the program names as speakers, by name, with their sessions' ids; ?q= searches names."""
-    found = find_speakers(index_for(current_event()), request.context.query.q, "en")
+    found = find_speakers(speaker_index(), request.context.query.q, "en")
     return jsonify(count=len(found), speakers=[speaker_dict(sp) for sp in found])
 
 

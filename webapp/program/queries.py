@@ -90,6 +90,12 @@ def sessions_by_id(ids: list[str]) -> list[Session]:
     return [found[i] for i in ids if i in found]
 
 
+def sessions_besides(ids: set[str]) -> list[Session]:
+    """Return the stored sessions whose ids are not among ids (the data files'): those added by staff."""
+    others = [i for i in db.session.scalars(sa.select(Session.id)) if i not in ids]
+    return sessions_by_id(others) if others else []
+
+
 def now_and_next(sessions: list[Session], now: datetime, tz: ZoneInfo, limit: int = 2) -> NowNext:
     """Split sessions into those running at now and the next ones starting later that day."""
     today = now.astimezone(tz).date()

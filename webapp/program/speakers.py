@@ -5,15 +5,17 @@ from flask import Blueprint, abort, render_template, request
 from webapp.localized import LANGS, pick
 from webapp.models import Session
 from webapp.program.present import event_title, session_view
-from webapp.program.queries import session_keys, sessions_by_id
+from webapp.program.queries import session_keys, sessions_besides, sessions_by_id
 from webapp.program.search import (
     MAX_QUERY,
+    SearchIndex,
     Speaker,
     add_sessions,
     find_speakers,
     highlight,
     index_for,
     search,
+    with_added_speakers,
 )
 from webapp.web.context import current_event, page_lang
 from webapp.web.i18n import LANGUAGE_NAMES, offered_languages
@@ -30,9 +32,15 @@ def localized(text: dict[str, str] | None) -> dict[str, str] | None:
     return {**{lang: pick(text, lang) for lang in LANGS}, **text}
 
 
+def speaker_index() -> SearchIndex:
+    """Return the event's search index with the speakers of the sessions staff added since the import."""
+    event = current_event()
+    return with_added_speakers(index_for(event), sessions_besides(event.session_ids))
+
+
 def get_speaker(speaker_id: str) -> Speaker | None:
     """Return one speaker of the event, or None."""
-    return index_for(current_event()).speakers.get(speaker_id)
+    return speaker_index().speakers.get(speaker_id)
 
 
 def speaker_sessions(speaker: Speaker) -> list[Session]:
@@ -82,7 +90,7 @@ def search_query() -> str:
 def speakers():
     """List the speakers by name; ?q= finds them by any part of their name or affiliation."""
     lang, q = page_lang(), search_query()
-    found = find_speakers(index_for(current_event()), q, lang)
+    found = find_speakers(speaker_index(), q, lang)
     return render_template("speakers.html", speakers=found, q=q)
 
 
