@@ -77,10 +77,12 @@ def session_keys(
     venue_id: str | None = None,
     room_id: str | None = None,
     track_id: str | None = None,
-) -> list[tuple[str, str | None]]:
-    """Return (id, current room id) of the sessions list_sessions would, in its order, without loading them."""
-    query = _filtered(sa.select(Session.id, Session.room_id), tz, day, venue_id, room_id, track_id)
-    return [(row.id, row.room_id) for row in db.session.execute(query)]
+) -> list[tuple[str, str | None, int]]:
+    """Return (id, current room id, version) of the sessions list_sessions would, in its order, without loading them."""
+    query = _filtered(
+        sa.select(Session.id, Session.room_id, Session.version), tz, day, venue_id, room_id, track_id
+    )
+    return [(row.id, row.room_id, row.version) for row in db.session.execute(query)]
 
 
 def sessions_by_id(ids: list[str]) -> list[Session]:

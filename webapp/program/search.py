@@ -347,10 +347,16 @@ def match_spans(text: str, q: str | None) -> list[tuple[int, int]]:
     return list(_spans(unicodedata.normalize("NFC", text), terms))
 
 
+@functools.lru_cache(maxsize=8192)
+def _folded(text: str) -> Folded:
+    # Kept across queries: the texts a search page marks (titles, names, rooms) are the program's own.
+    return Folded.of([text])
+
+
 @functools.lru_cache(maxsize=1024)
 def _spans(text: str, terms: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
     # Kept for a while: a search page marks the same room and track names on many of its rows.
-    folded = Folded.of([text])
+    folded = _folded(text)
     if not any(folded.has(t) for t in terms):
         return ()  # most texts shown do not hold the words: no character-by-character pass for them
     spans = []

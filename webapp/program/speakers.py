@@ -66,18 +66,22 @@ def with_days(found: list[Session], lang: str) -> list[dict]:
     return [{**session_view(s, lang, event), "day": labels[day]} for s, day in zip(found, days, strict=True)]
 
 
-def ranked(filters: dict, q: str, offset: int = 0, limit: int | None = None) -> tuple[int, list[Session]]:
+def ranked(
+    filters: dict, q: str, offset: int = 0, limit: int | None = None
+) -> tuple[int, list[tuple[str, int]]]:
     """Return how many sessions match q within filters, and those from offset (at most limit), best first.
 
-    Only the sessions shown are loaded: the search reads ids and rooms, then the page's sessions are read.
+    Those are (id, version): the search reads ids, rooms and versions only, and the caller shows the
+    sessions from webapp/program/viewcache.py, which loads only those changed since it last showed them.
     """
     event = current_event()
     index, keys = index_for(event), session_keys(event.tz, **filters)
-    if missing := [session_id for session_id, _ in keys if session_id not in index.sessions]:
+    if missing := [session_id for session_id, _, _ in keys if session_id not in index.sessions]:
         add_sessions(index, sessions_by_id(missing), event.tracks_by_id)  # added by staff since the import
-    hits = search(index, q, keys)
+    hits = search(index, q, [(session_id, room_id) for session_id, room_id, _ in keys])
+    versions = {session_id: version for session_id, _, version in keys}
     shown = hits[offset : None if limit is None else offset + limit]
-    return len(hits), sessions_by_id([h.session_id for h in shown])
+    return len(hits), [(h.session_id, versions[h.session_id]) for h in shown]
 
 
 def search_query() -> str:
