@@ -168,7 +168,9 @@ def test_a_broad_search_shows_its_matches_a_page_at_a_time(congress):
     assert row_ids(first) + row_ids(second) == best_ids[:100]  # the same order as the API's
     assert f"Matches 1–50 of {count}, the best first" in first
     assert f"Matches 51–100 of {count}, the best first" in second
-    assert 'href="/schedule?q=kernel&amp;lang=en&amp;page=2" rel="next"' in first and 'rel="prev"' not in first
+    assert (
+        'href="/schedule?q=kernel&amp;lang=en&amp;page=2" rel="next"' in first and 'rel="prev"' not in first
+    )
     assert 'href="/schedule?q=kernel&amp;lang=en" rel="prev"' in second
     assert 'href="/schedule?q=kernel&amp;lang=en&amp;page=3" rel="next"' in second
     # Past the last page (a filter narrowed it since): the last page, without "more".
@@ -178,3 +180,36 @@ def test_a_broad_search_shows_its_matches_a_page_at_a_time(congress):
     assert f"검색 결과 {count}개 중 {count - shown + 1}–{count}번째" in last
     # A day picked starts from the best matches again.
     assert re.search(r'href="/schedule\?q=kernel&amp;lang=ko&amp;day=[0-9-]+"', last)
+
+
+def test_a_search_after_a_change_shows_the_session_as_changed(app):
+    """Results are kept between searches (webapp/program/viewcache.py) but never outlive a change."""
+    from webapp.live.changes import apply_change
+
+    client = app.test_client()
+
+    def found() -> dict:
+        return client.get("/api/sessions", query_string={"q": "investment"}).get_json()["sessions"][0]
+
+    def row() -> str:
+        page = client.get("/schedule", query_string={"q": "investment", "lang": "en"}).get_data(as_text=True)
+        return re.search(
+            r'<li class="[^"]*" data-session="north-america-investment".*?</li>', page, re.S
+        ).group(0)
+
+    before = found()
+    assert before["room"] == "kins-7f-auditorium" and "7F Auditorium" in row()
+    with app.app_context():
+        apply_change(
+            {"kind": "move", "session": before["id"], "room": "hip-seminar-room-a", "allow_clash": True},
+            by="bob",
+        )
+        apply_change({"kind": "cancel", "session": before["id"], "reason": "Speaker unwell"}, by="bob")
+    after = found()
+    assert (after["room"], after["status"], after["version"]) == (
+        "hip-seminar-room-a",
+        "cancelled",
+        before["version"] + 2,
+    )
+    shown = row()
+    assert "Seminar Room A" in shown and "srow--cancelled" in shown and "Speaker unwell" in shown
