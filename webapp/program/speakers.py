@@ -1,6 +1,8 @@
 """The speakers: a searchable list and a page per person with their sessions (from the program's persons)."""
 
-from flask import Blueprint, abort, render_template, request
+from collections import OrderedDict
+
+from flask import Blueprint, abort, current_app, render_template, request
 
 from webapp.localized import LANGS, pick
 from webapp.models import Session
@@ -19,7 +21,7 @@ from webapp.program.search import (
 )
 from webapp.web.context import current_event, page_lang
 from webapp.web.i18n import LANGUAGE_NAMES, offered_languages
-from webapp.web.pagecache import cached_page
+from webapp.web.pagecache import cached_page, page_seq
 from webapp.web.templating import day_label
 
 bp = Blueprint("speakers", __name__)
@@ -66,6 +68,33 @@ def with_days(found: list[Session], lang: str) -> list[dict]:
     return [{**session_view(s, lang, event), "day": labels[day]} for s, day in zip(found, days, strict=True)]
 
 
+# The searched sessions' ids, rooms and versions kept for this many (data version, seq, filters).
+KEPT_KEYS = 64
+
+
+def searched_keys(filters: dict) -> tuple[list[tuple[str, str | None]], dict[str, int]]:
+    """Return the (id, current room) of the sessions within filters, in start order, and their versions.
+
+    Read once per data version and seq: every change to a session is a change in the log (a new seq)
+    and an import is a new data version, so between them the sessions' places and versions stay as read.
+    The seq is the page's (pagecache.page_seq: read before anything else), so what is kept is never older
+    than the seq it is kept under.
+    """
+    event = current_event()
+    kept = current_app.extensions.get("searched_keys")
+    if kept is None:
+        kept = current_app.extensions["searched_keys"] = OrderedDict()
+    key = (event.version, page_seq(), tuple(sorted(filters.items())))
+    found = kept.get(key)
+    if found is None:
+        rows = session_keys(event.tz, **filters)
+        found = [(i, room) for i, room, _ in rows], {i: version for i, _, version in rows}
+        kept[key] = found
+        while len(kept) > KEPT_KEYS:
+            kept.popitem(last=False)
+    return found
+
+
 def ranked(
     filters: dict, q: str, offset: int = 0, limit: int | None = None
 ) -> tuple[int, list[tuple[str, int]]]:
@@ -75,11 +104,10 @@ def ranked(
     sessions from webapp/program/viewcache.py, which loads only those changed since it last showed them.
     """
     event = current_event()
-    index, keys = index_for(event), session_keys(event.tz, **filters)
-    if missing := [session_id for session_id, _, _ in keys if session_id not in index.sessions]:
+    index, (pairs, versions) = index_for(event), searched_keys(filters)
+    if missing := [session_id for session_id, _ in pairs if session_id not in index.sessions]:
         add_sessions(index, sessions_by_id(missing), event.tracks_by_id)  # added by staff since the import
-    hits = search(index, q, [(session_id, room_id) for session_id, room_id, _ in keys])
-    versions = {session_id: version for session_id, _, version in keys}
+    hits = search(index, q, pairs)
     shown = hits[offset : None if limit is None else offset + limit]
     return len(hits), [(h.session_id, versions[h.session_id]) for h in shown]
 
