@@ -389,8 +389,11 @@ def _spans(text: str, terms: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
 def highlight(text: str | None, q: str | None) -> Markup:
     """Return text, escaped, with what q matches in <mark>; text from anyone stays text."""
     text = unicodedata.normalize("NFC", text or "")
+    spans = match_spans(text, q)
+    if not spans:  # most texts a search page shows hold none of the words
+        return escape(text)
     out, last = [], 0
-    for start, end in match_spans(text, q):
+    for start, end in spans:
         out.append(escape(text[last:start]))
         out.append(Markup("<mark>{}</mark>").format(text[start:end]))
         last = end
