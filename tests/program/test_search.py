@@ -138,3 +138,78 @@ def test_a_session_staff_added_is_found_too(app):
         as_text=True
     )
     assert shown_titles(page) == ["Pop-up Notfallsprechstunde"]
+
+
+@pytest.fixture
+def congress(make_app, tmp_path):
+    """The generated 1,000-session congress (bench/big_event.py), where one word matches hundreds."""
+    from bench.big_event import EVENT_NOW, write_event
+
+    venues_file, program_file = write_event(tmp_path / "big", venues=1)
+    return make_app(VENUES_FILE=str(venues_file), PROGRAM_FILE=str(program_file), EVENT_NOW=EVENT_NOW)
+
+
+def row_ids(page: str) -> list[str]:
+    return re.findall(r'<li class="srow[^"]*" data-session="([^"]+)"', page)
+
+
+def test_a_broad_search_shows_its_matches_a_page_at_a_time(congress):
+    client = congress.test_client()
+    best = client.get("/api/sessions", query_string={"q": "kernel"}).get_json()
+    count = best["count"]
+    assert count > 100 and len(best["sessions"]) == 100  # the API's search page: the best 100
+    after = client.get("/api/sessions", query_string={"q": "kernel", "offset": 100, "limit": 100}).get_json()
+    best_ids = [s["id"] for s in best["sessions"] + after["sessions"]]
+    refused = client.get("/api/sessions", query_string={"q": "kernel", "limit": 101})
+    assert refused.status_code == 400 and "at most 100" in refused.get_json()["message"]
+
+    first = client.get("/schedule?q=kernel&lang=en").get_data(as_text=True)
+    second = client.get("/schedule?q=kernel&lang=en&page=2").get_data(as_text=True)
+    assert row_ids(first) + row_ids(second) == best_ids[:100]  # the same order as the API's
+    assert f"Matches 1–50 of {count}, the best first" in first
+    assert f"Matches 51–100 of {count}, the best first" in second
+    assert (
+        'href="/schedule?q=kernel&amp;lang=en&amp;page=2" rel="next"' in first and 'rel="prev"' not in first
+    )
+    assert 'href="/schedule?q=kernel&amp;lang=en" rel="prev"' in second
+    assert 'href="/schedule?q=kernel&amp;lang=en&amp;page=3" rel="next"' in second
+    # Past the last page (a filter narrowed it since): the last page, without "more".
+    last = client.get("/schedule?q=kernel&lang=ko&page=999").get_data(as_text=True)
+    shown = count - (count - 1) // 50 * 50
+    assert len(row_ids(last)) == shown and 'rel="next"' not in last
+    assert f"검색 결과 {count}개 중 {count - shown + 1}–{count}번째" in last
+    # A day picked starts from the best matches again.
+    assert re.search(r'href="/schedule\?q=kernel&amp;lang=ko&amp;day=[0-9-]+"', last)
+
+
+def test_a_search_after_a_change_shows_the_session_as_changed(app):
+    """Results are kept between searches (webapp/program/viewcache.py) but never outlive a change."""
+    from webapp.live.changes import apply_change
+
+    client = app.test_client()
+
+    def found() -> dict:
+        return client.get("/api/sessions", query_string={"q": "investment"}).get_json()["sessions"][0]
+
+    def row() -> str:
+        page = client.get("/schedule", query_string={"q": "investment", "lang": "en"}).get_data(as_text=True)
+        return re.search(
+            r'<li class="[^"]*" data-session="north-america-investment".*?</li>', page, re.S
+        ).group(0)
+
+    before = found()
+    assert before["room"] == "kins-7f-auditorium" and "7F Auditorium" in row()
+    with app.app_context():
+        apply_change(
+            {"kind": "move", "session": before["id"], "room": "hip-seminar-room-a", "allow_clash": True},
+            by="bob",
+        )
+        apply_change({"kind": "cancel", "session": before["id"], "reason": "Speaker unwell"}, by="bob")
+    after = found()
+    assert (after["room"], after["status"], after["version"]) == (
+        "hip-seminar-room-a",
+        "cancelled",
+        before["version"] + 2,
+    )
+    shown = row()
+    assert "Seminar Room A" in shown and "srow--cancelled" in shown and "Speaker unwell" in shown

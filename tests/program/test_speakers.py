@@ -54,3 +54,41 @@ def test_an_unknown_speaker_is_a_404(client):
 def test_the_speaker_list_in_both_languages(client, lang):
     page = client.get(f"/speakers?lang={lang}").get_data(as_text=True)
     assert {"ko": "연사", "en": "Speakers"}[lang] in page
+
+
+def test_the_speakers_of_a_session_staff_added_are_listed_like_the_imported(app):
+    from webapp.live.changes import apply_change
+
+    client = app.test_client()
+    park = client.get("/api/speakers?q=박현영").get_json()["speakers"][0]
+    assert client.get("/api/speakers?q=juergen").get_json()["count"] == 0
+    assert "Jürgen Müller" not in client.get("/speakers?lang=en").get_data(as_text=True)  # cached at this seq
+    new = {
+        "id": "pop-up", "title": {"ko": "긴급 상담", "en": "Pop-up clinic"}, "track": "north-america",
+        "speakers": [{"name": {"en": "Jürgen Müller"}, "affiliation": {"en": "Charité"}},
+                     {"name": {"ko": "박현영", "en": "Park Hyun-Young"}}],
+        "start": "2023-11-30T13:45:00+09:00", "end": "2023-11-30T15:00:00+09:00", "venue": "kins-tower",
+        "room": "kins-7f-meeting-room", "mode": "in_person", "stream_url": None, "language": "ko",
+        "provenance": "sourced",
+    }  # fmt: skip
+    with app.app_context():
+        apply_change({"kind": "add", "new_session": new, "allow_clash": True}, by="bob")
+
+    listed = client.get("/speakers?lang=en").get_data(as_text=True)
+    [speaker_id] = re.findall(r'<a href="/speakers/([^"]+)">Jürgen Müller</a>', listed)
+    assert "Charité" in listed
+    found = client.get("/speakers?q=mueller&lang=en").get_data(as_text=True)
+    assert "<mark>Müller</mark>" in found
+    page = client.get(f"/speakers/{speaker_id}?lang=en").get_data(as_text=True)
+    assert "<h1>Jürgen Müller</h1>" in page and 'href="/sessions/pop-up"' in page
+    detail = client.get(f"/api/speakers/{speaker_id}").get_json()
+    assert [s["id"] for s in detail["sessions"]] == ["pop-up"]
+    # A speaker of the files who also speaks at the added session has both, in start order.
+    both = client.get(f"/api/speakers/{park['id']}").get_json()
+    assert [s["id"] for s in both["sessions"]] == ["keynote-park-hyun-young", "pop-up"]
+    assert client.get("/api/speakers?q=박현영").get_json()["speakers"][0]["sessions"] == [
+        "keynote-park-hyun-young",
+        "pop-up",
+    ]
+    # The session's own page links to the speaker's.
+    assert f'href="/speakers/{speaker_id}"' in client.get("/sessions/pop-up?lang=en").get_data(as_text=True)

@@ -19,8 +19,9 @@ from webapp.live.changes import ChangeError, apply_change, public_change
 from webapp.live.log import active_announcements, changes_since, head_seq
 from webapp.live.schemas import NewChange
 from webapp.program.queries import get_session, list_sessions, list_venues
-from webapp.program.search import find_speakers, index_for
-from webapp.program.speakers import get_speaker, ranked, speaker_dict, speaker_sessions
+from webapp.program.search import find_speakers
+from webapp.program.speakers import get_speaker, ranked, speaker_dict, speaker_index, speaker_sessions
+from webapp.program.viewcache import api_sessions
 from webapp.staff.auth import bearer_staff
 from webapp.web.context import current_event
 from webapp.web.errors import ApiError
@@ -54,16 +55,16 @@ def venues():
 def sessions():
     """The sessions in start order, filtered by day, venue, room and track, a page at a time.
 
-    With ?q= only the sessions that match it, best first (the search /schedule uses).
+    With ?q= only the sessions that match it, best first (the search /schedule uses), 100 at a time.
     """
     event, page = current_event(), request.context.query
     filters = api_filters(page.model_dump(include={"day", "venue", "room", "track"}))
-    if page.q and page.q.strip():
-        count, shown = ranked(filters, page.q, page.offset, page.limit)
-    else:
-        found = list_sessions(event.tz, **filters)
-        count, shown = len(found), found[page.offset : page.offset + page.limit]
-    return jsonify(count=count, offset=page.offset, sessions=[s.to_dict(event.tz) for s in shown])
+    if page.searching:
+        count, keys = ranked(filters, page.q, page.offset, page.page_size)
+        return jsonify(count=count, offset=page.offset, sessions=api_sessions(keys))
+    found = list_sessions(event.tz, **filters)
+    shown = found[page.offset : page.offset + page.page_size]
+    return jsonify(count=len(found), offset=page.offset, sessions=[s.to_dict(event.tz) for s in shown])
 
 
 @bp.get("/sessions/<session_id>")
@@ -92,7 +93,7 @@ def session(session_id: str):
 )
 def speakers():
     """The people the program names as speakers, by name, with their sessions' ids; ?q= searches names."""
-    found = find_speakers(index_for(current_event()), request.context.query.q, "en")
+    found = find_speakers(speaker_index(), request.context.query.q, "en")
     return jsonify(count=len(found), speakers=[speaker_dict(sp) for sp in found])
 
 

@@ -53,6 +53,11 @@ class EventData:
         return ZoneInfo(self.program.event.timezone)
 
     @functools.cached_property
+    def session_ids(self) -> frozenset[str]:
+        """Return the ids of the data files' sessions (any other stored session was added by staff)."""
+        return frozenset(s.id for s in self.program.sessions)
+
+    @functools.cached_property
     def first_start(self) -> datetime:
         """Return when the first day's program begins: the moment shown outside the event."""
         first_day = self.program.event.days[0]

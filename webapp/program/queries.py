@@ -77,10 +77,12 @@ def session_keys(
     venue_id: str | None = None,
     room_id: str | None = None,
     track_id: str | None = None,
-) -> list[tuple[str, str | None]]:
-    """Return (id, current room id) of the sessions list_sessions would, in its order, without loading them."""
-    query = _filtered(sa.select(Session.id, Session.room_id), tz, day, venue_id, room_id, track_id)
-    return [(row.id, row.room_id) for row in db.session.execute(query)]
+) -> list[tuple[str, str | None, int]]:
+    """Return (id, current room id, version) of the sessions list_sessions would, in its order, without loading them."""
+    query = _filtered(
+        sa.select(Session.id, Session.room_id, Session.version), tz, day, venue_id, room_id, track_id
+    )
+    return [(row.id, row.room_id, row.version) for row in db.session.execute(query)]
 
 
 def sessions_by_id(ids: list[str]) -> list[Session]:
@@ -88,6 +90,12 @@ def sessions_by_id(ids: list[str]) -> list[Session]:
     query = sa.select(Session).options(selectinload(Session.venue), selectinload(Session.room))
     found = {s.id: s for s in db.session.scalars(query.where(Session.id.in_(ids)))}
     return [found[i] for i in ids if i in found]
+
+
+def sessions_besides(ids: set[str]) -> list[Session]:
+    """Return the stored sessions whose ids are not among ids (the data files'): those added by staff."""
+    others = [i for i in db.session.scalars(sa.select(Session.id)) if i not in ids]
+    return sessions_by_id(others) if others else []
 
 
 def now_and_next(sessions: list[Session], now: datetime, tz: ZoneInfo, limit: int = 2) -> NowNext:

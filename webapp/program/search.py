@@ -11,6 +11,7 @@ tests/program/test_search_parity.py):
   speakers, track and room, then the abstract and description.
 """
 
+import dataclasses
 import functools
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -126,34 +127,56 @@ def _texts(localized) -> list[str]:
     return list(dict.fromkeys(localized.translations.values()))
 
 
-def _collect_speakers(sessions) -> tuple[dict[str, Speaker], dict[str, tuple[str, ...]]]:
-    found: dict[str, dict] = {}
+# One speaker as the data names them at one session: (pretalx/frab id or None, name, affiliation).
+SpeakerRef = tuple[str | None, dict[str, str], dict[str, str] | None]
+
+
+def _collect_speakers(
+    sessions: Iterable[tuple[str, list[SpeakerRef]]], known: dict[str, Speaker] | None = None
+) -> tuple[dict[str, Speaker], dict[str, tuple[str, ...]]]:
+    """Return the speakers of sessions (id, speakers), known ones (by id) extended; and each session's."""
+    found: dict[str, dict] = {
+        key: {"name": sp.name, "affiliation": sp.affiliation, "sessions": list(sp.session_ids)}
+        for key, sp in (known or {}).items()
+    }
     speakers_of: dict[str, tuple[str, ...]] = {}
-    for s in sessions:
+    for session_id, refs in sessions:
         ids = []
-        for sp in s.speakers:
-            key = speaker_id(sp.id, sp.name.translations.values())
+        for raw_id, name, affiliation in refs:
+            key = speaker_id(raw_id, name.values())
             ids.append(key)
-            entry = found.setdefault(key, {"name": sp.name.translations, "affiliation": None, "sessions": []})
-            if sp.affiliation and not entry["affiliation"]:
-                entry["affiliation"] = sp.affiliation.translations
-            if s.id not in entry["sessions"]:
-                entry["sessions"].append(s.id)
-        speakers_of[s.id] = tuple(dict.fromkeys(ids))
+            entry = found.setdefault(key, {"name": name, "affiliation": None, "sessions": []})
+            if affiliation and not entry["affiliation"]:
+                entry["affiliation"] = affiliation
+            if session_id not in entry["sessions"]:
+                entry["sessions"].append(session_id)
+        speakers_of[session_id] = tuple(dict.fromkeys(ids))
     speakers = {
         key: Speaker(key, e["name"], e["affiliation"], tuple(e["sessions"])) for key, e in found.items()
     }
     return speakers, speakers_of
 
 
+def _speaker_names(speakers: dict[str, Speaker]) -> dict[str, Folded]:
+    return {
+        key: Folded.of([*sp.name.values(), *(sp.affiliation or {}).values()]) for key, sp in speakers.items()
+    }
+
+
 def build_index(event) -> SearchIndex:
     """Return the search index of an event (EventData): every session's texts and every room's names."""
     index = SearchIndex(event.version)
-    index.speakers, index.speakers_of = _collect_speakers(event.program.sessions)
-    index.speaker_names = {
-        key: Folded.of([*sp.name.values(), *(sp.affiliation or {}).values()])
-        for key, sp in index.speakers.items()
-    }
+    index.speakers, index.speakers_of = _collect_speakers(
+        (
+            s.id,
+            [
+                (sp.id, sp.name.translations, sp.affiliation and sp.affiliation.translations)
+                for sp in s.speakers
+            ],
+        )
+        for s in event.program.sessions
+    )
+    index.speaker_names = _speaker_names(index.speakers)
     index.names = {"tracks": {t.id: _texts(t.name) for t in event.program.tracks}, "rooms": {}}
     for feature in event.venues:
         venue = feature.properties
@@ -211,6 +234,34 @@ def add_sessions(index: SearchIndex, sessions, tracks_by_id: dict) -> None:
             _texts(track.name) if track else [s.track_id],
             [*texts("abstract"), *texts("description")],
         )
+
+
+def with_added_speakers(index: SearchIndex, sessions) -> SearchIndex:
+    """Return index with the speakers of sessions added by staff (stored sessions) among its speakers.
+
+    The index is shared by every database of the same data version (and kept per process), so what staff
+    added is laid over it for each answer, never written into it: index itself is left as it is.
+    """
+    refs = [
+        (
+            s.id,
+            [
+                (sp.get("id"), sp["name"], sp.get("affiliation"))
+                for sp in (s.details or {}).get("speakers", [])
+            ],
+        )
+        for s in sessions
+    ]
+    if not any(speakers for _, speakers in refs):
+        return index
+    speakers, speakers_of = _collect_speakers(refs, index.speakers)
+    changed = {key: sp for key, sp in speakers.items() if index.speakers.get(key) != sp}
+    return dataclasses.replace(
+        index,
+        speakers=speakers,
+        speaker_names={**index.speaker_names, **_speaker_names(changed)},
+        speakers_of={**index.speakers_of, **speakers_of},
+    )
 
 
 _built: dict[str, SearchIndex] = {}
@@ -296,10 +347,16 @@ def match_spans(text: str, q: str | None) -> list[tuple[int, int]]:
     return list(_spans(unicodedata.normalize("NFC", text), terms))
 
 
+@functools.lru_cache(maxsize=8192)
+def _folded(text: str) -> Folded:
+    # Kept across queries: the texts a search page marks (titles, names, rooms) are the program's own.
+    return Folded.of([text])
+
+
 @functools.lru_cache(maxsize=1024)
 def _spans(text: str, terms: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
     # Kept for a while: a search page marks the same room and track names on many of its rows.
-    folded = Folded.of([text])
+    folded = _folded(text)
     if not any(folded.has(t) for t in terms):
         return ()  # most texts shown do not hold the words: no character-by-character pass for them
     spans = []
@@ -332,8 +389,11 @@ def _spans(text: str, terms: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
 def highlight(text: str | None, q: str | None) -> Markup:
     """Return text, escaped, with what q matches in <mark>; text from anyone stays text."""
     text = unicodedata.normalize("NFC", text or "")
+    spans = match_spans(text, q)
+    if not spans:  # most texts a search page shows hold none of the words
+        return escape(text)
     out, last = [], 0
-    for start, end in match_spans(text, q):
+    for start, end in spans:
         out.append(escape(text[last:start]))
         out.append(Markup("<mark>{}</mark>").format(text[start:end]))
         last = end

@@ -1,23 +1,27 @@
 """The speakers: a searchable list and a page per person with their sessions (from the program's persons)."""
 
-from flask import Blueprint, abort, render_template, request
+from collections import OrderedDict
+
+from flask import Blueprint, abort, current_app, render_template, request
 
 from webapp.localized import LANGS, pick
 from webapp.models import Session
 from webapp.program.present import event_title, session_view
-from webapp.program.queries import session_keys, sessions_by_id
+from webapp.program.queries import session_keys, sessions_besides, sessions_by_id
 from webapp.program.search import (
     MAX_QUERY,
+    SearchIndex,
     Speaker,
     add_sessions,
     find_speakers,
     highlight,
     index_for,
     search,
+    with_added_speakers,
 )
 from webapp.web.context import current_event, page_lang
 from webapp.web.i18n import LANGUAGE_NAMES, offered_languages
-from webapp.web.pagecache import cached_page
+from webapp.web.pagecache import cached_page, page_seq
 from webapp.web.templating import day_label
 
 bp = Blueprint("speakers", __name__)
@@ -30,9 +34,15 @@ def localized(text: dict[str, str] | None) -> dict[str, str] | None:
     return {**{lang: pick(text, lang) for lang in LANGS}, **text}
 
 
+def speaker_index() -> SearchIndex:
+    """Return the event's search index with the speakers of the sessions staff added since the import."""
+    event = current_event()
+    return with_added_speakers(index_for(event), sessions_besides(event.session_ids))
+
+
 def get_speaker(speaker_id: str) -> Speaker | None:
     """Return one speaker of the event, or None."""
-    return index_for(current_event()).speakers.get(speaker_id)
+    return speaker_index().speakers.get(speaker_id)
 
 
 def speaker_sessions(speaker: Speaker) -> list[Session]:
@@ -58,18 +68,48 @@ def with_days(found: list[Session], lang: str) -> list[dict]:
     return [{**session_view(s, lang, event), "day": labels[day]} for s, day in zip(found, days, strict=True)]
 
 
-def ranked(filters: dict, q: str, offset: int = 0, limit: int | None = None) -> tuple[int, list[Session]]:
-    """Return how many sessions match q within filters, and those from offset (at most limit), best first.
+# The searched sessions' ids, rooms and versions kept for this many (data version, seq, filters).
+KEPT_KEYS = 64
 
-    Only the sessions shown are loaded: the search reads ids and rooms, then the page's sessions are read.
+
+def searched_keys(filters: dict) -> tuple[list[tuple[str, str | None]], dict[str, int]]:
+    """Return the (id, current room) of the sessions within filters, in start order, and their versions.
+
+    Read once per data version and seq: every change to a session is a change in the log (a new seq)
+    and an import is a new data version, so between them the sessions' places and versions stay as read.
+    The seq is the page's (pagecache.page_seq: read before anything else), so what is kept is never older
+    than the seq it is kept under.
     """
     event = current_event()
-    index, keys = index_for(event), session_keys(event.tz, **filters)
-    if missing := [session_id for session_id, _ in keys if session_id not in index.sessions]:
+    kept = current_app.extensions.get("searched_keys")
+    if kept is None:
+        kept = current_app.extensions["searched_keys"] = OrderedDict()
+    key = (event.version, page_seq(), tuple(sorted(filters.items())))
+    found = kept.get(key)
+    if found is None:
+        rows = session_keys(event.tz, **filters)
+        found = [(i, room) for i, room, _ in rows], {i: version for i, _, version in rows}
+        kept[key] = found
+        while len(kept) > KEPT_KEYS:
+            kept.popitem(last=False)
+    return found
+
+
+def ranked(
+    filters: dict, q: str, offset: int = 0, limit: int | None = None
+) -> tuple[int, list[tuple[str, int]]]:
+    """Return how many sessions match q within filters, and those from offset (at most limit), best first.
+
+    Those are (id, version): the search reads ids, rooms and versions only, and the caller shows the
+    sessions from webapp/program/viewcache.py, which loads only those changed since it last showed them.
+    """
+    event = current_event()
+    index, (pairs, versions) = index_for(event), searched_keys(filters)
+    if missing := [session_id for session_id, _ in pairs if session_id not in index.sessions]:
         add_sessions(index, sessions_by_id(missing), event.tracks_by_id)  # added by staff since the import
-    hits = search(index, q, keys)
+    hits = search(index, q, pairs)
     shown = hits[offset : None if limit is None else offset + limit]
-    return len(hits), sessions_by_id([h.session_id for h in shown])
+    return len(hits), [(h.session_id, versions[h.session_id]) for h in shown]
 
 
 def search_query() -> str:
@@ -82,7 +122,7 @@ def search_query() -> str:
 def speakers():
     """List the speakers by name; ?q= finds them by any part of their name or affiliation."""
     lang, q = page_lang(), search_query()
-    found = find_speakers(index_for(current_event()), q, lang)
+    found = find_speakers(speaker_index(), q, lang)
     return render_template("speakers.html", speakers=found, q=q)
 
 
