@@ -20,6 +20,7 @@ from webapp.program import templating as program_templating
 from webapp.program.eventdata import EventDataError, load_event
 from webapp.staff import auth, held, signage, team, venues_editor
 from webapp.staff import console as staff_console
+from webapp.travel import pages as travel_pages
 from webapp.web import assets, errors, headers, health, i18n, pagecache, templating, urltext
 from webapp.web.assets import MissingAssetError, check_vendor_files
 from webapp.web.clock import parse_moment
@@ -107,6 +108,7 @@ def create_app(config: dict | None = None) -> Flask:
         export_views,
         rooms,
         speakers,
+        travel_pages,
         api_travel,
         api_docs_page,
         signage,

@@ -1,5 +1,5 @@
 // Distances and walks as people read them. Walking minutes are looked up in the bands the server
-// computed (webapp/travel/service.py walking_bands), so the estimate's rule lives only there.
+// computed (webapp/walking.py walking_bands), so the estimate's rule lives only there.
 
 /** Return a distance as people read it: 180 m, 1.8 km (as the server's distance_label: halves rounded up). */
 export function distanceLabel(m) {

@@ -11,8 +11,7 @@ from playwright.sync_api import Page
 
 from webapp.program.hours import OPEN_ALL_UP_TO, hour_blocks
 from webapp.program.queries import now_and_next
-from webapp.travel.present import distance_label
-from webapp.travel.service import walking_bands, walking_minutes
+from webapp.walking import distance_label, walking_bands, walking_minutes
 from webapp.web.i18n import place_text
 
 SEOUL = ZoneInfo("Asia/Seoul")

@@ -1,6 +1,6 @@
 """Where a room is and how far things are, as a reader sees them: a room without a floor shows no
 empty "()" (the generated congress and an imported pretalx schedule), a floor shows as its label,
-and a distance reads "400 m" or "1.5 km"."""
+and a distance (a position's accuracy, the nearest station) reads "400 m" or "1.5 km" on every page."""
 
 import json
 import re
@@ -66,5 +66,27 @@ def test_approximate_location_reads_in_metres_or_kilometres(make_app, tmp_path, 
     client = make_app(
         VENUES_FILE=str(tmp_path / "venues.geojson"), EVENT_NOW="2023-11-29T10:30:00+09:00"
     ).test_client()
-    assert f"Approximate location (within about {label})." in text_of(client.get("/?lang=en"))
-    assert f"대략적인 위치입니다(오차 약 {label})." in text_of(client.get("/?lang=ko"))
+    venue = f"/venues/{approximate['properties']['id']}"
+    for path in ("/", venue):
+        assert f"Approximate location (within about {label})." in text_of(client.get(f"{path}?lang=en"))
+        assert f"대략적인 위치입니다(오차 약 {label})." in text_of(client.get(f"{path}?lang=ko"))
+    popup = next(v for v in map_data(client.get("/?lang=en"))["venues"] if v["approximate"])
+    assert popup["approx_note"].startswith(f"Approximate location (within about {label}).")
+
+
+def map_data(response) -> dict:
+    """Return the map's page data (the popups are drawn from it by static/js/venue-map.js)."""
+    page = response.get_data(as_text=True)
+    return json.loads(re.search(r'id="map-data">(.*?)</script>', page, re.S).group(1))
+
+
+def test_a_stations_distance_reads_as_every_other_distance(client):
+    # training-center's nearest station is 1,400 m away: a reader sees 1.4 km, as on the travel table.
+    english = "Nearest station: Migeum Station, about 1.4 km"
+    assert english in text_of(client.get("/venues/training-center?lang=en"))
+    assert "가장 가까운 역: 미금역(약 1.4 km)" in text_of(client.get("/venues/training-center?lang=ko"))
+    assert "Nearest station: Jeongja Station, about 170 m" in text_of(
+        client.get("/venues/kins-tower?lang=en")
+    )
+    popups = {v["id"]: v["station"] for v in map_data(client.get("/?lang=en"))["venues"]}
+    assert popups["training-center"] == english

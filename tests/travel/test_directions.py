@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 from webapp.config import _directions_apps
-from webapp.travel.service import ELSEWHERE_APPS, KOREA_APPS, directions_apps, directions_links
+from webapp.web.directions import ELSEWHERE_APPS, KOREA_APPS, directions_apps, directions_links
 
 CCH = SimpleNamespace(short_name=lambda lang: "CCH, Saal 1", lat=53.5621, lon=9.9846)
 KINS = SimpleNamespace(short_name=lambda lang: "킨스타워", lat=37.365979, lon=127.1067124)

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from webapp.travel import service as travel
-from webapp.travel.service import (
+from webapp import walking
+from webapp.walking import (
     DETOUR_FACTOR,
     WALKING_SPEED_KMH,
-    directions_links,
     distance_m,
     nearest_venue,
     travel_matrix,
     walking_minutes,
 )
+from webapp.web.directions import directions_links
 
 ROOT = Path(__file__).resolve().parents[2]
 PANGYO_STATION = (37.3948, 127.1112)
@@ -56,7 +56,7 @@ def venues() -> dict[str, FakeVenue]:
     ],
 )
 def test_distance_matches_the_known_straight_line_within_two_percent(venues, a, b, km):
-    leg = travel.travel(venues[a], venues[b])
+    leg = walking.travel(venues[a], venues[b])
     assert leg["distance_m"] == pytest.approx(km * 1000, rel=0.02)
     assert distance_m((venues[a].lat, venues[a].lon), (venues[b].lat, venues[b].lon)) == pytest.approx(
         km * 1000, rel=0.02
@@ -64,12 +64,12 @@ def test_distance_matches_the_known_straight_line_within_two_percent(venues, a, 
 
 
 def test_walking_estimate_is_the_straight_line_times_the_detour_at_the_stated_speed(venues):
-    leg = travel.travel(venues["kins-tower"], venues["healthcare-innovation-park"])
+    leg = walking.travel(venues["kins-tower"], venues["healthcare-innovation-park"])
     # 1,816 m x 1.3 = 2,361 m at 80 m/min (4.8 km/h) = 29.5 min, rounded up.
     assert leg["walking_minutes"] == 30
     assert leg["method"] == {"basis": "straight_line", "detour_factor": 1.3, "speed_kmh": 4.8}
     assert (DETOUR_FACTOR, WALKING_SPEED_KMH) == (1.3, 4.8)
-    assert travel.travel(venues["gravity-pangyo"], venues["kins-tower"])["walking_minutes"] == 50
+    assert walking.travel(venues["gravity-pangyo"], venues["kins-tower"])["walking_minutes"] == 50
 
 
 def test_walking_minutes_round_up_to_the_whole_minute():
@@ -91,11 +91,11 @@ def test_matrix_covers_every_pair_once_and_is_symmetric(venues):
 
 
 def test_transit_hint_comes_from_the_data_and_approximate_venues_are_flagged(venues):
-    leg = travel.travel(venues["gravity-pangyo"], venues["kins-tower"])
+    leg = walking.travel(venues["gravity-pangyo"], venues["kins-tower"])
     assert "Shinbundang" in leg["transit_hint"]["en"] and "신분당선" in leg["transit_hint"]["ko"]
     assert leg["approximate"] is False
-    assert travel.travel(venues["kins-tower"], venues["healthcare-innovation-park"])["transit_hint"] is None
-    assert travel.travel(venues["kins-tower"], venues["training-center"])["approximate"] is True
+    assert walking.travel(venues["kins-tower"], venues["healthcare-innovation-park"])["transit_hint"] is None
+    assert walking.travel(venues["kins-tower"], venues["training-center"])["approximate"] is True
 
 
 def test_nearest_venue_to_pangyo_station_is_gravity_about_three_minutes_away(venues):
@@ -199,7 +199,7 @@ def test_time_scrubber_form_goes_to_that_moment(client):
 
 
 def test_walking_bands_give_the_same_minutes_as_the_estimate():
-    bands = travel.walking_bands()
-    assert bands[0] == 0 and len(bands) == travel.WALK_BANDS_MINUTES + 1
+    bands = walking.walking_bands()
+    assert bands[0] == 0 and len(bands) == walking.WALK_BANDS_MINUTES + 1
     for metres in (0, 1, 60, 62, 180, 1820, 4321, 7000):
         assert next(m for m, longest in enumerate(bands) if metres <= longest) == walking_minutes(metres)

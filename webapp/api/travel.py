@@ -9,7 +9,8 @@ from webapp.api.spec import BAD, api
 from webapp.exports.geojson import sessions_geojson
 from webapp.exports.schedule_data import last_modified
 from webapp.program.queries import get_session, get_venue, list_sessions, list_venues
-from webapp.travel.service import plan_agenda, travel
+from webapp.travel.service import plan_agenda
+from webapp.walking import travel
 from webapp.web.context import current_event, page_clock
 from webapp.web.errors import ApiError
 from webapp.web.exchange import ids_argument, send_export

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from webapp.models import Room, Session
 from webapp.program.queries import list_sessions, list_venues
-from webapp.travel.service import travel
+from webapp.walking import travel
 from webapp.web.i18n import place_text, time_range
 
 LIMIT = 3

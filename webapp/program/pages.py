@@ -1,4 +1,4 @@
-"""The pages people see: the map, the schedule, a session, a venue, the visitor's agenda."""
+"""The pages people see: the map, the schedule, a session, a venue (the visitor's agenda is webapp/travel/)."""
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,11 +19,11 @@ from webapp.program.rows_state import rows_state
 from webapp.program.session_text import session_text
 from webapp.program.speakers import ranked, search_query
 from webapp.program.viewcache import result_rows
-from webapp.travel.present import agenda_page_data, directions_html, locate_data, method_text, travel_rows
+from webapp.program.walks import locate_data, method_text, travel_rows
 from webapp.web.assets import vendor_url
 from webapp.web.context import current_event, page_clock, page_lang
+from webapp.web.directions import directions_html
 from webapp.web.pagecache import cached_page
-from webapp.web.templating import day_label
 
 bp = Blueprint("pages", __name__)
 # A search on /schedule shows this many results a page (?page=2 the next), the best first: a phone
@@ -253,14 +253,3 @@ def venue(venue_id: str):
         travel_method=method_text(),
         rows=day_rows(_("No sessions on this day."), day=day, venue_id=venue_id, board=True),
     )
-
-
-@bp.get("/agenda")
-def agenda():
-    """Show the visitor's starred sessions (kept in their browser) as a plan for the day."""
-    event, clock = current_event(), page_clock()
-    days = {d.isoformat(): day_label(d) for d in event.event.days}
-    # The API is asked for the same moment only when the visitor picked one (?at=).
-    at = clock.now if clock.source == "requested" else None
-    data = agenda_page_data(page_lang(), list_venues(), at, days)
-    return render_template("agenda.html", agenda=data, clock=clock, travel_method=method_text())

@@ -7,8 +7,9 @@ from webapp.folding import fold
 from webapp.localized import event_languages, pick
 from webapp.models import Session, Venue
 from webapp.program.eventdata import EventData
-from webapp.travel.present import directions_view
+from webapp.walking import distance_label
 from webapp.web.clock import EventClock
+from webapp.web.directions import directions_view
 from webapp.web.i18n import time_range
 
 # Text of normal size needs this contrast against its background (WCAG 2.x, 1.4.3 AA).
@@ -87,16 +88,19 @@ def map_venue(venue: Venue, lang: str) -> dict:
         "address": pick(props["address"], lang),
         "approx_note": " ".join(
             (
-                _("Approximate location (within about %(m)d m).", m=round(venue.accuracy_m)),
+                _(
+                    "Approximate location (within about %(distance)s).",
+                    distance=distance_label(venue.accuracy_m),
+                ),
                 pick(props.get("position_note"), lang),
             )
         )
         if approximate
         else "",
         "station": _(
-            "Nearest station: %(name)s, about %(m)d m",
+            "Nearest station: %(name)s, about %(distance)s",
             name=pick(station["name"], lang),
-            m=station["distance_m"],
+            distance=distance_label(station["distance_m"]),
         )
         if station
         else "",

@@ -6,7 +6,7 @@ from flask import Flask
 from webapp.live.log import active_announcements
 from webapp.program.present import live_data
 from webapp.program.queries import list_venues
-from webapp.travel.present import distance_label
+from webapp.walking import distance_label
 from webapp.web.clock import EventClock
 from webapp.web.context import current_event, page_lang
 from webapp.web.pagecache import page_seq

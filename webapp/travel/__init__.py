@@ -1,4 +1,6 @@
-"""Getting between venues: distances, walking estimates, transit hints, directions, the agenda's plan.
+"""The visitor's agenda: its plan (service.py), its page data (present.py) and its page, /agenda (pages.py).
 
-Below the program: the program's pages (and /agenda among them) draw what present.py returns.
+Above the program, which it reads (sessions, venues, the walking method in words); the program never
+reads it. The walks themselves (webapp/walking.py) and directions (webapp/web/directions.py) stand below
+both; the agenda's API route is webapp/api/travel.py.
 """

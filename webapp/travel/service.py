@@ -1,149 +1,11 @@
-"""Travel between venues: distances (geopy), honest walking times, transit hints, directions links."""
+"""The visitor's agenda as a plan: starred sessions in order, the walk between them, when to leave."""
 
 import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
-from urllib.parse import quote
 
-from geopy.distance import geodesic
-
-# The walking estimate, stated rather than hidden: the straight line times DETOUR_FACTOR (streets,
-# crossings, building entrances) at WALKING_SPEED_KMH, rounded up to the minute. The map page's
-# locate-me uses these same two numbers (passed to the page), so there is one source for both.
-DETOUR_FACTOR = 1.3
-WALKING_SPEED_KMH = 4.8
-# Straight-line metres covered per minute of walking, once the detour is counted.
-STRAIGHT_METRES_PER_MINUTE = WALKING_SPEED_KMH * 1000 / 60 / DETOUR_FACTOR
-# How far the map page's locate-me can tell walking minutes without asking the server: two hours.
-WALK_BANDS_MINUTES = 120
-
-
-class Place(Protocol):
-    """What travel needs from a venue (webapp.models.Venue satisfies it)."""
-
-    id: str
-    lat: float
-    lon: float
-    position: str
-    properties: dict[str, Any]
-
-
-def method() -> dict[str, Any]:
-    """Return how walking times are estimated, as data a page can show."""
-    return {"basis": "straight_line", "detour_factor": DETOUR_FACTOR, "speed_kmh": WALKING_SPEED_KMH}
-
-
-def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Return the geodesic distance in metres between two (lat, lon) points."""
-    return geodesic(a, b).meters
-
-
-def walking_minutes(straight_m: float) -> int:
-    """Return the estimated walk for a straight-line distance, in whole minutes (rounded up)."""
-    # The small epsilon keeps float noise (e.g. 3.0000000001) from adding a minute.
-    return math.ceil(straight_m / STRAIGHT_METRES_PER_MINUTE - 1e-9)
-
-
-def walking_bands(limit: int = WALK_BANDS_MINUTES) -> list[float]:
-    """Return, for each whole minute 0..limit, the longest straight line walked within it (in metres).
-
-    The browser looks a distance up in these (the first band at least as long is its minutes), so the
-    rounding rule stays here, in walking_minutes, and a position never has to leave the phone.
-    """
-    return [round(minutes * STRAIGHT_METRES_PER_MINUTE, 2) for minutes in range(limit + 1)]
-
-
-def _point(venue: Place) -> tuple[float, float]:
-    return (venue.lat, venue.lon)
-
-
-def travel(from_venue: Place, to_venue: Place) -> dict[str, Any]:
-    """Return the distance, the walking estimate and its method, and the data's transit hint."""
-    straight = 0.0 if from_venue.id == to_venue.id else distance_m(_point(from_venue), _point(to_venue))
-    hints = from_venue.properties.get("transit_hints") or {}
-    return {
-        "from": from_venue.id,
-        "to": to_venue.id,
-        "distance_m": round(straight),
-        "walking_minutes": walking_minutes(straight),
-        "method": method(),
-        "transit_hint": hints.get(to_venue.id),
-        # An approximate position makes the estimate approximate too: pages say so.
-        "approximate": "approximate" in (from_venue.position, to_venue.position),
-    }
-
-
-def travel_matrix(venues: Iterable[Place]) -> dict[str, dict[str, dict[str, Any]]]:
-    """Return {from id: {to id: travel(...)}} for every ordered pair of different venues."""
-    venues = list(venues)
-    return {a.id: {b.id: travel(a, b) for b in venues if b.id != a.id} for a in venues}
-
-
-def nearest_venue(lat: float, lon: float, venues: Iterable[Place]) -> dict[str, Any] | None:
-    """Return the venue nearest to (lat, lon) with its straight-line distance and walking estimate."""
-    best = None
-    for venue in venues:
-        straight = distance_m((lat, lon), _point(venue))
-        if best is None or straight < best[1]:
-            best = (venue, straight)
-    if best is None:
-        return None
-    venue, straight = best
-    return {
-        "venue": venue.id,
-        "distance_m": round(straight),
-        "walking_minutes": walking_minutes(straight),
-        "method": method(),
-    }
-
-
-# Maps apps a visitor can get walking directions from, each given the destination's coordinates.
-DIRECTIONS_APPS = ("kakao", "naver", "google", "osm", "apple")
-# Where no setting and no event data say otherwise: what people there use.
-KOREA_APPS = ("kakao", "naver", "google")
-ELSEWHERE_APPS = ("osm", "google", "apple")
-# South Korea, roughly (Jeju to the DMZ, Baengnyeong to Dokdo): KakaoMap and Naver Map know it well.
-KOREA_BOX = ((33.0, 124.5), (38.7, 132.0))
-
-
-def in_korea(lat: float, lon: float) -> bool:
-    """Tell whether a point lies in South Korea (its bounding box)."""
-    (south, west), (north, east) = KOREA_BOX
-    return south <= lat <= north and west <= lon <= east
-
-
-def directions_apps(
-    chosen: list[str] | tuple[str, ...] | None, points: list[tuple[float, float]]
-) -> tuple[str, ...]:
-    """Return the maps apps to offer: chosen (a setting, the event's data), else by the venues' country.
-
-    points are (lat, lon); KakaoMap and Naver Map only when every venue is in Korea.
-    """
-    if chosen:
-        return tuple(app for app in chosen if app in DIRECTIONS_APPS) or ELSEWHERE_APPS
-    return KOREA_APPS if points and all(in_korea(lat, lon) for lat, lon in points) else ELSEWHERE_APPS
-
-
-def _app_url(app: str, name: str, lat: str, lon: str) -> str:
-    return {
-        "kakao": f"https://map.kakao.com/link/to/{name},{lat},{lon}",
-        "naver": f"https://map.naver.com/p/directions/-/{lon},{lat},{name},,/-/walk",
-        "google": f"https://www.google.com/maps/dir/?api=1&destination={lat},{lon}&travelmode=walking",
-        "osm": f"https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&route=%3B{lat}%2C{lon}",
-        "apple": f"https://maps.apple.com/?daddr={lat},{lon}&dirflg=w",
-    }[app]
-
-
-def directions_links(venue: Any, lang: str, apps: tuple[str, ...] = KOREA_APPS) -> list[dict[str, str]]:
-    """Return walking-directions deep links to venue for each of apps, at its coordinates."""
-    # The short name: the full English name of Gravity has a comma, which Kakao's path would split on.
-    name = quote(venue.short_name(lang), safe="")
-    lat, lon = f"{venue.lat:.7f}", f"{venue.lon:.7f}"
-    return [{"app": app, "url": _app_url(app, name, lat, lon)} for app in apps]
-
-
-# --- The personal agenda ------------------------------------------------------------------------
+from webapp.walking import Place, distance_m, method, point, travel_matrix, walking_minutes
 
 
 class Stop(Protocol):
@@ -209,7 +71,7 @@ def _next_stop(
         out["origin"] = "online"
         return out
     if position is not None and stop.venue_id in venues:
-        straight = distance_m(position, _point(venues[stop.venue_id]))
+        straight = distance_m(position, point(venues[stop.venue_id]))
         out.update(origin="position", distance_m=round(straight), walking_minutes=walking_minutes(straight))
     elif upcoming["transfer"] is not None:
         leg = upcoming["transfer"]
