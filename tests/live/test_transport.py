@@ -1,12 +1,16 @@
-"""The app refuses to start, with one sentence, when a library internal it hooks is missing."""
+"""The app refuses to start, with one sentence, when a library internal it hooks is missing; and what the
+transport decides for every websocket (no compression)."""
 
+import base64
+import os
+import socket
 import subprocess
 import sys
 
 import pytest
 import socketio.server
 
-from tests.servers import ROOT, server_env
+from tests.servers import ROOT, running_server, server_env
 from webapp import StartupError, create_app
 from webapp.live import transport
 
@@ -82,3 +86,24 @@ def test_every_hook_with_a_signature_is_a_hooked_name():
     # A signature kept for a hook that was removed (or misspelt) would never be checked.
     hooked = {f"{module}.{path}" for module, path, _ in transport.HOOKS}
     assert set(transport.SIGNATURES) <= hooked
+
+
+def test_a_websocket_offering_compression_is_answered_without_it(tmp_path):
+    # Browsers and socket.io-client offer permessage-deflate; as Node's socket.io 4, the server declines.
+    with running_server(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'deflate.db'}") as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            key = base64.b64encode(os.urandom(16)).decode()
+            sock.sendall(
+                f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                "Sec-WebSocket-Version: 13\r\n"
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n".encode()
+            )
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                answer += sock.recv(1)
+            first = sock.recv(2)
+    assert answer.startswith(b"HTTP/1.1 101"), answer
+    assert b"sec-websocket-extensions" not in answer.lower(), answer
+    assert first[0] == 0x81  # engine.io's open packet: one whole text frame, not compressed (RSV1 unset)

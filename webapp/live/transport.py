@@ -78,6 +78,11 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
     ("socketio.redis_manager", "RedisManager._redis_connect", "relay: subscribing again"),
     ("socketio.pubsub_manager", "PubSubManager._handle_emit", "relay: changes from the queue, in seq order"),
     ("socketio.redis_manager", "RedisManager._publish", "relay: a failed publish marks the queue away"),
+    (
+        "simple_websocket.ws",
+        "Server.handshake",
+        "permessage-deflate declined: it answers the request headers it finds in the environ",
+    ),
     ("simple_websocket.ws", "Base._thread", "guard.Paced: its reads of self.sock are paced"),
     ("simple_websocket.ws", "Base.receive", "guard.Paced waits on input_buffer, which receive() empties"),
     (
@@ -116,6 +121,7 @@ SIGNATURES: dict[str, str] = {
     "socketio.redis_manager.RedisManager._redis_connect": "(self)",
     "socketio.pubsub_manager.PubSubManager._handle_emit": "(self, message)",
     "socketio.redis_manager.RedisManager._publish": "(self, data)",
+    "simple_websocket.ws.Server.handshake": "(self)",
     "simple_websocket.ws.Base._thread": "(self)",
     "simple_websocket.ws.Base.receive": "(self, timeout=None)",
     "simple_websocket.ws.Server.__init__": (
@@ -318,8 +324,8 @@ class WholeSends:
 
 
 def _websocket_class(base: type, book: ClientBook) -> type:
-    """Return engine.io's websocket class: message size bounded, reads paced, whole sends, non-packets
-    skipped, known to its client's Outbox and resettable."""
+    """Return engine.io's websocket class: no compression, message size bounded, reads paced, whole sends,
+    non-packets skipped, known to its client's Outbox and resettable."""
 
     class Websocket(base):
         def __init__(self, handler, server, **kwargs):
@@ -353,6 +359,14 @@ def _websocket_class(base: type, book: ClientBook) -> type:
             # max_message_size to simple-websocket, so a client could make the server buffer one message
             # without bound; simple-websocket stops reading and closes with 1009 past the limit.
             self.server_args["max_message_size"] = server.max_http_buffer_size
+
+        def __call__(self, environ, start_response):
+            # simple-websocket 1.1 accepts every permessage-deflate offer (browsers and socket.io-client
+            # all make one): a compressor and a decompressor per client (92 KiB per idle client,
+            # bench/memory.py), and every broadcast compressed again for each client. Node's socket.io 4
+            # declines it by default; so do we: Server.handshake answers the environ's HTTP_ headers.
+            environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+            return super().__call__(environ, start_response)
 
         def wait(self):
             """Return the next message that engine.io can decode (or None when the connection ends)."""
