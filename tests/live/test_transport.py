@@ -9,6 +9,7 @@ import sys
 
 import pytest
 import socketio.server
+from wsproto.frame_protocol import FrameProtocol
 
 from tests.servers import ROOT, running_server, server_env
 from webapp import StartupError, create_app
@@ -107,3 +108,40 @@ def test_a_websocket_offering_compression_is_answered_without_it(tmp_path):
     assert answer.startswith(b"HTTP/1.1 101"), answer
     assert b"sec-websocket-extensions" not in answer.lower(), answer
     assert first[0] == 0x81  # engine.io's open packet: one whole text frame, not compressed (RSV1 unset)
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 70000])
+def test_a_broadcast_is_framed_as_wsproto_frames_a_server_message(size):
+    text = ("42" + "가나다x" * size)[:size]  # text of `size` characters, some of them three bytes in UTF-8
+    assert transport.text_frame(text) == bytes(
+        FrameProtocol(client=False, extensions=[]).send_data(text, fin=True)
+    )
+
+
+class TakesSome:
+    """A socket that takes `room` more bytes without waiting, then none; sendall writes everything."""
+
+    def __init__(self, room: int) -> None:
+        self.room, self.stream = room, bytearray()
+
+    def send(self, data, flags=0, timeout=None):
+        taken = min(len(data), self.room)
+        if not taken:
+            raise BlockingIOError
+        self.room -= taken
+        self.stream += data[:taken]
+        return taken
+
+    def sendall(self, data, flags=0):
+        self.stream += data
+
+
+def test_the_rest_of_a_frame_written_in_part_goes_before_anything_else():
+    sock = TakesSome(room=8)
+    conn = transport.WholeSends(sock, sock)
+    assert conn.write_now(b"first") == 5
+    assert conn.write_now(b"second") == 3  # "sec" fits; "ond" is owed
+    assert conn.write_now(b"third") is None  # nothing is written past what is owed
+    conn.send(b"pong")  # simple-websocket's reader, or engine.io's writer
+    conn.send(b"")  # the writer's Owed packet, once the rest went with the pong
+    assert bytes(sock.stream) == b"firstsecondpong"
