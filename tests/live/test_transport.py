@@ -2,16 +2,19 @@
 transport decides for every websocket (no compression)."""
 
 import base64
+import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 import socketio.server
 from wsproto.frame_protocol import FrameProtocol
 
-from tests.servers import ROOT, running_server, server_env
+from tests.live.test_slow_reader import RawAttendee, pong_blindly, post_many
+from tests.servers import ROOT, make_staff_token, running_server, server_env
 from webapp import StartupError, create_app
 from webapp.live import transport
 
@@ -145,3 +148,26 @@ def test_the_rest_of_a_frame_written_in_part_goes_before_anything_else():
     conn.send(b"pong")  # simple-websocket's reader, or engine.io's writer
     conn.send(b"")  # the writer's Owed packet, once the rest went with the pong
     assert bytes(sock.stream) == b"firstsecondpong"
+
+
+def test_a_client_that_reads_late_gets_every_change_whole_and_in_order(tmp_path):
+    # More than the kernel buffers take (about 5 MB): the frames written at once run into a full send
+    # buffer, one is written in part, and the rest follows through the client's queue.
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'late.db'}", "SOCKETIO_MAX_QUEUED": str(64 * 1024 * 1024)}
+    token = make_staff_token(env, "alice", "a long enough password")
+    with running_server(tmp_path, **env) as url:
+        late, stop = RawAttendee(url), threading.Event()
+        threading.Thread(target=pong_blindly, args=(late, stop), daemon=True).start()
+        try:
+            posted = post_many(url, token, 2600)
+            seqs = []
+            while len(seqs) < len(posted):
+                frame = late.frame()  # a cut frame fails here, or in the JSON below
+                if frame.startswith("42"):
+                    name, data = json.loads(frame[2:])
+                    if name == "change":
+                        seqs.append(data["seq"])
+        finally:
+            stop.set()
+            late.sock.close()
+    assert seqs == sorted(posted)

@@ -335,11 +335,15 @@ def broadcast(manager, event: str, data: object, namespace: str = "/") -> None:
         ws = _writable(sock)
         if ws is not None:
             if frame is None:
-                frame = text_frame(pkt.encode())
-            if not sock.check_ping_timeout():  # as engine.io's Socket.send: a client gone quiet is closed
-                continue
-            if ws.write_now(frame, sock.queue):
-                continue
+                try:
+                    frame = text_frame(pkt.encode())
+                except UnicodeEncodeError:  # wsproto would fail on it too, in each writer: as before
+                    frame = b""
+            if frame:
+                if not sock.check_ping_timeout():  # as engine.io's Socket.send: a client gone quiet is closed
+                    continue
+                if ws.write_now(frame, sock.queue):
+                    continue
         server._send_eio_packet(eio_sid, pkt)
 
 
