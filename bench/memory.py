@@ -2,7 +2,8 @@
 
 For each target (Venue Live's serve.py, and with --node-peer the Node socket.io peer) and each N in
 --clients, it starts a fresh server, reads its RSS and open descriptors after start-up and one request,
-connects N Node clients (bench/fanout-client.mjs over --workers processes, websocket only), waits
+connects N Node clients (bench/fanout-client.mjs over --workers processes, websocket only; with
+--node-deflate they offer permessage-deflate, as browsers and the official client do), waits
 --settle seconds with them idle, reads RSS and descriptors again, and reports (RSS at N - RSS at 0) / N
 in KiB per client and the descriptors per client, with our figure as a ratio to the peer's.
 
@@ -31,7 +32,8 @@ def measure(kind: str, n: int, args) -> dict:
     with open_target(kind, workdir) as target:
         since = Http(target.url).head_seq()
         idle = proc_stats(target.pids[0])
-        load = workers.start("node", target.url, n, since, OPTS, workdir, args.workers)
+        opts = {**OPTS, "deflate": args.node_deflate}
+        load = workers.start("node", target.url, n, since, opts, workdir, args.workers)
         try:
             connected = workers.recv_all(load.conns, "connected", 300)
             time.sleep(args.settle)
@@ -68,6 +70,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--settle", type=float, default=5.0, help="seconds idle before reading memory")
     parser.add_argument("--node-peer", action="store_true", help="also measure the Node peer")
+    parser.add_argument(
+        "--node-deflate", action="store_true", help="the clients offer permessage-deflate as browsers do"
+    )
     args = report.parse_args(parser, max_seconds=900.0)
     load_before, timer = guard.begin(args.max_seconds)
     kinds = ["venue"] + (["node"] if args.node_peer and not node_peer_ready() else [])

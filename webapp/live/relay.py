@@ -13,8 +13,8 @@ pub/sub forgets what it could not deliver, so while this process is not subscrib
 log, and while it is, a change at the head that the queue has not brought for a whole beat is read then.
 
 What this needs from python-socketio's client managers beyond their public methods (a room index, the
-Redis manager's listen loop, publish and message steps, sending ready packets) is in
-webapp.live.transport (RoomIndex, QueueHooks, send_packets).
+Redis manager's listen loop, publish and message steps, sending ready packets, a broadcast framed once)
+is in webapp.live.transport (RoomIndex, QueueHooks, send_packets, broadcast).
 """
 
 import logging
@@ -133,7 +133,7 @@ class LogFollower:
 
     def _send(self, changes: Iterable[dict]) -> None:
         for change in changes:
-            socketio.Manager.emit(self, CHANGE, change, namespace="/")
+            transport.broadcast(self, CHANGE, change)  # framed once, written at once where it can be
             self.relayed = change["seq"]
 
     def _safe_catch_up(self, reason: str) -> None:

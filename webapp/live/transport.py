@@ -9,7 +9,9 @@ otherwise the app refuses to start with one sentence (webapp.StartupError).
 
 The rules themselves stay with their owners, which know no library internals: guard.py (what a client
 may send, how fast its connection is read), outbox.py (what a client that does not read may hold),
-relay.py (every change once, in seq order) and replay.py (catch-up answers built once). Line numbers
+relay.py (every change once, in seq order) and replay.py (catch-up answers built once). What is
+decided here for every websocket: no permessage-deflate (as Node's socket.io 4), and a broadcast framed
+once and written at once to each client with nothing queued (broadcast()). Line numbers
 drift between releases, so comments name the version (python-engineio 4.15, python-socketio 5.18,
 simple-websocket 1.1, gevent 26.9).
 """
@@ -19,6 +21,8 @@ import inspect
 import re
 import socket
 import struct
+import sys
+import threading
 import weakref
 from collections.abc import Callable, Iterable
 from importlib import metadata
@@ -55,6 +59,17 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
         "the driver's queue and websocket classes are replaced per server",
     ),
     ("engineio.packet", "Packet", "replay sends ready engine.io packets"),
+    (
+        "engineio.base_socket",
+        "BaseSocket.__init__",
+        "broadcast reads a socket's queue, upgraded, upgrading, closed and closing",
+    ),
+    ("engineio.socket", "Socket.check_ping_timeout", "broadcast checks it as Socket.send does"),
+    (
+        "engineio.async_drivers._websocket_wsgi",
+        "SimpleWebSocketWSGI.send",
+        "the writer writes the rest of a frame broadcast wrote part of",
+    ),
     ("socketio.server", "Server._handle_event", "guard: only events the app reads are dispatched"),
     ("socketio.server", "Server._handle_eio_message", "guard: what cannot be decoded is counted"),
     ("socketio.server", "Server._handle_eio_disconnect", "guard: the summary when a connection closes"),
@@ -78,6 +93,11 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
     ("socketio.redis_manager", "RedisManager._redis_connect", "relay: subscribing again"),
     ("socketio.pubsub_manager", "PubSubManager._handle_emit", "relay: changes from the queue, in seq order"),
     ("socketio.redis_manager", "RedisManager._publish", "relay: a failed publish marks the queue away"),
+    (
+        "simple_websocket.ws",
+        "Server.handshake",
+        "permessage-deflate declined: it answers the request headers it finds in the environ",
+    ),
     ("simple_websocket.ws", "Base._thread", "guard.Paced: its reads of self.sock are paced"),
     ("simple_websocket.ws", "Base.receive", "guard.Paced waits on input_buffer, which receive() empties"),
     (
@@ -85,6 +105,7 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
         "Server.__init__",
         "serve.py hands it the connection's own socket as environ['werkzeug.socket']",
     ),
+    ("gevent.socket", "socket.send", "broadcast writes a frame without waiting (timeout 0)"),
     ("gevent.queue", "JoinableQueue.put", "outbox.Outbox bounds each client's queue"),
     ("gevent.queue", "JoinableQueue.get", "outbox.Outbox"),
     ("gevent.pywsgi", "WSGIHandler.get_environ", "serve.py adds the websocket's socket to the environ"),
@@ -99,6 +120,9 @@ SIGNATURES: dict[str, str] = {
     "engineio.async_drivers._websocket_wsgi.SimpleWebSocketWSGI.__init__": "(self, handler, server, **kwargs)",
     "engineio.async_drivers._websocket_wsgi.SimpleWebSocketWSGI.__call__": "(self, environ, start_response)",
     "engineio.packet.Packet": "(packet_type=6, data=None, encoded_packet=None)",
+    "engineio.base_socket.BaseSocket.__init__": "(self, server, sid)",
+    "engineio.socket.Socket.check_ping_timeout": "(self)",
+    "engineio.async_drivers._websocket_wsgi.SimpleWebSocketWSGI.send": "(self, message)",
     "socketio.server.Server._handle_event": "(self, eio_sid, namespace, id, data)",
     "socketio.server.Server._handle_eio_message": "(self, eio_sid, data)",
     "socketio.server.Server._handle_eio_disconnect": "(self, eio_sid, reason)",
@@ -116,12 +140,14 @@ SIGNATURES: dict[str, str] = {
     "socketio.redis_manager.RedisManager._redis_connect": "(self)",
     "socketio.pubsub_manager.PubSubManager._handle_emit": "(self, message)",
     "socketio.redis_manager.RedisManager._publish": "(self, data)",
+    "simple_websocket.ws.Server.handshake": "(self)",
     "simple_websocket.ws.Base._thread": "(self)",
     "simple_websocket.ws.Base.receive": "(self, timeout=None)",
     "simple_websocket.ws.Server.__init__": (
         "(self, environ, subprotocols=None, receive_bytes=4096, ping_interval=None, max_message_size=None, "
         "thread_class=None, event_class=None, selector_class=None)"
     ),
+    "gevent.socket.socket.send": "(self, data, flags=0, timeout=<object object>)",
     "gevent.queue.JoinableQueue.put": "(self, item, block=True, timeout=None)",
     "gevent.queue.JoinableQueue.get": "(self, block=True, timeout=None)",
     "gevent.pywsgi.WSGIHandler.get_environ": "(self)",
@@ -146,9 +172,10 @@ def _pinned(package: str) -> str | None:
 
 def _signature(target) -> str | None:
     try:
-        return str(inspect.signature(target))
+        signature = str(inspect.signature(target))
     except (TypeError, ValueError):  # not a callable, or a builtin without one
         return None
+    return re.sub(r" at 0x[0-9a-f]+>", ">", signature)  # a sentinel default's address changes every run
 
 
 def check() -> None:
@@ -287,6 +314,63 @@ def send_packets(server, eio_sid: str, packets: Iterable[eio_packet.Packet]) -> 
         server._send_eio_packet(eio_sid, packet)
 
 
+def broadcast(manager, event: str, data: object, namespace: str = "/") -> None:
+    """Send one event to every client of a namespace on this process, encoded and framed once.
+
+    python-socketio 5.18 (Manager.emit) encodes a broadcast once and queues the same packet for every
+    client; then each client's engine.io writer greenlet takes it out, frames it (wsproto) and writes it
+    with gevent's sendall: per client a put, a get, two greenlet switches, a frame and a getsockopt.
+    Here the websocket frame is built once (a server's frames are unmasked: the same bytes for every
+    client) and written with one send that does not wait, to each websocket client with nothing queued
+    or being written (see Websocket.write_now); any other client (behind, polling, upgrading, closing)
+    is handed the packet as Manager.emit does, through its bounded queue. So each client's bytes go out
+    in the order of the calls, as through the queue alone.
+    """
+    server = manager.server
+    sockets = server.eio.sockets
+    pkt = encode_event(server, event, data)
+    frame = None
+    for _sid, eio_sid in manager.get_participants(namespace, None):
+        sock = sockets.get(eio_sid)
+        ws = _writable(sock)
+        if ws is not None:
+            if frame is None:
+                try:
+                    frame = text_frame(pkt.encode())
+                except UnicodeEncodeError:  # wsproto would fail on it too, in each writer: as before
+                    frame = b""
+            if frame:
+                if not sock.check_ping_timeout():  # as engine.io's Socket.send: a client gone quiet is closed
+                    continue
+                if ws.write_now(frame, sock.queue):
+                    continue
+        server._send_eio_packet(eio_sid, pkt)
+
+
+def _writable(sock):
+    """Return an engine.io socket's websocket when a frame may be written to it now, else None: it is
+    open and upgraded, and its queue (outbox.Outbox) holds nothing, neither waiting nor being written."""
+    if sock is None or sock.closed or sock.closing or not sock.upgraded or sock.upgrading:
+        return None
+    queue = sock.queue
+    if not isinstance(queue, outbox.Outbox) or queue.held or queue.qsize():
+        return None
+    return queue.transport
+
+
+def text_frame(text: str) -> bytes:
+    """Return a whole, unmasked websocket text frame for text (RFC 6455; as wsproto frames a server's)."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        head = struct.pack("!BB", 0x81, size)
+    elif size < 1 << 16:
+        head = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        head = struct.pack("!BBQ", 0x81, 127, size)
+    return head + payload
+
+
 def encode_event(server, event: str, data: object) -> eio_packet.Packet:
     """Encode one Socket.IO event for the default namespace, as python-socketio would."""
     encoded = server.packet_class(sio_packet.EVENT, namespace="/", data=[event, data]).encode()
@@ -299,27 +383,70 @@ def has_clients(manager, namespace: str = "/") -> bool:
 
 
 class WholeSends:
-    """A connection whose send() writes everything it is given, as simple-websocket expects.
+    """A connection whose send() writes everything it is given, as simple-websocket expects, after what
+    write_now() left unwritten, one writer at a time.
 
     simple-websocket 1.1 ignores how much of a frame its socket's send() wrote, and gevent's send()
     writes only what fits when the send buffer is nearly full: a slow reader got truncated frames.
     """
 
-    def __init__(self, raw) -> None:
+    def __init__(self, raw, direct=None) -> None:
         self.raw = raw
+        self.direct = direct  # the gevent socket, for write_now (None: write_now never writes)
+        self.owed = b""  # the rest of a frame write_now wrote part of: written before anything else
+        self._lock = threading.Lock()  # a gevent lock once the standard library is patched
 
     def send(self, data, flags=0) -> int:
-        """Write all of data, waiting for the client as long as it takes."""
-        self.raw.sendall(data, flags)
+        """Write what is owed, then all of data, waiting for the client as long as it takes."""
+        with self._lock:  # simple-websocket's reader writes too (a pong, a close)
+            if self.owed:
+                owed, self.owed = self.owed, b""
+                self.raw.sendall(owed)
+            if data:
+                self.raw.sendall(data, flags)
         return len(data)
+
+    def write_now(self, frame: bytes) -> int | None:
+        """Write frame with one send that does not wait, unless another write is under way or owed;
+        return how much was written (the rest is owed), or None when nothing could be."""
+        if self.direct is None or self.owed or self._lock.locked():
+            return None
+        try:
+            written = self.direct.send(frame, 0, 0.0)  # gevent 26: timeout 0 raises instead of waiting
+        except OSError:  # the buffer is full, or the connection is gone: the queue's writer finds out
+            return None
+        if written < len(frame):
+            self.owed = memoryview(frame)[written:]
+        return written
 
     def __getattr__(self, name):
         return getattr(self.raw, name)
 
 
+class Owed:
+    """Queued when write_now wrote part of a frame: the writer writes the rest (WholeSends.owed)."""
+
+    data = None
+
+    def __init__(self, size: int) -> None:
+        self.queued_bytes = size + outbox.PACKET_OVERHEAD  # what outbox.Outbox counts for it
+
+    def encode(self):
+        return OWED
+
+
+OWED = object()  # what the writer passes to Websocket.send for an Owed packet
+
+
+def _waits_cooperatively(sock) -> bool:
+    """Tell whether a connection is gevent's socket, whose send() with a timeout of 0 never waits."""
+    gevent_socket = sys.modules.get("gevent.socket")
+    return gevent_socket is not None and isinstance(sock, gevent_socket.socket)
+
+
 def _websocket_class(base: type, book: ClientBook) -> type:
-    """Return engine.io's websocket class: message size bounded, reads paced, whole sends, non-packets
-    skipped, known to its client's Outbox and resettable."""
+    """Return engine.io's websocket class: no compression, message size bounded, reads paced, whole sends,
+    non-packets skipped, known to its client's Outbox and resettable."""
 
     class Websocket(base):
         def __init__(self, handler, server, **kwargs):
@@ -338,7 +465,8 @@ def _websocket_class(base: type, book: ClientBook) -> type:
                     sleep=server.sleep,
                     burst=guard.burst_for(inner.environ.get("REMOTE_ADDR")),
                 )
-                inner.sock = WholeSends(paced)
+                direct = inner.sock if _waits_cooperatively(inner.sock) else None
+                inner.sock = WholeSends(paced, direct)
                 queue = getattr(owner, "queue", None)
                 if isinstance(queue, outbox.Outbox):
                     queue.transport = ws
@@ -353,6 +481,36 @@ def _websocket_class(base: type, book: ClientBook) -> type:
             # max_message_size to simple-websocket, so a client could make the server buffer one message
             # without bound; simple-websocket stops reading and closes with 1009 past the limit.
             self.server_args["max_message_size"] = server.max_http_buffer_size
+
+        def __call__(self, environ, start_response):
+            # simple-websocket 1.1 accepts every permessage-deflate offer (browsers and socket.io-client
+            # all make one): a compressor and a decompressor per client (92 KiB per idle client,
+            # bench/memory.py), and every broadcast compressed again for each client. Node's socket.io 4
+            # declines it by default; so do we: Server.handshake answers the environ's HTTP_ headers.
+            environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+            return super().__call__(environ, start_response)
+
+        def send(self, message):
+            """Send a message; for an Owed packet, write the rest of the frame broadcast began."""
+            if message is not OWED:
+                return super().send(message)
+            if not self.ws.connected:
+                raise OSError("the websocket is closed")  # as engine.io's SimpleWebSocketWSGI.send
+            self.ws.sock.send(b"")
+            return None
+
+        def write_now(self, frame: bytes, queue) -> bool:
+            """Write a whole frame to the client now if nothing else is being written to it; tell whether
+            it is written or owed (its queue then hands the writer an Owed packet, first in line)."""
+            inner = self.ws
+            if not inner.connected:
+                return False
+            written = inner.sock.write_now(frame)
+            if written is None:
+                return False
+            if written < len(frame):
+                queue.put(Owed(len(frame) - written))
+            return True
 
         def wait(self):
             """Return the next message that engine.io can decode (or None when the connection ends)."""
