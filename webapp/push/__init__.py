@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from webapp.extensions import db
+from webapp.extensions import current_event, db
 from webapp.live.signals import change_committed
 from webapp.push import views
 from webapp.push.endpoints import PUSH_SERVICE_HOSTS
@@ -34,7 +34,7 @@ def _on_change_committed(change) -> None:
         return
     try:
         debounce = timedelta(seconds=current_app.config["PUSH_DEBOUNCE_SECONDS"])
-        record(change, debounce, current_app.extensions["event"].tz)
+        record(change, debounce, current_event().tz)
     except Exception:
         db.session.rollback()
         log.exception("push notice for change %s not recorded", change.seq)

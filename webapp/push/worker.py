@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Flask, url_for
 
-from webapp.extensions import db
+from webapp.extensions import current_event, db
 from webapp.live.log import session_state
 from webapp.models import Session
 from webapp.push import subscriptions
@@ -129,7 +129,7 @@ async def send_due(
     app: Flask, sender: Sender, now: datetime | None = None, stopping=lambda: False
 ) -> list[PushNotice]:
     """Claim and send every due notice (until stopping() says stop, between claims); return them."""
-    event = app.extensions["event"]
+    event = current_event(app)
     done = []
     with app.test_request_context("/"):  # url_for and the notice's language need a request context
         try:

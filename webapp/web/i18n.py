@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
 
-from flask import Flask, Response, current_app, has_request_context, request
+from flask import Flask, Response, has_request_context, request
 from flask_babel import Babel, force_locale, format_time
 
 from webapp.extensions import current_event
@@ -63,7 +63,7 @@ def select_locale() -> str:
         if candidate in LANGUAGES:
             return candidate
     # A browser asking for neither gets the event's own first language the interface has (English abroad).
-    fallback = offered_languages(getattr(current_app.extensions["event"].event, "languages", LANGUAGES))[0]
+    fallback = offered_languages(getattr(current_event().event, "languages", LANGUAGES))[0]
     return request.accept_languages.best_match(LANGUAGES) or fallback
 
 
