@@ -1,8 +1,10 @@
 """Pages rendered once per (data version, seq, language, minute, query), never claiming a seq they lack."""
 
+import gzip
 import json
 import re
 
+import brotli
 import pytest
 
 from webapp.live.changes import apply_change
@@ -69,6 +71,23 @@ def test_a_cached_page_is_sent_compressed_with_an_etag_and_304_when_unchanged(cl
     assert first.headers["Content-Encoding"] == "br" and first.headers["ETag"]
     again = client.get("/", headers={"Accept-Encoding": "br", "If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_one_rendering_is_sent_in_each_encoding_a_browser_asks_for(client, monkeypatch):
+    compressed = []
+    for name, compress in dict(pagecache.COMPRESS).items():
+        monkeypatch.setitem(
+            pagecache.COMPRESS, name, lambda body, c=compress, n=name: compressed.append(n) or c(body)
+        )
+    plain = client.get("/schedule", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers and compressed == []  # nobody asked for a compressed one
+    answers = {
+        e: client.get("/schedule", headers={"Accept-Encoding": e}) for e in ("br", "gzip", "br", "gzip")
+    }
+    assert compressed == ["br", "gzip"]  # each encoding compressed once, when first asked for
+    assert brotli.decompress(answers["br"].get_data()) == plain.get_data()
+    assert gzip.decompress(answers["gzip"].get_data()) == plain.get_data()
+    assert len({plain.headers["ETag"], answers["br"].headers["ETag"], answers["gzip"].headers["ETag"]}) == 3
 
 
 def test_each_language_and_query_is_its_own_page(client):

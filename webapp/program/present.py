@@ -140,22 +140,30 @@ def clock_data(clock: EventClock | None) -> dict | None:
 def live_data(
     lang: str,
     event: EventData,
-    venues: list[Venue],
+    names: dict,
     seq: int,
     announcements: list,
     clock: EventClock | None = None,
 ) -> dict:
-    """Return what every page script needs: seq, the clock, languages, names, words, announcements."""
+    """Return what every page script needs: seq, the clock, announcements, and names (live_names: the
+    event's languages, venue and room names, the words of its messages)."""
     return {
         "event": event.event.id,
         "seq": seq,
         "lang": lang,
-        "langs": event_languages(event),
         "tz": event.event.timezone,
         "clock": clock_data(clock),
+        "announcements": [a.to_dict() for a in announcements],
+        **names,
+    }
+
+
+def live_names(lang: str, event: EventData, venues: list[Venue]) -> dict:
+    """Return the part of live_data that changes only with the venues or the language: names and words."""
+    return {
+        "langs": event_languages(event),
         "venues": {v.id: v.short_name(lang) for v in venues},
         "rooms": {r.id: {"name": r.name(lang), "venue": v.id} for v in venues for r in v.rooms},
-        "announcements": [a.to_dict() for a in announcements],
         "labels": {
             "move": _("%(title)s moved to %(place)s"),
             "retime": _("%(title)s is now at %(time)s"),

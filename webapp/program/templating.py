@@ -1,10 +1,10 @@
 """What the program adds to every page's template: the live-update data (base.html's page_live_data), and
 distance_label (180 m, 1.8 km) for distances a template writes."""
 
-from flask import Flask
+from flask import Flask, current_app
 
 from webapp.live.log import active_announcements
-from webapp.program.present import live_data
+from webapp.program.present import live_data, live_names
 from webapp.program.queries import list_venues
 from webapp.walking import distance_label
 from webapp.web.clock import EventClock
@@ -15,7 +15,21 @@ from webapp.web.pagecache import page_seq
 def page_live_data(clock: EventClock | None = None) -> dict:
     """Return the live-update data (and the page's clock) for the page being rendered."""
     # The seq read before the page's data (pagecache), never after: it must not claim a change it lacks.
-    return live_data(page_lang(), current_event(), list_venues(), page_seq(), active_announcements(), clock)
+    lang, event, seq = page_lang(), current_event(), page_seq()
+    return live_data(lang, event, page_names(lang, event, seq), seq, active_announcements(), clock)
+
+
+def page_names(lang: str, event, seq: int) -> dict:
+    """Return live_names for lang, built once per (data version, seq): every page rendered at that seq
+    (a search's pages, each a new URL) shares them. The venues change only through the log, so a seq
+    stands for their names."""
+    kept = current_app.extensions.get("live_names")
+    if kept is None or kept[0] != (event.version, seq):
+        kept = current_app.extensions["live_names"] = ((event.version, seq), {})
+    names = kept[1].get(lang)
+    if names is None:
+        names = kept[1][lang] = live_names(lang, event, list_venues())
+    return names
 
 
 def init_app(app: Flask) -> None:

@@ -4,7 +4,8 @@ A page changes only when the event files, the change log, the language or the mi
 read before anything else, and the page is rendered with that seq (`page_seq`), so a page never claims a
 seq newer than the data it shows: a change committed while it renders is sent again by the socket's
 catch-up, and applying a change twice is harmless. A thousand phones opening the map at once wait for one
-render, not a thousand. Bodies are kept compressed (brotli, gzip) with an ETag; when the database is away
+render, not a thousand. Bodies are kept compressed (brotli, gzip: each the first time a request accepts it,
+so a search page asked once by a phone is compressed once, not twice) with an ETag; when the database is away
 the last rendering of the same page is served, so pages keep their last data.
 
     @bp.get("/")
@@ -41,11 +42,15 @@ WAIT_FOR_RENDER = 10.0
 # newer than its data, and its socket's catch-up brings it the rest at once.
 SEQ_TTL = 0.5
 PER_RESPONSE = {"content-length", "content-encoding", "content-type", "etag", "vary", "set-cookie"}
+COMPRESS: dict[str, Callable[[bytes], bytes]] = {
+    "br": lambda body: brotli.compress(body, quality=5),
+    "gzip": lambda body: gzip.compress(body, 6, mtime=0),
+}
 
 
 @dataclass(frozen=True)
 class Page:
-    """One rendered page: its bodies by content encoding, its type and its ETag."""
+    """One rendered page: its bodies by content encoding (None: as rendered), its type and its ETag."""
 
     bodies: dict[str | None, bytes]
     mimetype: str
@@ -57,18 +62,25 @@ class Page:
 
     @classmethod
     def of(cls, response: Response) -> "Page":
-        """Keep a rendered response's body, compressed once."""
+        """Keep a rendered response's body (compressed when first asked for in an encoding)."""
         body = response.get_data()
-        bodies = {None: body, "br": brotli.compress(body, quality=5), "gzip": gzip.compress(body, 6, mtime=0)}
+        bodies = {None: body}
         kept = tuple((k, v) for k, v in response.headers.items() if k.lower() not in PER_RESPONSE)
         return cls(bodies, response.mimetype, hashlib.sha256(body).hexdigest()[:20], kept, g.get("csp_nonce"))
+
+    def body(self, encoding: str | None) -> bytes:
+        """Return the body in encoding, compressing it the first time (two requests at once may both do)."""
+        body = self.bodies.get(encoding)
+        if body is None:
+            body = self.bodies[encoding] = COMPRESS[encoding](self.bodies[None])
+        return body
 
     def response(self) -> Response:
         """Answer this request with the best encoding it accepts, and 304 when it has this page."""
         encoding = next((e for e in ("br", "gzip") if e in request.accept_encodings), None)
         if self.nonce:
             g.csp_nonce = self.nonce  # the CSP header (web/headers.py) names the nonce in this body
-        response = Response(self.bodies[encoding], mimetype=self.mimetype, headers=list(self.headers))
+        response = Response(self.body(encoding), mimetype=self.mimetype, headers=list(self.headers))
         if encoding:
             response.headers["Content-Encoding"] = encoding  # Flask-Compress leaves it as it is
         response.vary.add("Accept-Encoding")
