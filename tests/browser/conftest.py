@@ -4,9 +4,13 @@ Product rule: a browser test fails on any console error or uncaught page error. 
 `browser_session` (and so `page`) is watched; after the test body, `pytest_runtest_call` below turns what
 was recorded into a test failure, and a failed test leaves a screenshot under var/test-artifacts/.
 
-There is no internet here: the map's tile host is routed to a 1x1 PNG, so tiles never leave the machine.
+There is no internet here: the servers the tests start draw their map tiles from a data: URL (a 1x1 PNG),
+so tiles never leave the machine and no request needs routing. Playwright's routing is kept for the tests
+about the tile server itself: any route turns interception on for the whole context, and Chromium's HTTP
+cache off, and makes every request wait on the driver (crNetworkManager: Fetch.enable for "*").
 """
 
+import base64
 import contextlib
 import os
 import re
@@ -58,9 +62,20 @@ def is_tile_console_message(message: ConsoleMessage) -> bool:
 STAFF_NAME, STAFF_PASSWORD = "alice", "browser-tests-password"
 
 
+# The map's tiles as the test servers serve them: no request leaves the page for them.
+DATA_TILES = "data:image/png;base64," + base64.b64encode(TILE_PNG).decode()
+
+
 def start_event_server(workdir: Path, **env: str):
-    """Return a running serve.py (a context manager yielding its URL) on a fresh database with one staff account."""
-    env = {"DATABASE_URL": f"sqlite:///{workdir / 'venue-live.db'}", "EVENT_NOW": EVENT_NOW, **env}
+    """Return a running serve.py (a context manager yielding its URL) on a fresh database with one staff account.
+
+    Its tiles are DATA_TILES unless env gives TILES_URL (the tile server's own tests give the default's)."""
+    env = {
+        "DATABASE_URL": f"sqlite:///{workdir / 'venue-live.db'}",
+        "EVENT_NOW": EVENT_NOW,
+        "TILES_URL": DATA_TILES,
+        **env,
+    }
     try:
         run_flask(["db", "upgrade"], env)
         run_flask(["staff", "create", STAFF_NAME], env, stdin=STAFF_PASSWORD + "\n")
@@ -190,12 +205,19 @@ class BrowserSession:
         self,
         *,
         viewport: dict[str, int] | None = None,
-        tiles: str = "png",
+        tiles: str = "none",
         allow_console: Callable[[ConsoleMessage], bool] | None = None,
         locale: str = "en-US",
+        service_workers: str = "block",
     ) -> Page:
-        """Open a page; tiles="png" answers tile requests with a 1x1 PNG, "abort" fails them, "none" routes nothing."""
-        context = self._browser.new_context(viewport=viewport or PHONE, locale=locale)
+        """Open a page. tiles: "none" routes nothing (the test servers' tiles are a data: URL); for a server
+        drawing from the tile host, "png" answers its requests with a 1x1 PNG and "abort" fails them.
+
+        No service worker unless asked for (service_workers="allow": the offline and push tests): a page
+        load then always comes from the server, as it did when routing bypassed the worker."""
+        context = self._browser.new_context(
+            viewport=viewport or PHONE, locale=locale, service_workers=service_workers
+        )
         self._contexts.append(context)
         if tiles == "png":
             context.route(
@@ -295,7 +317,7 @@ def browser_session(browser: Browser, request: pytest.FixtureRequest) -> Iterato
 
 @pytest.fixture
 def page(browser_session: BrowserSession) -> Page:
-    """A phone-sized page (390x844, en-US) whose tile requests get a 1x1 PNG."""
+    """A phone-sized page (390x844, en-US)."""
     return browser_session.new_page()
 
 

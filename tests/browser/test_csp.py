@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import AFTER_PENDING_WORK, own_server, settled, sign_in
+from webapp.config import OSM_TILES
 
 # Every violation the page reports, kept where the test can read it.
 RECORD_VIOLATIONS = """
@@ -30,7 +31,8 @@ MAP_PAGES = {"/", "/sessions/keynote-ohno-machado", "/venues/training-center"}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with own_server(tmp_path_factory.mktemp("csp")) as (base_url, _token):
+    # The policy as deployed: tiles from the default tile server (its requests answered by tiles="png").
+    with own_server(tmp_path_factory.mktemp("csp"), TILES_URL=OSM_TILES) as (base_url, _token):
         yield base_url
 
 
@@ -50,7 +52,7 @@ def assert_policy(headers: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("path", ATTENDEE_PAGES)
 def test_attendee_page_runs_with_no_csp_violation(browser_session, server, path) -> None:
-    page = browser_session.new_page()
+    page = browser_session.new_page(tiles="png")
     page.add_init_script(RECORD_VIOLATIONS)
     headers = open_watched(page, f"{server}{path}?lang=en")
     assert_policy(headers)
@@ -60,7 +62,7 @@ def test_attendee_page_runs_with_no_csp_violation(browser_session, server, path)
 
 
 def test_staff_pages_run_with_no_csp_violation(browser_session, server) -> None:
-    page = browser_session.new_page()
+    page = browser_session.new_page(tiles="png")
     page.add_init_script(RECORD_VIOLATIONS)
     sign_in(page, server)
     for path in STAFF_PAGES:
@@ -70,7 +72,7 @@ def test_staff_pages_run_with_no_csp_violation(browser_session, server) -> None:
 
 
 def test_an_injected_inline_script_is_refused(browser_session, server) -> None:
-    page = browser_session.new_page(allow_console=lambda m: "Content Security Policy" in m.text)
+    page = browser_session.new_page(tiles="png", allow_console=lambda m: "Content Security Policy" in m.text)
     page.add_init_script(RECORD_VIOLATIONS)
     open_watched(page, f"{server}/?lang=en")
     page.evaluate(
@@ -90,8 +92,12 @@ def test_an_injected_inline_script_is_refused(browser_session, server) -> None:
 def test_every_rendering_has_a_new_nonce(browser_session, server) -> None:
     # A cached rendering keeps its nonce (web/pagecache.py); another rendering has its own.
     # A page each: once the service worker controls a page, it may answer a navigation itself.
-    first = open_watched(browser_session.new_page(), f"{server}/?lang=en")["content-security-policy"]
-    second = open_watched(browser_session.new_page(), f"{server}/?lang=ko")["content-security-policy"]
+    first = open_watched(browser_session.new_page(tiles="png"), f"{server}/?lang=en")[
+        "content-security-policy"
+    ]
+    second = open_watched(browser_session.new_page(tiles="png"), f"{server}/?lang=ko")[
+        "content-security-policy"
+    ]
     assert "'nonce-" in first and "'nonce-" in second and first != second
 
 

@@ -3,11 +3,16 @@
 The server runs with EVENT_NOW=2023-11-29T10:30+09:00: day 1, while the exhibition at Gravity is open.
 """
 
+from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageChops
 from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.conftest import start_event_server
+from webapp.config import OSM_TILES
 
 VENUES = {"gravity-pangyo", "healthcare-innovation-park", "kins-tower", "training-center"}
 GRAVITY_NAME_EN = "Gravity Seoul Pangyo, Autograph Collection"
@@ -140,10 +145,19 @@ def test_open_popup_fits_inside_the_map_on_a_phone(page: Page, live_server: str)
     assert box_inside(box, map_box), f"popup {box} sticks out of the map {map_box}"
 
 
+@pytest.fixture(scope="module")
+def tile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server drawing its map from the default tile server (the other tests' servers use a data: URL)."""
+    with start_event_server(tmp_path_factory.mktemp("tile-server"), TILES_URL=OSM_TILES) as base_url:
+        yield base_url
+
+
 def test_page_loads_nothing_from_hosts_other_than_the_app_and_the_tile_server(
-    page: Page, page_log, live_server: str, tile_host: str
+    browser_session, tile_server: str, tile_host: str
 ) -> None:
-    open_map(page, live_server)
+    page = browser_session.new_page(tiles="png")  # the tile host answered with a 1x1 PNG
+    page_log = browser_session.log(page)
+    open_map(page, tile_server)
     open_popup(page, "kins-tower")
     page.wait_for_load_state("networkidle")
     hosts = page_log.hosts()
@@ -168,12 +182,12 @@ def test_training_centre_is_drawn_as_approximate_with_a_dashed_circle(page: Page
 
 
 def test_markers_and_now_next_still_render_when_tiles_fail(
-    browser_session, live_server: str, tile_error_filter, tile_host: str
+    browser_session, tile_server: str, tile_error_filter, tile_host: str
 ) -> None:
     # Only here: console errors caused by the failing tile URLs are allowed; any other still fails.
     page = browser_session.new_page(tiles="abort", allow_console=tile_error_filter)
     log = browser_session.log(page)
-    open_map(page, live_server)
+    open_map(page, tile_server)
     for venue in sorted(VENUES):
         expect(page.locator(f".leaflet-marker-icon .venue-pin[data-venue={venue}]")).to_be_visible()
         expect(page.locator(f"article.venue-card[data-venue={venue}] dl.nn")).to_be_visible()

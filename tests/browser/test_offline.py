@@ -1,13 +1,11 @@
 """After one visit the app works with no network, says so, and catches up on every change when back."""
 
-import base64
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
-    TILE_PNG,
     open_live,
     own_server,
 )
@@ -16,9 +14,7 @@ from tests.servers import post_change
 
 @pytest.fixture(scope="module")
 def event_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    # Tiles as a data: URL: no request to route, so Chromium keeps the service worker in the path.
-    tiles = "data:image/png;base64," + base64.b64encode(TILE_PNG).decode()
-    with own_server(tmp_path_factory.mktemp("offline"), TILES_URL=tiles) as server:
+    with own_server(tmp_path_factory.mktemp("offline")) as server:
         yield server
 
 
@@ -29,7 +25,7 @@ def first_visit(page: Page, url: str) -> None:
 
 def test_map_and_schedule_open_offline_and_catch_up_when_back(browser_session, event_server) -> None:
     base_url, token = event_server
-    page = browser_session.new_page(tiles="none")
+    page = browser_session.new_page(service_workers="allow")
     first_visit(page, f"{base_url}/?lang=en")
 
     page.context.set_offline(True)

@@ -6,14 +6,13 @@ hands the worker the decrypted payload the way the browser does after RFC 8291 d
 server-side encryption itself is tested against a local push service in tests/push.
 """
 
-import base64
 import json
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import PHONE, TILE_PNG, own_server
+from tests.browser.conftest import PHONE, own_server
 from tests.servers import post_change
 from webapp.push.sender import payload
 
@@ -47,16 +46,12 @@ FAKE_PUSH_SERVICE = """
 
 @pytest.fixture(scope="module")
 def push_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    # Tiles as a data: URL: no request to route, so Chromium keeps the service worker in the path.
-    tiles = "data:image/png;base64," + base64.b64encode(TILE_PNG).decode()
-    with own_server(
-        tmp_path_factory.mktemp("push"), TILES_URL=tiles, PUSH_SERVICE_HOSTS="push.example.net"
-    ) as server:
+    with own_server(tmp_path_factory.mktemp("push"), PUSH_SERVICE_HOSTS="push.example.net") as server:
         yield server
 
 
 def controlled_page(browser_session, base_url: str, path: str) -> Page:
-    page = browser_session.new_page(tiles="none")  # no routing: Chromium keeps the service worker in the path
+    page = browser_session.new_page(service_workers="allow")
     page.context.grant_permissions(["notifications"], origin=base_url)
     page.goto(f"{base_url}{path}")
     page.evaluate("navigator.serviceWorker.ready")
@@ -165,7 +160,7 @@ def test_agenda_offers_notices_and_a_calendar_feed_that_follows_the_stars(
     browser_session, push_server, screenshot_dir
 ):
     base_url, _token = push_server
-    page = browser_session.new_page(viewport=PHONE, tiles="none")
+    page = browser_session.new_page(viewport=PHONE, service_workers="allow")
     page.goto(f"{base_url}/schedule?lang=en")
     page.locator('button[data-star="medical-data-platform"]').first.click()
     page.locator('button[data-star="kosmi-clinical-ai-validation"]').first.click()
@@ -186,7 +181,7 @@ def test_agenda_offers_notices_and_a_calendar_feed_that_follows_the_stars(
 
 def test_full_room_screen_says_where_else_to_go(browser_session, push_server, screenshot_dir):
     base_url, token = push_server
-    page = browser_session.new_page(viewport=PHONE, tiles="none")
+    page = browser_session.new_page(viewport=PHONE, service_workers="allow")
     page.goto(f"{base_url}/rooms/kins-7f-auditorium?lang=en")
     expect(page.locator("#room-open")).to_be_visible()
     expect(page.locator(".alternatives")).to_be_hidden()

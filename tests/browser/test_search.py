@@ -128,7 +128,7 @@ def test_track_pills_have_readable_text(browser_session, live_server):
 
 
 def test_search_works_offline_from_the_cached_program(browser_session, live_server):
-    page = browser_session.new_page(viewport=PHONE, tiles="none")
+    page = browser_session.new_page(viewport=PHONE, service_workers="allow")
     page.goto(f"{live_server}/schedule?lang=ko")
     expect(page.locator("html")).to_have_attribute("data-offline-ready", "1")
     page.context.set_offline(True)
