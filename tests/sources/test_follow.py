@@ -166,3 +166,33 @@ def test_an_unknown_room_in_a_release_changes_nothing(followed, release_server):
 def test_a_poll_interval_below_five_seconds_is_refused():
     with pytest.raises(ScheduleError, match=r"^SCHEDULE_POLL_SECONDS: '1' is not a number of seconds"):
         poll_seconds("1")
+
+
+STAFF_CANCELLED = "ba72da9d-a522-54f6-9301-4bf4f3446425"  # Tan Room 11:30, which no release changes
+
+
+def test_a_session_back_in_the_schedule_is_restored_and_one_staff_cancelled_stays_cancelled(
+    followed, release_server
+):
+    app, follower, first = followed
+    poll(app, follower)
+    second, removed = next_release(first)
+    release_server.body = json.dumps(second).encode()
+    assert poll(app, follower).status == "applied"  # `removed` cancelled by the source
+    with app.app_context():
+        apply_change({"kind": "cancel", "session": STAFF_CANCELLED, "reason": "Speaker ill"}, by="alice")
+    third = copy.deepcopy(first)  # the first release again, under a new name: `removed` is back
+    third["schedule"]["version"] = "v1.3"
+    release_server.body = json.dumps(third).encode()
+    head = head_seq_of(app)
+
+    outcome = poll(app, follower)
+
+    assert outcome.status == "applied"
+    logged = app.test_client().get(f"/api/changes?since={head}").get_json()["changes"]
+    assert ("restore", removed) in [(c["kind"], c["session"]) for c in logged]
+    assert STAFF_CANCELLED not in [c["session"] for c in logged]
+    sessions = {s["id"]: s for s in app.test_client().get("/api/sessions").get_json()["sessions"]}
+    assert sessions[removed]["status"] == "scheduled"
+    assert sessions[STAFF_CANCELLED]["status"] == "cancelled"  # staff's cancel stands
+    assert sessions[ADDED]["status"] == "cancelled"  # gone from the source again
