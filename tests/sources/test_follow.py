@@ -168,6 +168,16 @@ def test_a_poll_interval_below_five_seconds_is_refused():
         poll_seconds("1")
 
 
+def test_a_poll_interval_is_taken_from_five_seconds_to_a_day_and_not_beyond():
+    assert (poll_seconds("5"), poll_seconds(86_400)) == (5.0, 86_400.0)
+    for value in ("4.9", 86_400.5, "five", None):
+        with pytest.raises(ScheduleError) as refused:
+            poll_seconds(value)
+        assert str(refused.value) == (
+            f"SCHEDULE_POLL_SECONDS: {value!r} is not a number of seconds from 5 to 86400."
+        )
+
+
 STAFF_CANCELLED = "ba72da9d-a522-54f6-9301-4bf4f3446425"  # Tan Room 11:30, which no release changes
 
 
