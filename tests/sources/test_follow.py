@@ -2,6 +2,7 @@
 
 import copy
 import json
+import logging
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,7 +12,9 @@ from webapp.extensions import db, socketio
 from webapp.live.changes import apply_change
 from webapp.live.log import head_seq
 from webapp.models import Change
-from webapp.sources.follow import poll_seconds, recent_conflicts
+from webapp.sources import follow as follow_module
+from webapp.sources.fetch import fetch
+from webapp.sources.follow import follow, poll_seconds, recent_conflicts
 from webapp.sources.model import ScheduleError
 
 MOVED = "8079583e-8321-506c-95af-fd2903a5f075"  # Gray Room, 14 Dec 09:00: moved to Tan Room
@@ -206,3 +209,35 @@ def test_a_session_back_in_the_schedule_is_restored_and_one_staff_cancelled_stay
     assert sessions[removed]["status"] == "scheduled"
     assert sessions[STAFF_CANCELLED]["status"] == "cancelled"  # staff's cancel stands
     assert sessions[ADDED]["status"] == "cancelled"  # gone from the source again
+
+
+def test_a_poll_that_fails_unexpectedly_is_logged_and_the_follower_polls_on(
+    followed, release_server, monkeypatch, caplog
+):
+    app, _, _ = followed
+    failures = iter([RuntimeError("the disk is full")])
+
+    def fetch_once_failing(source, *validators):
+        if (failure := next(failures, None)) is not None:
+            raise failure
+        return fetch(source, *validators)
+
+    monkeypatch.setattr(follow_module, "fetch", fetch_once_failing)
+    slept, outcomes = [], []
+    caplog.set_level(logging.INFO, logger=follow_module.__name__)
+
+    follow(app, release_server.url, 7, polls=2, sleep=slept.append, report=outcomes.append)
+
+    url = release_server.url
+    assert [(o.status, o.message) for o in outcomes] == [
+        ("refused", f"{url}: unexpected error (see the log); nothing changed."),
+        ("applied", f"{url}: new release applied: no change to place or time"),
+    ]
+    assert slept == [7]  # between the two polls, not after the last
+    logged = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == follow_module.__name__]
+    assert logged == [
+        ("ERROR", f"Following {url} failed; nothing changed"),
+        ("WARNING", outcomes[0].message),
+        ("INFO", outcomes[1].message),
+    ]
+    assert "RuntimeError: the disk is full" in caplog.text  # the traceback is in the log
