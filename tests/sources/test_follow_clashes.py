@@ -90,3 +90,26 @@ def test_a_release_without_a_clash_lists_none(app, staff_client):
         assert outcome.status == "applied" and head_seq() == head + 1 and recent_clashes() == []
         assert "clashes" not in outcome.message
     assert 'id="clashes"' not in staff_client.get("/staff/log?lang=en").get_data(as_text=True)
+
+
+def test_two_sessions_a_release_moves_into_one_taken_room_list_every_pair_once(app):
+    # Into the 7F Auditorium, which holds medical-data-hospitals 13:00-14:30 and medical-data-panel
+    # 14:45-15:45: business-day1-pm (13:00-15:30) and dentistry-workflow-demo (13:00-14:30).
+    release = release_with(
+        app,
+        **{
+            "business-day1-pm": ("kins-tower", "kins-7f-auditorium"),
+            "dentistry-workflow-demo": ("kins-tower", "kins-7f-auditorium"),
+        },
+    )
+    with app.app_context():
+        outcome = settle(release, SOURCE, f"import:{SOURCE}", datetime.now(UTC))
+        listed = recent_clashes()
+    assert outcome.status == "applied" and "; 4 clashes (sessions overlapping" in outcome.message
+    pairs = sorted(tuple(sorted((c["session"], c["with"]))) for c in listed)
+    assert pairs == [
+        ("business-day1-pm", "dentistry-workflow-demo"),
+        ("business-day1-pm", "medical-data-hospitals"),
+        ("business-day1-pm", "medical-data-panel"),
+        ("dentistry-workflow-demo", "medical-data-hospitals"),
+    ]
