@@ -113,3 +113,21 @@ def test_two_sessions_a_release_moves_into_one_taken_room_list_every_pair_once(a
         ("business-day1-pm", "medical-data-panel"),
         ("dentistry-workflow-demo", "medical-data-hospitals"),
     ]
+
+
+def test_a_release_the_changes_refuse_is_not_applied_at_all_and_says_why(app):
+    # A move, then a retime a year later, outside the event's days: the batch is refused whole.
+    release = release_with(app, **{"dentistry-industry": ("kins-tower", "kins-7f-meeting-room")})
+    release.entries["opening-ceremony"].update(
+        start="2024-11-29T16:00:00+09:00", end="2024-11-29T17:00:00+09:00"
+    )
+    with app.app_context():
+        head = head_seq()
+        outcome = settle(release, SOURCE, f"import:{SOURCE}", datetime.now(UTC))
+        assert outcome.status == "refused"
+        assert outcome.message.startswith(
+            f"{SOURCE}: the new release could not be applied ('start' must fall within the event's days: "
+        )
+        assert outcome.message.endswith("(UTC).); nothing changed.")
+        assert head_seq() == head
+        assert db.session.get(Session, "dentistry-industry").room_id == "training-center-lecture-room"
