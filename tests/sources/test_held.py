@@ -1,6 +1,7 @@
 """A release that would cancel more than a fifth of the sessions, or is another event's, waits for staff."""
 
 import copy
+import hashlib
 import json
 import re
 import time
@@ -255,3 +256,19 @@ def test_the_held_card_is_for_staff_only(started, release_server):
     poll(app, follower)
     response = app.test_client().get("/staff/held/card")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("version", ["v" * 70, None], ids=["long-version", "no-version"])
+def test_a_held_release_is_named_by_its_version_cut_at_60_or_else_by_its_digest(
+    started, release_server, version
+):
+    app, follower, first = started
+    data = keep_only(first, 1, version=version or "")
+    if version is None:
+        del data["schedule"]["version"]
+    serve(release_server, data)
+    name = "v" * 60 if version else hashlib.sha256(release_server.body).hexdigest()[:12]
+    assert poll(app, follower).message == (
+        f"{release_server.url}: release {name} would cancel 35 of 36 sessions; held: nothing applied until "
+        "staff apply it."
+    )
