@@ -14,7 +14,7 @@ from webapp.live.log import head_seq
 from webapp.models import Change
 from webapp.sources import follow as follow_module
 from webapp.sources.fetch import fetch
-from webapp.sources.follow import follow, poll_seconds, recent_conflicts
+from webapp.sources.follow import Follower, follow, poll_seconds, recent_conflicts
 from webapp.sources.model import ScheduleError
 
 MOVED = "8079583e-8321-506c-95af-fd2903a5f075"  # Gray Room, 14 Dec 09:00: moved to Tan Room
@@ -241,3 +241,38 @@ def test_a_poll_that_fails_unexpectedly_is_logged_and_the_follower_polls_on(
         ("INFO", outcomes[1].message),
     ]
     assert "RuntimeError: the disk is full" in caplog.text  # the traceback is in the log
+
+
+def test_a_staff_edit_the_release_leaves_alone_or_agrees_with_stands_without_a_conflict(
+    followed, release_server
+):
+    app, follower, first = followed
+    poll(app, follower)
+    with app.app_context():
+        apply_change({"kind": "retime", "session": STAFF_CANCELLED, "delay_minutes": 15}, by="alice")
+        apply_change(
+            {"kind": "retime", "session": SHIFTED, "delay_minutes": 30, "allow_clash": True}, by="alice"
+        )  # as the source will
+    second, _ = next_release(first)
+    release_server.body = json.dumps(second).encode()
+
+    outcome = poll(app, follower)
+
+    assert outcome.status == "applied" and outcome.conflicts == []
+    assert "conflicts" not in outcome.message
+    with app.app_context():
+        assert recent_conflicts() == []
+        by_source = {c.session_id for c in db.session.scalars(sa.select(Change).where(Change.by != "alice"))}
+    assert DISPUTED in by_source and not by_source & {STAFF_CANCELLED, SHIFTED}
+
+
+def test_who_made_a_change_is_the_source_cut_at_80_characters(followed, release_server):
+    app, _, first = followed
+    source = f"{release_server.url}?{'x' * 100}"
+    follower = Follower(source)
+    poll(app, follower)
+    second, _ = next_release(first)
+    release_server.body = json.dumps(second).encode()
+    assert poll(app, follower).status == "applied"
+    with app.app_context():
+        assert set(db.session.scalars(sa.select(Change.by))) == {f"import:{source}"[:80]}

@@ -9,9 +9,10 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from tests.sources.test_follow import _events, head_seq_of, next_release, poll
+from tests.sources.test_follow import MOVED, _events, head_seq_of, next_release, poll
 from tests.staff.test_auth import PASSWORD, login
 from webapp.extensions import db
+from webapp.live.changes import apply_change
 from webapp.models import Change, Session
 from webapp.sources.follow import NotHeld, apply_held, held_release, ignore_held
 from webapp.staff.accounts import create_staff
@@ -272,3 +273,13 @@ def test_a_held_release_is_named_by_its_version_cut_at_60_or_else_by_its_digest(
         f"{release_server.url}: release {name} would cancel 35 of 36 sessions; held: nothing applied until "
         "staff apply it."
     )
+
+
+def test_a_release_cancelling_exactly_a_fifth_is_applied(started, release_server):
+    app, follower, first = started
+    with app.app_context():  # 35 scheduled; the one staff cancelled stays in the release
+        apply_change({"kind": "cancel", "session": MOVED}, by="alice")
+    serve(release_server, keep_only(first, 29))  # 7 cancels: 7 × 5 = 35
+    outcome = poll(app, follower)
+    assert outcome.status == "applied" and outcome.message.endswith(": new release applied: 7 cancel")
+    assert scheduled(app) == 28
