@@ -276,3 +276,27 @@ def test_who_made_a_change_is_the_source_cut_at_80_characters(followed, release_
     assert poll(app, follower).status == "applied"
     with app.app_context():
         assert set(db.session.scalars(sa.select(Change.by))) == {f"import:{source}"[:80]}
+
+
+def test_the_follower_logs_each_conflict_and_clash_a_release_makes(followed, release_server, caplog):
+    app, follower, first = followed
+    poll(app, follower)
+    with app.app_context():
+        apply_change({"kind": "retime", "session": DISPUTED, "delay_minutes": 15}, by="alice")
+    second, _ = next_release(first)
+    release_server.body = json.dumps(second).encode()
+    caplog.set_level(logging.INFO, logger=follow_module.__name__)
+    outcomes = []
+
+    follow(app, release_server.url, 5, polls=1, report=outcomes.append)
+
+    [outcome] = outcomes
+    assert (len(outcome.conflicts), len(outcome.clashes)) == (1, 2)
+    warned = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == follow_module.__name__ and r.levelname == "WARNING"
+    ]
+    assert warned == [f"Conflict kept staff's edit: {outcome.conflicts[0]}"] + [
+        f"The release made sessions overlap in one room: {clash}" for clash in outcome.clashes
+    ]

@@ -14,7 +14,7 @@ from tests.staff.test_auth import PASSWORD, login
 from webapp.extensions import db
 from webapp.live.changes import apply_change
 from webapp.models import Change, Session
-from webapp.sources.follow import NotHeld, apply_held, held_release, ignore_held
+from webapp.sources.follow import NotHeld, apply_held, held_release, ignore_held, recent_clashes
 from webapp.staff.accounts import create_staff
 
 
@@ -283,3 +283,16 @@ def test_a_release_cancelling_exactly_a_fifth_is_applied(started, release_server
     outcome = poll(app, follower)
     assert outcome.status == "applied" and outcome.message.endswith(": new release applied: 7 cancel")
     assert scheduled(app) == 28
+
+
+def test_staff_apply_a_held_release_that_makes_a_clash_and_it_is_listed(started, release_server):
+    app, follower, first = started
+    other, _ = next_release(first)  # moves a session onto another in the Tan Room
+    other["schedule"]["conference"]["acronym"] = "othercon"
+    serve(release_server, other)
+    assert poll(app, follower).status == "held"
+    with app.app_context():
+        outcome = apply_held(held_release()["digest"], "alice")
+        assert outcome.status == "applied" and "; 1 clashes (sessions overlapping" in outcome.message
+        listed = recent_clashes()
+    assert [(c["release"], c["by"]) for c in listed] == [("v1.2", f"import:{release_server.url}")]
