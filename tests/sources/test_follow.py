@@ -300,3 +300,27 @@ def test_the_follower_logs_each_conflict_and_clash_a_release_makes(followed, rel
     assert warned == [f"Conflict kept staff's edit: {outcome.conflicts[0]}"] + [
         f"The release made sessions overlap in one room: {clash}" for clash in outcome.clashes
     ]
+
+
+def test_a_release_removing_a_session_staff_cancelled_is_applied_and_leaves_it_be(followed, release_server):
+    app, follower, first = followed
+    poll(app, follower)
+    with app.app_context():
+        apply_change({"kind": "cancel", "session": STAFF_CANCELLED, "reason": "Speaker ill"}, by="alice")
+    second = copy.deepcopy(first)
+    for day, room, event in list(_events(second)):
+        if event["guid"] == STAFF_CANCELLED:
+            day["rooms"][room].remove(event)
+    second["schedule"]["version"] = "v1.1"
+    release_server.body = json.dumps(second).encode()
+    head = head_seq_of(app)
+
+    outcome = poll(app, follower)
+
+    assert (outcome.status, outcome.message) == (
+        "applied",
+        f"{release_server.url}: new release applied: no change to place or time",
+    )
+    assert head_seq_of(app) == head
+    sessions = {s["id"]: s for s in app.test_client().get("/api/sessions").get_json()["sessions"]}
+    assert sessions[STAFF_CANCELLED]["status"] == "cancelled"
