@@ -90,6 +90,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
             "tests/sources/test_cli.py::test_follow_schedule_reports_each_poll",
             "tests/sources/test_cli.py::test_follow_schedule_refuses_a_hammering_interval",
             "tests/sources/test_cli.py::test_nothing_is_followed_without_a_source",
+            "tests/sources/test_cli.py::test_a_source_is_followed_in_the_background_at_the_set_interval",
             "tests/sources/test_fetch_limits.py",
         ],
     ),

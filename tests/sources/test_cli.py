@@ -3,7 +3,8 @@
 import json
 
 from tests.sources.conftest import EXAMPLES
-from webapp.sources.follow import start_following
+from webapp.extensions import socketio
+from webapp.sources.follow import follow, start_following
 
 
 def import_camp(app, venues, out):
@@ -61,3 +62,12 @@ def test_follow_schedule_refuses_a_hammering_interval(app):
 
 def test_nothing_is_followed_without_a_source(app):
     assert start_following(app) is False
+
+
+def test_a_source_is_followed_in_the_background_at_the_set_interval(app, monkeypatch):
+    started = []  # a spy: the task itself is not run (it would poll the source)
+    monkeypatch.setattr(socketio, "start_background_task", lambda *task: started.append(task))
+    source = "http://127.0.0.1:9/schedule.json"
+    app.config.update(SCHEDULE_SOURCE=source, SCHEDULE_POLL_SECONDS="30")
+    assert start_following(app) is True  # serve.py then says "Following <source> for new releases"
+    assert started == [(follow, app, source, 30.0, None)]

@@ -2,6 +2,7 @@
 
 import copy
 import json
+import logging
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,7 +12,9 @@ from webapp.extensions import db, socketio
 from webapp.live.changes import apply_change
 from webapp.live.log import head_seq
 from webapp.models import Change
-from webapp.sources.follow import poll_seconds, recent_conflicts
+from webapp.sources import follow as follow_module
+from webapp.sources.fetch import fetch
+from webapp.sources.follow import Follower, follow, poll_seconds, recent_conflicts
 from webapp.sources.model import ScheduleError
 
 MOVED = "8079583e-8321-506c-95af-fd2903a5f075"  # Gray Room, 14 Dec 09:00: moved to Tan Room
@@ -166,3 +169,158 @@ def test_an_unknown_room_in_a_release_changes_nothing(followed, release_server):
 def test_a_poll_interval_below_five_seconds_is_refused():
     with pytest.raises(ScheduleError, match=r"^SCHEDULE_POLL_SECONDS: '1' is not a number of seconds"):
         poll_seconds("1")
+
+
+def test_a_poll_interval_is_taken_from_five_seconds_to_a_day_and_not_beyond():
+    assert (poll_seconds("5"), poll_seconds(86_400)) == (5.0, 86_400.0)
+    for value in ("4.9", 86_400.5, "five", None):
+        with pytest.raises(ScheduleError) as refused:
+            poll_seconds(value)
+        assert str(refused.value) == (
+            f"SCHEDULE_POLL_SECONDS: {value!r} is not a number of seconds from 5 to 86400."
+        )
+
+
+STAFF_CANCELLED = "ba72da9d-a522-54f6-9301-4bf4f3446425"  # Tan Room 11:30, which no release changes
+
+
+def test_a_session_back_in_the_schedule_is_restored_and_one_staff_cancelled_stays_cancelled(
+    followed, release_server
+):
+    app, follower, first = followed
+    poll(app, follower)
+    second, removed = next_release(first)
+    release_server.body = json.dumps(second).encode()
+    assert poll(app, follower).status == "applied"  # `removed` cancelled by the source
+    with app.app_context():
+        apply_change({"kind": "cancel", "session": STAFF_CANCELLED, "reason": "Speaker ill"}, by="alice")
+    third = copy.deepcopy(first)  # the first release again, under a new name: `removed` is back
+    third["schedule"]["version"] = "v1.3"
+    release_server.body = json.dumps(third).encode()
+    head = head_seq_of(app)
+
+    outcome = poll(app, follower)
+
+    assert outcome.status == "applied"
+    logged = app.test_client().get(f"/api/changes?since={head}").get_json()["changes"]
+    assert ("restore", removed) in [(c["kind"], c["session"]) for c in logged]
+    assert STAFF_CANCELLED not in [c["session"] for c in logged]
+    sessions = {s["id"]: s for s in app.test_client().get("/api/sessions").get_json()["sessions"]}
+    assert sessions[removed]["status"] == "scheduled"
+    assert sessions[STAFF_CANCELLED]["status"] == "cancelled"  # staff's cancel stands
+    assert sessions[ADDED]["status"] == "cancelled"  # gone from the source again
+
+
+def test_a_poll_that_fails_unexpectedly_is_logged_and_the_follower_polls_on(
+    followed, release_server, monkeypatch, caplog
+):
+    app, _, _ = followed
+    failures = iter([RuntimeError("the disk is full")])
+
+    def fetch_once_failing(source, *validators):
+        if (failure := next(failures, None)) is not None:
+            raise failure
+        return fetch(source, *validators)
+
+    monkeypatch.setattr(follow_module, "fetch", fetch_once_failing)
+    slept, outcomes = [], []
+    caplog.set_level(logging.INFO, logger=follow_module.__name__)
+
+    follow(app, release_server.url, 7, polls=2, sleep=slept.append, report=outcomes.append)
+
+    url = release_server.url
+    assert [(o.status, o.message) for o in outcomes] == [
+        ("refused", f"{url}: unexpected error (see the log); nothing changed."),
+        ("applied", f"{url}: new release applied: no change to place or time"),
+    ]
+    assert slept == [7]  # between the two polls, not after the last
+    logged = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == follow_module.__name__]
+    assert logged == [
+        ("ERROR", f"Following {url} failed; nothing changed"),
+        ("WARNING", outcomes[0].message),
+        ("INFO", outcomes[1].message),
+    ]
+    assert "RuntimeError: the disk is full" in caplog.text  # the traceback is in the log
+
+
+def test_a_staff_edit_the_release_leaves_alone_or_agrees_with_stands_without_a_conflict(
+    followed, release_server
+):
+    app, follower, first = followed
+    poll(app, follower)
+    with app.app_context():
+        apply_change({"kind": "retime", "session": STAFF_CANCELLED, "delay_minutes": 15}, by="alice")
+        apply_change(
+            {"kind": "retime", "session": SHIFTED, "delay_minutes": 30, "allow_clash": True}, by="alice"
+        )  # as the source will
+    second, _ = next_release(first)
+    release_server.body = json.dumps(second).encode()
+
+    outcome = poll(app, follower)
+
+    assert outcome.status == "applied" and outcome.conflicts == []
+    assert "conflicts" not in outcome.message
+    with app.app_context():
+        assert recent_conflicts() == []
+        by_source = {c.session_id for c in db.session.scalars(sa.select(Change).where(Change.by != "alice"))}
+    assert DISPUTED in by_source and not by_source & {STAFF_CANCELLED, SHIFTED}
+
+
+def test_who_made_a_change_is_the_source_cut_at_80_characters(followed, release_server):
+    app, _, first = followed
+    source = f"{release_server.url}?{'x' * 100}"
+    follower = Follower(source)
+    poll(app, follower)
+    second, _ = next_release(first)
+    release_server.body = json.dumps(second).encode()
+    assert poll(app, follower).status == "applied"
+    with app.app_context():
+        assert set(db.session.scalars(sa.select(Change.by))) == {f"import:{source}"[:80]}
+
+
+def test_the_follower_logs_each_conflict_and_clash_a_release_makes(followed, release_server, caplog):
+    app, follower, first = followed
+    poll(app, follower)
+    with app.app_context():
+        apply_change({"kind": "retime", "session": DISPUTED, "delay_minutes": 15}, by="alice")
+    second, _ = next_release(first)
+    release_server.body = json.dumps(second).encode()
+    caplog.set_level(logging.INFO, logger=follow_module.__name__)
+    outcomes = []
+
+    follow(app, release_server.url, 5, polls=1, report=outcomes.append)
+
+    [outcome] = outcomes
+    assert (len(outcome.conflicts), len(outcome.clashes)) == (1, 2)
+    warned = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == follow_module.__name__ and r.levelname == "WARNING"
+    ]
+    assert warned == [f"Conflict kept staff's edit: {outcome.conflicts[0]}"] + [
+        f"The release made sessions overlap in one room: {clash}" for clash in outcome.clashes
+    ]
+
+
+def test_a_release_removing_a_session_staff_cancelled_is_applied_and_leaves_it_be(followed, release_server):
+    app, follower, first = followed
+    poll(app, follower)
+    with app.app_context():
+        apply_change({"kind": "cancel", "session": STAFF_CANCELLED, "reason": "Speaker ill"}, by="alice")
+    second = copy.deepcopy(first)
+    for day, room, event in list(_events(second)):
+        if event["guid"] == STAFF_CANCELLED:
+            day["rooms"][room].remove(event)
+    second["schedule"]["version"] = "v1.1"
+    release_server.body = json.dumps(second).encode()
+    head = head_seq_of(app)
+
+    outcome = poll(app, follower)
+
+    assert (outcome.status, outcome.message) == (
+        "applied",
+        f"{release_server.url}: new release applied: no change to place or time",
+    )
+    assert head_seq_of(app) == head
+    sessions = {s["id"]: s for s in app.test_client().get("/api/sessions").get_json()["sessions"]}
+    assert sessions[STAFF_CANCELLED]["status"] == "cancelled"

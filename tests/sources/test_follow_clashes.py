@@ -90,3 +90,44 @@ def test_a_release_without_a_clash_lists_none(app, staff_client):
         assert outcome.status == "applied" and head_seq() == head + 1 and recent_clashes() == []
         assert "clashes" not in outcome.message
     assert 'id="clashes"' not in staff_client.get("/staff/log?lang=en").get_data(as_text=True)
+
+
+def test_two_sessions_a_release_moves_into_one_taken_room_list_every_pair_once(app):
+    # Into the 7F Auditorium, which holds medical-data-hospitals 13:00-14:30 and medical-data-panel
+    # 14:45-15:45: business-day1-pm (13:00-15:30) and dentistry-workflow-demo (13:00-14:30).
+    release = release_with(
+        app,
+        **{
+            "business-day1-pm": ("kins-tower", "kins-7f-auditorium"),
+            "dentistry-workflow-demo": ("kins-tower", "kins-7f-auditorium"),
+        },
+    )
+    with app.app_context():
+        outcome = settle(release, SOURCE, f"import:{SOURCE}", datetime.now(UTC))
+        listed = recent_clashes()
+    assert outcome.status == "applied" and "; 4 clashes (sessions overlapping" in outcome.message
+    pairs = sorted(tuple(sorted((c["session"], c["with"]))) for c in listed)
+    assert pairs == [
+        ("business-day1-pm", "dentistry-workflow-demo"),
+        ("business-day1-pm", "medical-data-hospitals"),
+        ("business-day1-pm", "medical-data-panel"),
+        ("dentistry-workflow-demo", "medical-data-hospitals"),
+    ]
+
+
+def test_a_release_the_changes_refuse_is_not_applied_at_all_and_says_why(app):
+    # A move, then a retime a year later, outside the event's days: the batch is refused whole.
+    release = release_with(app, **{"dentistry-industry": ("kins-tower", "kins-7f-meeting-room")})
+    release.entries["opening-ceremony"].update(
+        start="2024-11-29T16:00:00+09:00", end="2024-11-29T17:00:00+09:00"
+    )
+    with app.app_context():
+        head = head_seq()
+        outcome = settle(release, SOURCE, f"import:{SOURCE}", datetime.now(UTC))
+        assert outcome.status == "refused"
+        assert outcome.message.startswith(
+            f"{SOURCE}: the new release could not be applied ('start' must fall within the event's days: "
+        )
+        assert outcome.message.endswith("(UTC).); nothing changed.")
+        assert head_seq() == head
+        assert db.session.get(Session, "dentistry-industry").room_id == "training-center-lecture-room"

@@ -1,6 +1,7 @@
 """A release that would cancel more than a fifth of the sessions, or is another event's, waits for staff."""
 
 import copy
+import hashlib
 import json
 import re
 import time
@@ -8,11 +9,12 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from tests.sources.test_follow import _events, head_seq_of, next_release, poll
+from tests.sources.test_follow import MOVED, _events, head_seq_of, next_release, poll
 from tests.staff.test_auth import PASSWORD, login
 from webapp.extensions import db
+from webapp.live.changes import apply_change
 from webapp.models import Change, Session
-from webapp.sources.follow import NotHeld, apply_held, held_release, ignore_held
+from webapp.sources.follow import NotHeld, apply_held, held_release, ignore_held, recent_clashes
 from webapp.staff.accounts import create_staff
 
 
@@ -255,3 +257,42 @@ def test_the_held_card_is_for_staff_only(started, release_server):
     poll(app, follower)
     response = app.test_client().get("/staff/held/card")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("version", ["v" * 70, None], ids=["long-version", "no-version"])
+def test_a_held_release_is_named_by_its_version_cut_at_60_or_else_by_its_digest(
+    started, release_server, version
+):
+    app, follower, first = started
+    data = keep_only(first, 1, version=version or "")
+    if version is None:
+        del data["schedule"]["version"]
+    serve(release_server, data)
+    name = "v" * 60 if version else hashlib.sha256(release_server.body).hexdigest()[:12]
+    assert poll(app, follower).message == (
+        f"{release_server.url}: release {name} would cancel 35 of 36 sessions; held: nothing applied until "
+        "staff apply it."
+    )
+
+
+def test_a_release_cancelling_exactly_a_fifth_is_applied(started, release_server):
+    app, follower, first = started
+    with app.app_context():  # 35 scheduled; the one staff cancelled stays in the release
+        apply_change({"kind": "cancel", "session": MOVED}, by="alice")
+    serve(release_server, keep_only(first, 29))  # 7 cancels: 7 × 5 = 35
+    outcome = poll(app, follower)
+    assert outcome.status == "applied" and outcome.message.endswith(": new release applied: 7 cancel")
+    assert scheduled(app) == 28
+
+
+def test_staff_apply_a_held_release_that_makes_a_clash_and_it_is_listed(started, release_server):
+    app, follower, first = started
+    other, _ = next_release(first)  # moves a session onto another in the Tan Room
+    other["schedule"]["conference"]["acronym"] = "othercon"
+    serve(release_server, other)
+    assert poll(app, follower).status == "held"
+    with app.app_context():
+        outcome = apply_held(held_release()["digest"], "alice")
+        assert outcome.status == "applied" and "; 1 clashes (sessions overlapping" in outcome.message
+        listed = recent_clashes()
+    assert [(c["release"], c["by"]) for c in listed] == [("v1.2", f"import:{release_server.url}")]

@@ -91,3 +91,18 @@ def test_a_title_from_the_source_is_shown_as_text(app, staff_client):
         db.session.commit()
     section = conflicts_section(staff_client.get("/staff/log?lang=en").get_data(as_text=True))
     assert "<img src=x" not in section and "&lt;img src=x" in section
+
+
+def test_the_log_keeps_the_200_newest_conflicts(app):
+    def release(name: str, count: int) -> None:
+        conflicts = [{"session": f"{name}-{n}", "kind": "retime"} for n in range(count)]
+        baseline = {"digest": name, "history": [], "sessions": {}}
+        apply_release([], "import:test", baseline, conflicts, datetime.now(UTC), label=name)
+
+    with app.app_context():
+        release("v1", 150)
+        release("v2", 60)
+        kept = [(c["release"], c["session"]) for c in recent_conflicts()]
+    assert len(kept) == 200
+    assert kept[:61] == [("v2", f"v2-{n}") for n in range(60)] + [("v1", "v1-0")]  # newest release first
+    assert kept[-1] == ("v1", "v1-139")  # the oldest ten dropped
