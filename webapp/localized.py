@@ -77,6 +77,22 @@ def pick(text: LocalizedText, lang: str, langs: Sequence[str] = LANGS) -> str:
     return next((value for value in text.values() if value), "")
 
 
+def own_texts(text: LocalizedText) -> dict[str, str]:
+    """Return the languages a text gives, without fallbacks or empty ones: what the database stores."""
+    if not text:
+        return {}
+    if isinstance(text, Localized):
+        text = text.translations
+    return {lang: value for lang, value in text.items() if value}
+
+
+def with_fallbacks(text: LocalizedText, langs: Sequence[str] = LANGS) -> dict[str, str]:
+    """Return text as the API and the socket payloads show texts: each interface language (LANGS) filled
+    by pick through langs, then every language the text has ({"ko": ..., "en": ..., "de": ...})."""
+    own = own_texts(text)
+    return {**{lang: pick(own, lang, langs) for lang in LANGS}, **own}
+
+
 def in_every_language(text: LocalizedText, langs: Sequence[str] = LANGS, sep: str = " / ") -> str:
     """Return text in each of langs it has (each wording once, in order), joined by sep."""
     if not text:

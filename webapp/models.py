@@ -4,12 +4,13 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
+from flask import has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import current_event, db
 from webapp.ids import speaker_id
-from webapp.localized import LocalizedText, pick
+from webapp.localized import LANGS, event_languages, own_texts, pick, with_fallbacks
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -31,19 +32,22 @@ class UTCDateTime(sa.TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class LocalizedColumns:
-    """A model whose texts are stored one column per language: name_ko, name_en, title_ko..."""
+def text_languages() -> tuple[str, ...]:
+    """Return the languages a stored text falls back through: the served event's (ko, en outside an app)."""
+    return event_languages(current_event()) if has_app_context() else LANGS
 
-    LANG_COLUMNS = ("ko", "en")
+
+class LocalizedColumns:
+    """A model whose texts are stored one JSON column each, in the languages the data gives them:
+    the column name (attribute names), title (titles), text (texts) holds {"de": ..., "en": ...}."""
 
     def text(self, field: str) -> dict[str, str]:
-        """Return one of the model's texts as a mapping language -> text, the API's shape."""
-        return {lang: getattr(self, f"{field}_{lang}") for lang in self.LANG_COLUMNS}
+        """Return one of the model's texts ("name", "title", "text") in the API's shape (with_fallbacks)."""
+        return with_fallbacks(getattr(self, f"{field}s"), text_languages())
 
-    @classmethod
-    def text_columns(cls, field: str, text: LocalizedText) -> dict[str, str]:
-        """Return the column values storing a localized text; a missing language falls back to another."""
-        return {f"{field}_{lang}": pick(text, lang) for lang in cls.LANG_COLUMNS}
+    def text_in(self, field: str, lang: str) -> str:
+        """Return one of the model's texts in lang, by the one fallback rule (pick, the event's languages)."""
+        return pick(getattr(self, f"{field}s"), lang, text_languages())
 
 
 class Venue(LocalizedColumns, db.Model):
@@ -51,8 +55,7 @@ class Venue(LocalizedColumns, db.Model):
 
     id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
     sort_order: Mapped[int] = mapped_column(default=0)
-    name_ko: Mapped[str] = mapped_column(sa.String(200))
-    name_en: Mapped[str] = mapped_column(sa.String(200))
+    names: Mapped[dict[str, str]] = mapped_column("name", sa.JSON)
     lon: Mapped[float]
     lat: Mapped[float]
     position: Mapped[str] = mapped_column(sa.String(20))
@@ -64,7 +67,7 @@ class Venue(LocalizedColumns, db.Model):
 
     def name(self, lang: str) -> str:
         """Return the venue's name in lang."""
-        return pick(self.text("name"), lang)
+        return self.text_in("name", lang)
 
     def short_name(self, lang: str) -> str:
         """Return the venue's short name in lang."""
@@ -88,8 +91,7 @@ class Room(LocalizedColumns, db.Model):
     id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
     venue_id: Mapped[str] = mapped_column(sa.ForeignKey("venues.id"), index=True)
     sort_order: Mapped[int] = mapped_column(default=0)
-    name_ko: Mapped[str] = mapped_column(sa.String(200))
-    name_en: Mapped[str] = mapped_column(sa.String(200))
+    names: Mapped[dict[str, str]] = mapped_column("name", sa.JSON)
     floor: Mapped[str] = mapped_column(sa.String(10))
     capacity: Mapped[int | None]
     provenance: Mapped[str] = mapped_column(sa.String(20))
@@ -100,7 +102,7 @@ class Room(LocalizedColumns, db.Model):
 
     def name(self, lang: str) -> str:
         """Return the room's name in lang."""
-        return pick(self.text("name"), lang)
+        return self.text_in("name", lang)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the room as the API shows it."""
@@ -119,8 +121,7 @@ class Session(LocalizedColumns, db.Model):
     __tablename__ = "sessions"
 
     id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
-    title_ko: Mapped[str] = mapped_column(sa.String(500))
-    title_en: Mapped[str] = mapped_column(sa.String(500))
+    titles: Mapped[dict[str, str]] = mapped_column("title", sa.JSON)
     track_id: Mapped[str] = mapped_column(sa.String(80), index=True)
     start_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -144,13 +145,13 @@ class Session(LocalizedColumns, db.Model):
 
     def title(self, lang: str) -> str:
         """Return the session's title in lang."""
-        return pick(self.text("title"), lang)
+        return self.text_in("title", lang)
 
     @classmethod
     def values_from(cls, s: Any) -> dict[str, Any]:
         """Return the column values of a session as the data files give it (datafiles.SessionData)."""
         return dict(
-            **cls.text_columns("title", s.title),
+            titles=own_texts(s.title),
             track_id=s.track,
             start_at=s.start,
             end_at=s.end,
@@ -281,8 +282,7 @@ class Announcement(LocalizedColumns, db.Model):
     __tablename__ = "announcements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    text_ko: Mapped[str] = mapped_column(sa.String(500))
-    text_en: Mapped[str] = mapped_column(sa.String(500))
+    texts: Mapped[dict[str, str]] = mapped_column("text", sa.JSON)
     venue_id: Mapped[str | None] = mapped_column(sa.ForeignKey("venues.id"))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     retracted: Mapped[bool] = mapped_column(default=False)
@@ -319,7 +319,8 @@ class Change(db.Model):
     room_id: Mapped[str | None] = mapped_column(sa.String(80))
     announcement_id: Mapped[int | None]
     undoes: Mapped[int | None]
-    # The title of the session, the room's or the announcement's text, in ko/en: for toasts and the log.
+    # The title of the session, the room's name or the announcement's text (Session.text's shape: ko, en
+    # and the text's own languages): for toasts and the log.
     subject: Mapped[dict[str, str]] = mapped_column(sa.JSON)
     before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)

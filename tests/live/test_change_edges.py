@@ -49,12 +49,12 @@ def test_an_added_session_is_written_and_published(in_app, published):  # noqa: 
 
 
 def test_adding_a_session_whose_id_is_taken_is_a_409_and_changes_nothing(in_app, published):  # noqa: F811
-    before = db.session.get(Session, "gmp-audit").title_en
+    before = db.session.get(Session, "gmp-audit").titles
     with pytest.raises(ChangeError) as refused:
         apply_change(new_session(id="gmp-audit", title={"en": "Another"}), by="alice", now=NOW)
     assert refused.value.status == 409 and "already a session 'gmp-audit'" in str(refused.value)
     db.session.expire_all()
-    assert db.session.get(Session, "gmp-audit").title_en == before
+    assert db.session.get(Session, "gmp-audit").titles == before
     assert head_seq() == 0 and published == []
 
 

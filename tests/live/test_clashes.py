@@ -48,7 +48,7 @@ def test_a_move_into_a_taken_room_is_409_clash_naming_the_session_and_changes_no
     assert status == 409 and body["error"] == "clash"
     with app.app_context():
         panel = db.session.get(Session, "medical-data-panel")
-        title = {"ko": panel.title_ko, "en": panel.title_en}
+        title = {"ko": panel.titles["ko"], "en": panel.titles["en"]}
     assert body["clashes"] == [
         {
             "session": "medical-data-panel", "title": title, "start": "2023-11-29T14:45:00+09:00",

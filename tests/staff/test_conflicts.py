@@ -87,7 +87,7 @@ def test_a_title_from_the_source_is_shown_as_text(app, staff_client):
     make_conflict(app)
     with app.app_context():
         s = db.session.get(Session, DISPUTED)
-        s.title_en = "<img src=x onerror=alert(1)>"
+        s.titles = {**s.titles, "en": "<img src=x onerror=alert(1)>"}
         db.session.commit()
     section = conflicts_section(staff_client.get("/staff/log?lang=en").get_data(as_text=True))
     assert "<img src=x" not in section and "&lt;img src=x" in section

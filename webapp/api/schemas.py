@@ -143,7 +143,8 @@ class Error(BaseModel):
 
 
 class Localized(BaseModel):
-    """A text in Korean and English."""
+    """A text in Korean and English (read through the event's languages when the data lacks one), then
+    in each other language the data gives it: {"ko": ..., "en": ..., "de": ...}."""
 
     ko: str
     en: str
@@ -325,7 +326,7 @@ class Change(BaseModel):
     room: Slug | None = None
     announcement: int | None = None
     undoes: int | None = None
-    subject: dict[str, str] = Field(description="The session's title, room's name or text, ko/en.")
+    subject: dict[str, str] = Field(description="The session's title, room's name or text: ko, en, its own.")
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     new_session: dict[str, Any] | None = Field(

@@ -115,7 +115,7 @@ def _room(ident: str) -> Room:
 
 
 def _subject(s: Session) -> dict:
-    return {"ko": s.title_ko, "en": s.title_en}
+    return s.text("title")
 
 
 def _session_draft(kind: str, s: Session, mutate: Callable[[dict], None]) -> Draft:
@@ -186,7 +186,7 @@ def _room_status(change: SetRoomStatus, at: Moment) -> Draft:
         raise ChangeError(400, "no_change", f"Room '{room.id}' is already {status}.")
     before, room.status = {"status": room.status}, status
     return Draft(
-        "room_status", before, {"status": status}, {"ko": room.name_ko, "en": room.name_en}, room=room,
+        "room_status", before, {"status": status}, room.text("name"), room=room,
         venue_id=room.venue_id,
     )  # fmt: skip
 
@@ -208,9 +208,8 @@ def _announce(change: Announce, at: Moment) -> Draft:
         raise ChangeError(
             400, "invalid", f"An announcement may last at most {MAX_ANNOUNCEMENT_MINUTES // (24 * 60)} days."
         )
-    item = Announcement(
-        text_ko=ko or en, text_en=en or ko, venue_id=venue, expires_at=expires, retracted=False
-    )
+    texts = {lang: text for lang, text in (("ko", ko), ("en", en)) if text}
+    item = Announcement(texts=texts, venue_id=venue, expires_at=expires, retracted=False)
     db.session.add(item)
     db.session.flush()
     return Draft(
@@ -267,7 +266,7 @@ def _undo(change: Undo, at: Moment) -> Draft:
             raise ChangeError(409, "conflict", "The room has changed since; nothing to undo.")
         before, room.status = {"status": room.status}, target.before["status"]
         draft = Draft(
-            "undo", before, {"status": room.status}, {"ko": room.name_ko, "en": room.name_en}, room=room,
+            "undo", before, {"status": room.status}, room.text("name"), room=room,
             venue_id=room.venue_id,
         )  # fmt: skip
     draft.undoes = target.seq

@@ -49,7 +49,7 @@ def clash_dict(s: Session, tz: tzinfo) -> dict:
     """Return a session another one would overlap, as the API and the console show it."""
     return {
         "session": s.id,
-        "title": {"ko": s.title_ko, "en": s.title_en},
+        "title": s.text("title"),
         "start": s.start_at.astimezone(tz).isoformat(),
         "end": s.end_at.astimezone(tz).isoformat(),
         "venue": s.venue_id,
@@ -60,7 +60,7 @@ def clash_dict(s: Session, tz: tzinfo) -> dict:
 def clash_message(found: list[Session], tz: tzinfo) -> str:
     """Return one sentence naming what the room already holds at that time, and how to go ahead anyway."""
     named = "; ".join(
-        f"'{s.title_en}' ({s.start_at.astimezone(tz):%H:%M}–{s.end_at.astimezone(tz):%H:%M})"
+        f"'{s.title('en')}' ({s.start_at.astimezone(tz):%H:%M}–{s.end_at.astimezone(tz):%H:%M})"
         for s in found[:3]
     )
     more = f" and {len(found) - 3} more" if len(found) > 3 else ""

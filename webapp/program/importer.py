@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from webapp.extensions import db
 from webapp.live.log import session_columns, staff_state
+from webapp.localized import own_texts
 from webapp.models import EventMeta, Room, Session, Venue
 from webapp.program.eventdata import EventData
 
@@ -90,7 +91,7 @@ def _venue_rows(event: EventData) -> list[tuple[type, str, dict]]:
                 props.id,
                 dict(
                     sort_order=order,
-                    **Venue.text_columns("name", props.name),
+                    names=own_texts(props.name),
                     lon=lon,
                     lat=lat,
                     position=props.position,
@@ -103,7 +104,7 @@ def _venue_rows(event: EventData) -> list[tuple[type, str, dict]]:
             values = dict(
                 venue_id=props.id,
                 sort_order=room_order,
-                **Room.text_columns("name", room.name),
+                names=own_texts(room.name),
                 floor=room.floor,
                 capacity=room.capacity,
                 provenance=room.provenance,

@@ -217,7 +217,7 @@ def _entry(
 def add_sessions(index: SearchIndex, sessions, tracks_by_id: dict) -> None:
     """Index sessions the data files do not hold (added by staff since the import), each once.
 
-    sessions are stored sessions (models.Session: title columns, details as loaded); an added session
+    sessions are stored sessions (models.Session: titles in their languages, details as loaded); an added session
     is never removed (undoing an add calls it off), so the index only grows until the data version changes.
     """
     for s in sessions:
@@ -228,7 +228,7 @@ def add_sessions(index: SearchIndex, sessions, tracks_by_id: dict) -> None:
             return list(dict.fromkeys((details.get(key) or {}).values()))
 
         index.sessions[s.id] = _entry(
-            list(dict.fromkeys(s.text("title").values())),
+            list(dict.fromkeys(s.titles.values())),
             texts("subtitle"),
             [n for sp in details.get("speakers", []) for n in dict.fromkeys(sp["name"].values())],
             _texts(track.name) if track else [s.track_id],

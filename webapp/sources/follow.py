@@ -87,7 +87,7 @@ def _differs(
     source = dict(zip(keys, pick(new), strict=True))
     conflicts.append(
         {
-            "session": s.id, "title": s.title_en, "kind": kind, "staff": dict(zip(keys, pick(cur), strict=True)),
+            "session": s.id, "title": s.title("en"), "kind": kind, "staff": dict(zip(keys, pick(cur), strict=True)),
             "source": source,
             # The change that takes the source's value: one tap in the console posts it to /api/changes.
             "take_source": {"kind": kind, "session": s.id, "expected_version": s.version, **source},
@@ -202,8 +202,8 @@ def release_clashes(before: dict[str, dict | None]) -> list[dict]:
             seen.add(pair)
             found.append(
                 {
-                    "session": ident, "title": s.title_en, "start": _utc(s.start_at), "end": _utc(s.end_at),
-                    "with": other.id, "with_title": other.title_en, "with_start": _utc(other.start_at),
+                    "session": ident, "title": s.title("en"), "start": _utc(s.start_at), "end": _utc(s.end_at),
+                    "with": other.id, "with_title": other.title("en"), "with_start": _utc(other.start_at),
                     "with_end": _utc(other.end_at), "venue": s.venue_id, "room": s.room_id,
                 }
             )  # fmt: skip
