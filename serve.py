@@ -9,12 +9,11 @@ from gevent import monkey
 
 monkey.patch_all()
 
-import os  # noqa: E402
 import sys  # noqa: E402
 
 from deploy.sockets import raise_open_file_limit, settle_loaded_app  # noqa: E402
 from webapp import StartupError, create_app  # noqa: E402
-from webapp.extensions import socketio  # noqa: E402
+from webapp.extensions import current_event, socketio  # noqa: E402
 from webapp.live.transport import websocket_handler  # noqa: E402
 from webapp.program.eventdata import EventDataError  # noqa: E402
 from webapp.program.importer import OtherEventError  # noqa: E402
@@ -37,7 +36,7 @@ def main() -> int:
         print(f"Venue Live cannot start: {exc}", file=sys.stderr)
         return 2
     with app.app_context():
-        event = app.extensions["event"]
+        event = current_event(app)
         try:  # SCHEDULE_SOURCE: turn each new release of the organiser's schedule into live changes
             if start_following(app):
                 print(f"Following {app.config['SCHEDULE_SOURCE']} for new releases")
@@ -65,7 +64,7 @@ def main() -> int:
             app,
             host=host,
             port=port,
-            log_output=os.environ.get("ACCESS_LOG") == "1",
+            log_output=app.config["ACCESS_LOG"],
             handler_class=websocket_handler(),
         )
     finally:

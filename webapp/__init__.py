@@ -15,7 +15,7 @@ from webapp.extensions import compress, csrf, db, limiter, migrate, socketio
 from webapp.live import handlers as live_handlers
 from webapp.live import relay
 from webapp.live.transport import TransportError
-from webapp.program import eventstore, pages, rooms, speakers
+from webapp.program import eventstore, pages, screens, speakers, streams
 from webapp.program import templating as program_templating
 from webapp.program.eventdata import EventDataError, load_event
 from webapp.staff import auth, held, signage, team, venues_editor
@@ -106,7 +106,8 @@ def create_app(config: dict | None = None) -> Flask:
     held.init_app(app)
     for module in (
         export_views,
-        rooms,
+        screens,
+        streams,
         speakers,
         travel_pages,
         api_travel,

@@ -102,6 +102,8 @@ class Config:
         self.SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE") or "threading"
         self.TILES_URL = env("TILES_URL") or OSM_TILES
         self.TILES_ATTRIBUTION = env("TILES_ATTRIBUTION") or OSM_ATTRIBUTION
+        # 1: serve.py logs every request.
+        self.ACCESS_LOG = env("ACCESS_LOG") == "1"
         # Maps apps for directions, e.g. "osm,google,apple" (kakao, naver, google, osm, apple); unset: by
         # the event's data, else by the venues' country.
         self.DIRECTIONS_APPS = _directions_apps(env("DIRECTIONS_APPS", ""))
@@ -148,6 +150,8 @@ class Config:
         )  # new ones, per address
         self.PUSH_CLAIM_BATCH = int(env("PUSH_CLAIM_BATCH") or 10)  # notices a sender claims at once
         self.PUSH_TIMEOUT_SECONDS = float(env("PUSH_TIMEOUT_SECONDS") or 10)  # one push service request
+        # The first retry's delay after a push service failed; each later retry waits longer.
+        self.PUSH_BACKOFF_SECONDS = float(env("PUSH_BACKOFF_SECONDS") or 1.0)
         # Tests and the bench only: endpoints on http://127.0.0.1, and the sender may connect to loopback.
         self.PUSH_ALLOW_LOCAL_ENDPOINTS = env("PUSH_ALLOW_LOCAL_ENDPOINTS") == "1"
         hosts = env("PUSH_SERVICE_HOSTS")  # comma-separated; unset: the browsers' own push services

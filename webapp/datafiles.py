@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from webapp.ids import Slug
+from webapp.ids import Id
 from webapp.localized import (
     LANGS,
     LangCode,
@@ -71,7 +71,7 @@ class Strict(BaseModel):
 
 
 class Room(Strict):
-    id: Slug
+    id: Id
     name: Localized
     floor: Line(10) = ""
     capacity: Annotated[int, Field(ge=1, le=1_000_000, strict=True)] | None = None
@@ -97,7 +97,7 @@ class Geocoded(Strict):
 
 
 class VenueProperties(Strict):
-    id: Slug
+    id: Id
     name: Localized
     # Optional: the name stands in (filled on load, so every reader finds one).
     short_name: Localized = None  # type: ignore[assignment]
@@ -107,7 +107,7 @@ class VenueProperties(Strict):
     accuracy_m: Annotated[Number, Field(gt=0, le=100_000)] = 50
     position_note: Localized | None = None
     station: Station | None = None
-    transit_hints: dict[Slug, Localized] = {}
+    transit_hints: dict[Id, Localized] = {}
     rooms: Annotated[list[Room], Field(min_length=1)]
     sources: list[Prose()] = []
     # Provenance for whoever edits the file; kept out of dumps so the database and API stay as they were.
@@ -133,7 +133,7 @@ class Polygon(Strict):
 
 class VenueFeature(Strict):
     type: Literal["Feature"]
-    id: Slug | None = None
+    id: Id | None = None
     # null (RFC 7946 allows it) until `flask --app webapp venues geocode` looks the address up.
     geometry: Annotated[Point | Polygon, Field(discriminator="type")] | None
     properties: VenueProperties
@@ -169,21 +169,21 @@ class Link(Strict):
 
 
 class Track(Strict):
-    id: Slug
+    id: Id
     name: Localized
     color: Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 
 
 class SessionData(Strict):
-    id: Slug
+    id: Id
     title: Localized
     description: Localized | None = None
-    track: Slug
+    track: Id
     speakers: list[Speaker] = []
     start: Moment
     end: Moment
-    venue: Slug | None
-    room: Slug | None
+    venue: Id | None
+    room: Id | None
     mode: Literal["in_person", "online", "hybrid"]
     stream_url: HttpsUrl | None = None
     language: SpokenLanguages = "ko"
@@ -201,7 +201,7 @@ class SessionData(Strict):
 
 
 class EventInfo(Strict):
-    id: Slug
+    id: Id
     name: Localized
     short_name: Localized
     timezone: Line()

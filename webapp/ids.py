@@ -5,7 +5,8 @@ import re
 from collections.abc import Iterable
 from typing import Annotated
 
-from pydantic import StrictStr, StringConstraints
+from pydantic import BeforeValidator, StrictStr, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from webapp.folding import fold
 
@@ -13,9 +14,23 @@ from webapp.folding import fold
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_ID = 80
 
-# An id as read from a file (a YAML number may arrive as text); Id refuses anything but a string.
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=MAX_ID)]
-Id = Annotated[StrictStr, StringConstraints(pattern=SLUG_PATTERN, max_length=MAX_ID)]
+
+def _not_a_number(value: object) -> object:
+    """Refuse a number where an id belongs, saying so: a file may carry "id": 101 for "s-101"."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise PydanticCustomError(
+            "string_type",
+            'Input should be a valid string: an id is text in quotes, such as "s-101", not the number {number}',
+            {"number": value},
+        )
+    return value
+
+
+# The one id type, for the data files, the change log, the push subscriptions and the API: a string
+# (never a number or bytes made into one), lowercase words joined by "-", at most MAX_ID characters.
+Id = Annotated[
+    StrictStr, StringConstraints(pattern=SLUG_PATTERN, max_length=MAX_ID), BeforeValidator(_not_a_number)
+]
 
 # A speaker id the source gave (pretalx code, frab id, hub guid), as a URL segment may carry it.
 SPEAKER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")

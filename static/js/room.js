@@ -42,7 +42,7 @@ function render() {
   clock.dateTime = new Date(t).toISOString();
 }
 
-/** Show the room's full/open state (live.js also toggles [data-room-status]; this keeps both in step). */
+/** Show the room's full/open state (socket.js also toggles [data-room-status]; this keeps both in step). */
 function renderStatus() {
   for (const banner of document.querySelectorAll(`[data-room-status="${CSS.escape(state.room)}"]`)) {
     banner.dataset.status = state.status;
@@ -89,7 +89,7 @@ function applyChange(change) {
   } else if (!change.session && change.room === state.room && ["open", "full"].includes(after.status)) {
     state.status = after.status;
   }
-  renderStatus(); // also undoes live.js hiding the banner for a session change that names this room
+  renderStatus(); // also undoes socket.js hiding the banner for a session change that names this room
 }
 
 document.addEventListener("venue-live:change", (event) => applyChange(event.detail));

@@ -4,7 +4,7 @@
 import { el } from "./dom.js";
 import { localInput, timeRange, when } from "./event-time.js";
 import { matchesAll } from "./search.js";
-import { fill, placeText } from "./text.js";
+import { fill, pick as inLanguage, place } from "./text.js";
 
 const data = JSON.parse(document.getElementById("staff-data").textContent);
 const { labels: L, words: W, limits: LIMITS } = data;
@@ -22,16 +22,16 @@ let notifyTimer = null;
 
 // --- Words: the same names and times the server uses, in the page's language and the event's zone.
 
-const title = (s) => (data.lang === "en" ? s.title.en : s.title.ko) || s.title.en;
-const place = (venueId, roomId) =>
-  placeText(venueId && (venues.get(venueId)?.name ?? venueId), roomId && (rooms.get(roomId)?.name ?? roomId), W.online);
+const title = (s) => inLanguage(s.title, data.lang);
+const where = (s) => place(s, W.online);
+const roomPlace = (room) => place({ venue: room.venue, room: room.id }, W.online);
 
 function statusWords(s) {
   const status = W.status[s.status] ?? s.status;
   return s.status === "cancelled" && s.status_reason ? `${status}: ${s.status_reason}` : status;
 }
 
-const stateWords = (s) => [place(s.venue, s.room), when(s.start, s.end), statusWords(s), W.stream[s.stream_status]].join(" · ");
+const stateWords = (s) => [where(s), when(s.start, s.end), statusWords(s), W.stream[s.stream_status]].join(" · ");
 
 /** Turn a datetime-local value into ISO 8601 with the event's offset at that moment. */
 function withOffset(value, hint) {
@@ -45,7 +45,7 @@ function fillRow(s) {
   const li = list.querySelector(`li[data-session="${CSS.escape(s.id)}"]`);
   if (!li) return;
   li.querySelector(".pick__time").textContent = timeRange(s.start, s.end);
-  li.querySelector(".pick__where").textContent = place(s.venue, s.room);
+  li.querySelector(".pick__where").textContent = where(s);
   const tags = [];
   if (s.status === "cancelled") tags.push(el("span", "tag tag--cancelled", L.cancelled));
   if (s.stream_status !== "scheduled") tags.push(el("span", `tag tag--${s.stream_status}`, W.stream[s.stream_status]));
@@ -62,7 +62,7 @@ function filterList() {
     const s = sessions.get(li.dataset.session);
     const match =
       // The public search's rules (search.js): any part of a word, Korean without spaces, ä or ae.
-      matchesAll([...Object.values(s.title), ...(s.speakers ?? []).flatMap((sp) => Object.values(sp.name)), place(s.venue, s.room)], query) &&
+      matchesAll([...Object.values(s.title), ...(s.speakers ?? []).flatMap((sp) => Object.values(sp.name)), where(s)], query) &&
       (!venue || s.venue === venue) &&
       (!nowOnly || (Date.parse(s.start) <= now && now < Date.parse(s.end)));
     li.hidden = !match;
@@ -89,7 +89,7 @@ function renderPanel() {
   if (!s) return;
   byId("panel-title").textContent = title(s);
   byId("panel-when").textContent = when(s.start, s.end);
-  byId("panel-where").textContent = place(s.venue, s.room);
+  byId("panel-where").textContent = where(s);
   byId("panel-state").textContent = `${statusWords(s)} · ${W.stream[s.stream_status]}`;
   const move = byId("move-room");
   for (const option of move.options) option.disabled = option.value !== "" && option.value === s.room;
@@ -184,11 +184,11 @@ function notify(message, detail = "", tone = "ok") {
 function clashItem(clash) {
   const li = el("li", "clash__item");
   li.append(
-    el("strong", "clash__title", (data.lang === "en" ? clash.title.en : clash.title.ko) || clash.title.en),
+    el("strong", "clash__title", title(clash)),
     " ",
     el("span", "clash__when", when(clash.start, clash.end)),
     " · ",
-    el("span", "clash__where", place(clash.venue, clash.room)),
+    el("span", "clash__where", where(clash)),
   );
   return li;
 }
@@ -311,7 +311,7 @@ function askMove() {
     notify(L.choose_room, "", "bad");
     return;
   }
-  askSession(W.kinds.move, place(s.venue, s.room), place(room.venue, room.id), { kind: "move", room: room.id });
+  askSession(W.kinds.move, where(s), roomPlace(room), { kind: "move", room: room.id });
 }
 
 function askCancel() {
@@ -366,7 +366,7 @@ byId("rooms").addEventListener("click", (event) => {
   const status = room.status === "full" ? "open" : "full";
   ask({
     heading: W.kinds.room_status,
-    subject: place(room.venue, room.id),
+    subject: roomPlace(room),
     before: W.room[room.status],
     after: W.room[status],
     payload: { kind: "room_status", room: room.id, status },

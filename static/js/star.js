@@ -1,5 +1,5 @@
 // Stars: a session a visitor starred is kept in this browser only (localStorage, a JSON array of ids
-// under venue-live:<event id>:starred, the key live.js reads to highlight toasts). Every
+// under venue-live:<event id>:starred, the key socket.js reads to highlight toasts). Every
 // button[data-star] on the page is a toggle (aria-pressed); clicks are handled once, for buttons
 // added later too. Other scripts hear `venue-live:starred` with the new set.
 

@@ -19,8 +19,10 @@ export function pick(text, lang = live.lang) {
 /** Return a place from names: "Venue · Room", the venue alone, or online (the server's web/i18n.py place_text). */
 export const placeText = (venue, room, online) => (!venue ? online : room ? `${venue} · ${room}` : venue);
 
-/** Return where a session is, as "Venue · Room" in the page's language, or the online label. */
+/** Return where a session (or anything with a venue and room id) is, as "Venue · Room" in the page's
+ * language, or the online label; a venue or room the page has no name for is shown by its id. */
 export function place(session, onlineLabel = live.labels?.online) {
   if (!session.venue) return onlineLabel;
-  return placeText(live.venues[session.venue] ?? session.venue, live.rooms?.[session.room]?.name, onlineLabel);
+  const room = session.room && (live.rooms?.[session.room]?.name ?? session.room);
+  return placeText(live.venues[session.venue] ?? session.venue, room, onlineLabel);
 }

@@ -48,7 +48,7 @@ function renderCard(s) {
   const badge = card.querySelector("[data-field=stream]");
   badge.className = `badge badge--${s.stream_status}`;
   badge.textContent = labels[`stream_${s.stream_status}`] ?? s.stream_status;
-  badge.hidden = false; // live.js hides a row's "live" tag when not live; this badge names every state
+  badge.hidden = false; // socket.js hides a row's "live" tag when not live; this badge names every state
   const link = card.querySelector("[data-field=stream-link]");
   link.hidden = !s.stream_url;
   if (s.stream_url) link.href = s.stream_url;

@@ -106,6 +106,11 @@ BAD_PROGRAMS = [
         "program.json: session 'opening-ceremony', field 'mode': Input should be 'in_person', 'online' or 'hybrid'",
     ),
     (_set(["event", "timezone"], "Mars/Olympus"), "program.json: event, field 'timezone': 'Mars/Olympus'"),
+    (
+        lambda p: session(p, "opening-ceremony").update(track=7),
+        "program.json: session 'opening-ceremony', field 'track': Input should be a valid string: an id is text"
+        ' in quotes, such as "s-101", not the number 7',
+    ),
 ]
 
 

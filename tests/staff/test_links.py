@@ -124,8 +124,8 @@ def test_the_command_line_prints_a_working_link(app):
 
 
 def test_the_link_page_loads_no_script_that_would_keep_a_copy_of_it(client, volunteer):
-    # offline.js hands the page's own URL (the token in it) to the service worker to cache, and live.js
+    # offline.js hands the page's own URL (the token in it) to the service worker to cache, and socket.js
     # would open a socket: the sign-in page is left out of both, as its Cache-Control says.
     page = client.get(f"/login/link/{volunteer}?lang=en").get_data(as_text=True)
     assert "Sign in as mina" in page
-    assert "offline.js" not in page and "live.js" not in page and 'id="live-data"' not in page
+    assert "offline.js" not in page and "socket.js" not in page and 'id="live-data"' not in page

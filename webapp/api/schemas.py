@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
 
-from webapp.ids import MAX_ID, SLUG_PATTERN, Slug
+from webapp.ids import MAX_ID, SLUG_PATTERN, Id
 from webapp.live.schemas import MAX_INT, RoomStatus, SessionStatus, StreamStatus
 from webapp.localized import SpokenLanguages
 from webapp.program.search import MAX_QUERY
@@ -54,9 +54,9 @@ class SessionFilters(Query):
         json_schema_extra={"format": "date"},
         description="A day of the event, YYYY-MM-DD.",
     )
-    venue: Slug = Field(None, description="Only this venue's sessions. See /api/venues for the ids.")
-    room: Slug = Field(None, description="Only this room's sessions.")
-    track: Slug = Field(None, description="Only this track's sessions.")
+    venue: Id = Field(None, description="Only this venue's sessions. See /api/venues for the ids.")
+    room: Id = Field(None, description="Only this room's sessions.")
+    track: Id = Field(None, description="Only this track's sessions.")
     q: str = Field(
         None,
         max_length=MAX_QUERY,
@@ -107,8 +107,8 @@ class ChangesQuery(Query):
 class TravelQuery(Query):
     """The two venues of a trip."""
 
-    from_: Slug = Field(alias="from", description="The venue to start from.")
-    to: Slug = Field(description="The venue to go to.")
+    from_: Id = Field(alias="from", description="The venue to start from.")
+    to: Id = Field(description="The venue to go to.")
 
 
 class AgendaQuery(Query):
@@ -160,8 +160,8 @@ class Point(BaseModel):
 class Room(BaseModel):
     """A room of a venue, with the status staff set live."""
 
-    id: Slug
-    venue: Slug
+    id: Id
+    venue: Id
     name: Localized
     floor: str
     capacity: int | None = Field(ge=1)
@@ -181,7 +181,7 @@ class Station(BaseModel):
 class VenueProperties(BaseModel):
     """What the venue is: names, address, how sure its position is, its rooms."""
 
-    id: Slug
+    id: Id
     name: Localized
     short_name: Localized
     address: Localized | None = None
@@ -199,7 +199,7 @@ class Venue(BaseModel):
     """A venue as a GeoJSON Feature, its rooms and their current status included."""
 
     type: Literal["Feature"]
-    id: Slug
+    id: Id
     geometry: Point
     properties: VenueProperties
 
@@ -223,17 +223,17 @@ class Speaker(BaseModel):
 class Session(BaseModel):
     """A session as currently scheduled, staff changes included."""
 
-    id: Slug
+    id: Id
     title: Localized
     subtitle: Localized | None = None
     description: Localized | None = None
     abstract: Localized | None = None
-    track: Slug
+    track: Id
     speakers: list[Speaker] = []
     start: AwareDatetime
     end: AwareDatetime
-    venue: Slug | None
-    room: Slug | None
+    venue: Id | None
+    room: Id | None
     mode: Literal["in_person", "online", "hybrid"]
     stream_url: str | None = None
     stream_status: StreamStatus = "scheduled"
@@ -261,7 +261,7 @@ class SpeakerSummary(BaseModel):
     )
     name: Localized
     affiliation: Localized | None = None
-    sessions: list[Slug]
+    sessions: list[Id]
 
 
 class SpeakerList(BaseModel):
@@ -280,12 +280,12 @@ class SpeakerDetail(SpeakerSummary):
 class Clash(BaseModel):
     """A session the change would overlap: it holds the same room at an overlapping time."""
 
-    session: Slug
+    session: Id
     title: Localized
     start: AwareDatetime
     end: AwareDatetime
-    venue: Slug | None
-    room: Slug | None
+    venue: Id | None
+    room: Id | None
 
 
 class Conflict(Error):
@@ -301,7 +301,7 @@ class SessionFeature(BaseModel):
     """A session as a GeoJSON Feature at its venue; geometry null when online-only."""
 
     type: Literal["Feature"]
-    id: Slug
+    id: Id
     geometry: Point | None
     properties: Session
 
@@ -321,9 +321,9 @@ class Change(BaseModel):
 
     seq: int = Field(ge=1, description="Global, gap-free, increasing.")
     kind: str
-    session: Slug | None = None
-    venue: Slug | None = None
-    room: Slug | None = None
+    session: Id | None = None
+    venue: Id | None = None
+    room: Id | None = None
     announcement: int | None = None
     undoes: int | None = None
     subject: dict[str, str] = Field(description="The session's title, room's name or text: ko, en, its own.")
@@ -341,7 +341,7 @@ class Announcement(BaseModel):
 
     id: int
     text: Localized
-    venue: Slug | None
+    venue: Id | None
     expires_at: AwareDatetime
     retracted: bool
 
@@ -370,8 +370,8 @@ class Travel(BaseModel):
     """The trip between two venues."""
 
     model_config = ConfigDict(populate_by_name=True)
-    from_: Slug = Field(alias="from")
-    to: Slug
+    from_: Id = Field(alias="from")
+    to: Id
     distance_m: NonNegativeInt
     walking_minutes: NonNegativeInt
     method: WalkingMethod
@@ -382,9 +382,9 @@ class Travel(BaseModel):
 class Transfer(BaseModel):
     """The walk from one starred session to the next."""
 
-    from_session: Slug
-    from_venue: Slug | None
-    to_venue: Slug | None
+    from_session: Id
+    from_venue: Id | None
+    to_venue: Id | None
     from_end: AwareDatetime | None = None
     gap_minutes: int
     distance_m: NonNegativeInt | None = None
@@ -398,7 +398,7 @@ class Transfer(BaseModel):
 class AgendaItem(BaseModel):
     """One starred session of a day, and the transfer to it."""
 
-    session: Slug
+    session: Id
     transfer: Transfer | None
 
 
@@ -412,10 +412,10 @@ class AgendaDay(BaseModel):
 class NextStop(BaseModel):
     """The next starred session and when to leave for it."""
 
-    session: Slug
+    session: Id
     start: AwareDatetime
     origin: Literal["online", "position", "venue"] | None
-    from_venue: Slug | None = None
+    from_venue: Id | None = None
     distance_m: NonNegativeInt | None = None
     walking_minutes: NonNegativeInt | None = None
     leave_by: AwareDatetime | None = None

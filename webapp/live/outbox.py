@@ -12,7 +12,7 @@ packet): what waits, and the batch taken out and still being written (engine.io'
 with one blocking get and the rest without blocking, so its next blocking get means that batch was
 written). A packet that would take it past the limit is dropped with all that waits; the client's
 session is closed and its websocket reset, logged once. The page reconnects with its last seq and is
-sent what it missed from the change log (static/js/live.js), losing nothing.
+sent what it missed from the change log (static/js/socket.js), losing nothing.
 
 webapp.live.transport.install gives engine.io this queue class, and the way to end a session (`end`).
 """

@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from webapp.ids import Id, Slug  # noqa: F401 (Slug: webapp.push.schemas still reads it here)
+from webapp.ids import Id
 from webapp.text import TEXT, url_rule
 
 MAX_TEXT = 280

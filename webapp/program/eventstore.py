@@ -12,7 +12,7 @@ transaction. Then:
   at that seq) compares the imported data version with its own and, when they differ, loads the event
   again, so no page is rendered or cached at that seq with the venues from before;
 - every open page gets the change like any other (socket, catch-up after sleep, or /api/changes) and
-  loads itself again (static/js/live.js), so it ends exactly as a fresh load;
+  loads itself again (static/js/socket.js), so it ends exactly as a fresh load;
 - a process started later (or `flask release`) uses the newest save while the venues file is one the
   saves know (the file a save was made over), so a restart changes nothing; a venues file changed on
   disk since (a new import, a hand edit) is newer, and is used instead.

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from webapp.live.schemas import Id, Slug
+from webapp.ids import Id
 
 MAX_SESSIONS = 100  # as many as /agenda.ics takes (webapp/web/exchange.py MAX_IDS)
 MAX_ENDPOINT = 1000
@@ -53,7 +53,7 @@ class Unsubscribe(BaseModel):
 class Subscribed(BaseModel):
     """The subscription as stored."""
 
-    sessions: list[Slug]
+    sessions: list[Id]
     lang: Lang
 
 

@@ -128,7 +128,7 @@ def subscribe():
         fields = subscriptions.parse(
             request.context.json,
             hosts=current_app.config["PUSH_SERVICE_HOSTS"],
-            allow_local=current_app.config.get("PUSH_ALLOW_LOCAL_ENDPOINTS", False),
+            allow_local=current_app.config["PUSH_ALLOW_LOCAL_ENDPOINTS"],
         )
     except SubscriptionError as exc:
         raise ApiError(400, "invalid", str(exc)) from None

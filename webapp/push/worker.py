@@ -133,7 +133,7 @@ async def send_due(
     done = []
     with app.test_request_context("/"):  # url_for and the notice's language need a request context
         try:
-            batch = app.config.get("PUSH_CLAIM_BATCH", CLAIM_BATCH)
+            batch = app.config["PUSH_CLAIM_BATCH"]
             while not stopping() and (ids := claim_due(now or datetime.now(UTC), limit=batch)):
                 for notice_id in ids:
                     at = now or datetime.now(UTC)
@@ -151,9 +151,9 @@ def make_sender(app: Flask, encryptors=None, **overrides) -> Sender:
     """Return a Sender configured from app (its keys, hosts, timeouts); overrides for tests."""
     options = {
         "hosts": app.config["PUSH_SERVICE_HOSTS"],
-        "allow_local": app.config.get("PUSH_ALLOW_LOCAL_ENDPOINTS", False),
-        "timeout": app.config.get("PUSH_TIMEOUT_SECONDS", 10.0),
-        "backoff": app.config.get("PUSH_BACKOFF_SECONDS", 1.0),
+        "allow_local": app.config["PUSH_ALLOW_LOCAL_ENDPOINTS"],
+        "timeout": app.config["PUSH_TIMEOUT_SECONDS"],
+        "backoff": app.config["PUSH_BACKOFF_SECONDS"],
         **overrides,
     }
     return Sender(app.extensions["vapid"], encryptors=encryptors, **options)
@@ -179,11 +179,11 @@ def run_due(app: Flask, now: datetime | None = None, **overrides) -> list[PushNo
 
 def run_sender(app: Flask, poll: float = POLL_SECONDS) -> None:
     """Run the push sender until SIGTERM or SIGINT: encryptor processes, one loop, every due notice."""
-    nice = int(app.config.get("PUSH_SENDER_NICE", 10))
+    nice = int(app.config["PUSH_SENDER_NICE"])
     if nice:
         # Below the web processes: when the cores are busy, pages, staff and sockets go first.
         os.nice(nice)
-    count = app.config.get("PUSH_ENCRYPTORS") or os.cpu_count() or 1
+    count = app.config["PUSH_ENCRYPTORS"] or os.cpu_count() or 1
     encryptors = encryptor_pool(count)  # forked: they inherit the nice value
     log.info("push sender %s: %s encryptor processes, polling every %g s", SENDER_ID, count, poll)
     try:

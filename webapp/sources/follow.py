@@ -410,7 +410,7 @@ def start_following(app: Flask) -> bool:
     source = app.config.get("SCHEDULE_SOURCE")
     if not source:
         return False
-    every = poll_seconds(app.config.get("SCHEDULE_POLL_SECONDS", 60))
+    every = poll_seconds(app.config["SCHEDULE_POLL_SECONDS"])
     rooms_file = app.config.get("SCHEDULE_ROOMS")
     read_rooms_map(rooms_file)  # a bad rooms map stops start-up here, not in the background
     socketio.start_background_task(follow, app, source, every, rooms_file)

@@ -57,7 +57,7 @@ def read_rooms_map(path: str | Path | None) -> dict[str, str]:
     return {norm(key): value for key, value in data.items()}
 
 
-class RoomIndex:
+class VenueRooms:
     """The venue file's rooms, found by id, by any of their names, or by source names."""
 
     def __init__(self, venues: list[VenueFeature], venues_file: str) -> None:
@@ -104,7 +104,7 @@ def place_rooms(
     mapfile: str = "the rooms map",
 ) -> dict[SourceRoom, Placement]:  # fmt: skip
     """Return where every source room is; raise UnknownRooms naming every room it cannot place."""
-    index = RoomIndex(venues, venues_file)
+    index = VenueRooms(venues, venues_file)
     # pretalx gives every room of an event the same guid in some versions: a shared guid matches nothing.
     guid_counts = Counter(r.guid for r in rooms if r.guid)
     placed: dict[SourceRoom, Placement] = {}

@@ -30,7 +30,8 @@ def time_range(start: datetime, end: datetime, tz: tzinfo) -> str:
 def place_text(venue: str | None, room: str | None, online: str) -> str:
     """Return where a session is, in one line: "KINS Tower · 7F Auditorium", the venue alone, or online.
 
-    Written alike by static/js/text.js placeText (tests/browser/test_shared_modules.py holds them equal).
+    Written alike by static/js/text.js placeText (tests/browser/test_shared_modules.py holds them equal);
+    the templates call it as place_text (webapp/web/templating.py).
     """
     if not venue:
         return online

@@ -13,7 +13,7 @@ from webapp.localized import event_languages
 from webapp.localized import pick as pick_text
 from webapp.web.assets import vendor_url
 from webapp.web.context import current_event, page_lang
-from webapp.web.i18n import clock_time
+from webapp.web.i18n import clock_time, place_text
 
 
 def url_with(**changes) -> str:
@@ -80,4 +80,5 @@ def init_app(app: Flask) -> None:
         language_label=language_label,
         vendor_url=vendor_url,
         rendered_label=rendered_label,
+        place_text=place_text,
     )
