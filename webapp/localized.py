@@ -27,9 +27,9 @@ class Localized(RootModel[Annotated[dict[LangCode, Text], Field(min_length=1)]])
     model_config = ConfigDict(frozen=True)
 
     def get(self, lang: str) -> str:
-        """Return the text in lang, else in English, else in the first language it has."""
-        texts = self.root
-        return texts.get(lang) or texts.get("en") or next(iter(texts.values()))
+        """Return the text in lang, else in English, else in the first language it has: pick's rule (the one
+        fallback rule), through English, for a text read outside an event's languages (a data file's)."""
+        return pick(self.root, lang, ("en",))
 
     @property
     def ko(self) -> str:
