@@ -23,7 +23,9 @@ import socket
 import struct
 import sys
 import threading
+import time
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterable
 from importlib import metadata
 
@@ -62,9 +64,11 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
     (
         "engineio.base_socket",
         "BaseSocket.__init__",
-        "broadcast reads a socket's queue, upgraded, upgrading, closed and closing",
+        "broadcast and PingTimer read a socket's queue, last_ping, upgraded, upgrading, closed and closing",
     ),
     ("engineio.socket", "Socket.check_ping_timeout", "broadcast checks it as Socket.send does"),
+    ("engineio.socket", "Socket.schedule_ping", "PingTimer: one timer pings every client, not a task each"),
+    ("engineio.socket", "Socket._send_ping", "PingTimer.ping does what it did, for every client due"),
     (
         "engineio.async_drivers._websocket_wsgi",
         "SimpleWebSocketWSGI.send",
@@ -109,7 +113,12 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
     ("gevent.queue", "JoinableQueue.put", "outbox.Outbox bounds each client's queue"),
     ("gevent.queue", "JoinableQueue.get", "outbox.Outbox"),
     ("gevent.pywsgi", "WSGIHandler.get_environ", "serve.py adds the websocket's socket to the environ"),
-    ("gevent.pywsgi", "WSGIHandler.run_application", "serve.py closes the connection after a websocket"),
+    (
+        "gevent.pywsgi",
+        "WSGIHandler.run_application",
+        "serve.py closes the connection after a websocket, and frees its read buffer",
+    ),
+    ("gevent.pywsgi", "Input.chunked_input", "serve.py keeps the read buffer of a request with a body"),
 )
 # The signatures the hooks were written against (inspect.signature), by "module.attribute path": an
 # override with other arguments would be called wrongly, or not at all.
@@ -122,6 +131,8 @@ SIGNATURES: dict[str, str] = {
     "engineio.packet.Packet": "(packet_type=6, data=None, encoded_packet=None)",
     "engineio.base_socket.BaseSocket.__init__": "(self, server, sid)",
     "engineio.socket.Socket.check_ping_timeout": "(self)",
+    "engineio.socket.Socket.schedule_ping": "(self)",
+    "engineio.socket.Socket._send_ping": "(self)",
     "engineio.async_drivers._websocket_wsgi.SimpleWebSocketWSGI.send": "(self, message)",
     "socketio.server.Server._handle_event": "(self, eio_sid, namespace, id, data)",
     "socketio.server.Server._handle_eio_message": "(self, eio_sid, data)",
@@ -155,7 +166,7 @@ SIGNATURES: dict[str, str] = {
 }
 # Instance attributes read (not in the classes): checked on a live server by check_server().
 SERVER_ATTRIBUTES = ("eio", "manager", "environ", "packet_class")
-ENGINE_ATTRIBUTES = ("_async", "sockets", "handlers", "reason", "max_http_buffer_size")
+ENGINE_ATTRIBUTES = ("_async", "sockets", "handlers", "reason", "max_http_buffer_size", "ping_interval")
 PINNED = ("python-engineio", "python-socketio", "simple-websocket", "gevent", "redis")
 _INSTALL = "install the versions pinned in requirements.txt."
 
@@ -248,12 +259,16 @@ def install(server, book: ClientBook, events: dict[str, Callable[..., bool]], ma
     if isinstance(websocket_class, type) and issubclass(websocket_class, base):
         drivers["websocket"] = _websocket_class(websocket_class, book)
     eio._async = drivers
+    timed = _timed_socket_class(PingTimer(eio))
 
     def on_connect(eio_sid, *args):
-        # engine.io 4.15 registers the socket before its connect event: its queue learns its owner.
+        # engine.io 4.15 registers the socket before its connect event, and schedules its first ping
+        # after it: its queue learns its owner, and its pings come from the server's one timer.
         sock = eio.sockets.get(eio_sid)
         if sock is not None and isinstance(sock.queue, outbox.Outbox):
             sock.queue.owner = weakref.ref(sock)
+        if sock is not None and type(sock) is timed.__base__:
+            sock.__class__ = timed
         return packet_guard.connect(eio_sid, *args)
 
     def on_disconnect(eio_sid, reason=None, *args):
@@ -345,6 +360,86 @@ def broadcast(manager, event: str, data: object, namespace: str = "/") -> None:
                 if ws.write_now(frame, sock.queue):
                     continue
         server._send_eio_packet(eio_sid, pkt)
+
+
+class PingTimer:
+    """One task per server that pings every client when it is due, in place of engine.io's task per client.
+
+    engine.io 4.15 starts a task (a greenlet on gevent) for each ping, which sleeps ping_interval and
+    sends it: with the client's connection, reader and writer, a fourth greenlet per idle client (its
+    stack, its frames, a timer: about 10 KiB, bench/per_client.py). Here each client due a ping waits in
+    one deque instead; every client waits the same interval, so the deque is in the order they are due,
+    and one task sleeps until the first is due, pings it and every other one due by then, and ends when
+    none waits (it starts again with the next). Ping timeouts are unchanged: engine.io's service task
+    (monitor_clients) still closes a client that has not answered its ping within ping_timeout.
+    """
+
+    def __init__(self, server) -> None:
+        self.server = server  # engine.io's
+        self.due: deque = deque()  # (when, socket), oldest first
+        self.running = False
+        self._lock = threading.Lock()  # a gevent lock once the standard library is patched
+
+    def schedule(self, sock) -> None:
+        """Ping sock in ping_interval, as engine.io 4.15 Socket.schedule_ping: only once it has answered
+        the ping before (or at its start)."""
+        if not sock.last_ping:
+            return
+        sock.last_ping = None
+        with self._lock:
+            self.due.append((time.monotonic() + self.server.ping_interval, sock))
+            if self.running:
+                return
+            self.running = True
+        try:
+            self.server.start_background_task(self.run)
+        except BaseException:
+            self.running = False
+            raise
+
+    def run(self) -> None:
+        """Ping every client as it comes due; end when none waits."""
+        while True:
+            with self._lock:
+                if not self.due:
+                    self.running = False
+                    return
+                when = self.due[0][0]
+            wait = when - time.monotonic()
+            if wait > 0:
+                self.server.sleep(wait)
+                continue
+            now = time.monotonic()
+            while self.due and self.due[0][0] <= now:
+                _when, sock = self.due.popleft()
+                try:
+                    self.ping(sock)
+                except Exception:  # one client's failure must not stop everyone's pings
+                    self.server.logger.exception("ping to %s failed", getattr(sock, "sid", "?"))
+
+    @staticmethod
+    def ping(sock) -> None:
+        """Send a ping, as engine.io 4.15 Socket._send_ping does once its sleep ends.
+
+        Through the client's queue, never written at once as broadcast does: engine.io's writer ends the
+        websocket when its queue stays empty for ping_interval + ping_timeout, and pings are what it gets.
+        """
+        if sock.closing or sock.closed:
+            return
+        sock.last_ping = time.time()
+        sock.send(eio_packet.Packet(eio_packet.PING))
+
+
+def _timed_socket_class(timer: PingTimer) -> type:
+    """Return engine.io's Socket class with its pings scheduled on timer (given to each socket at connect)."""
+    base = importlib.import_module("engineio.socket").Socket
+
+    class Socket(base):
+        def schedule_ping(self):
+            timer.schedule(self)
+
+    Socket.ping_timer = timer
+    return Socket
 
 
 def _writable(sock):
@@ -559,6 +654,11 @@ def websocket_handler() -> type:
         def run_application(self):
             """Run the app; after a websocket, close the connection instead of reading more HTTP."""
             websocket = "werkzeug.socket" in self.environ
+            if websocket and not self.environ.get("CONTENT_LENGTH") and not self.wsgi_input.chunked_input:
+                # The websocket reads the socket itself and no HTTP request follows it, but gevent 26.9
+                # keeps the connection's read buffer (8 KiB) as long as it lasts: closing it frees it
+                # (the socket stays open). A request with a body keeps it, for gevent to discard that.
+                self.rfile.close()
             try:
                 super().run_application()
             except ConnectionError:
