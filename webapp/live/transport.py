@@ -31,6 +31,7 @@ from importlib import metadata
 
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
+from wsproto.utilities import LocalProtocolError
 
 from webapp.config import ROOT
 from webapp.live import guard, outbox
@@ -102,8 +103,12 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
         "Server.handshake",
         "permessage-deflate declined: it answers the request headers it finds in the environ",
     ),
-    ("simple_websocket.ws", "Base._thread", "guard.Paced: its reads of self.sock are paced"),
-    ("simple_websocket.ws", "Base.receive", "guard.Paced waits on input_buffer, which receive() empties"),
+    (
+        "simple_websocket.ws",
+        "Base._handle_events",
+        "Websocket._receive reads in the connection's task, as Base._thread did in one of its own",
+    ),
+    ("simple_websocket.ws", "Base.__init__", "Websocket gives it a reader thread class never started"),
     (
         "simple_websocket.ws",
         "Server.__init__",
@@ -152,8 +157,11 @@ SIGNATURES: dict[str, str] = {
     "socketio.pubsub_manager.PubSubManager._handle_emit": "(self, message)",
     "socketio.redis_manager.RedisManager._publish": "(self, data)",
     "simple_websocket.ws.Server.handshake": "(self)",
-    "simple_websocket.ws.Base._thread": "(self)",
-    "simple_websocket.ws.Base.receive": "(self, timeout=None)",
+    "simple_websocket.ws.Base._handle_events": "(self)",
+    "simple_websocket.ws.Base.__init__": (
+        "(self, sock=None, connection_type=None, receive_bytes=4096, ping_interval=None, "
+        "max_message_size=None, thread_class=None, event_class=None, selector_class=None)"
+    ),
     "simple_websocket.ws.Server.__init__": (
         "(self, environ, subprotocols=None, receive_bytes=4096, ping_interval=None, max_message_size=None, "
         "thread_class=None, event_class=None, selector_class=None)"
@@ -539,6 +547,18 @@ def _waits_cooperatively(sock) -> bool:
     return gevent_socket is not None and isinstance(sock, gevent_socket.socket)
 
 
+class _Unstarted:
+    """simple-websocket's reader thread, never started: Websocket._receive reads in the connection's task."""
+
+    name = "simple_websocket.Base._thread"
+
+    def __init__(self, target=None) -> None:
+        pass
+
+    def start(self) -> None:
+        pass
+
+
 def _websocket_class(base: type, book: ClientBook) -> type:
     """Return engine.io's websocket class: no compression, message size bounded, reads paced, whole sends,
     non-packets skipped, known to its client's Outbox and resettable."""
@@ -551,7 +571,7 @@ def _websocket_class(base: type, book: ClientBook) -> type:
 
             def run(ws):
                 # Called once simple-websocket 1.1 has shaken hands, before its reader's first read
-                # (Base._thread reads self.sock into input_buffer, which receive() empties).
+                # (Websocket._receive reads self.sock into input_buffer and empties it).
                 inner = ws.ws
                 paced = guard.Paced(
                     inner.sock,
@@ -572,6 +592,8 @@ def _websocket_class(base: type, book: ClientBook) -> type:
                         queue.transport = None
 
             super().__init__(run, server, **kwargs)
+            self.server_args["thread_class"] = _Unstarted  # the connection's task reads (_receive)
+            self.ended = False
             # engine.io 4.15 checks a message's size only once it has all arrived and does not pass
             # max_message_size to simple-websocket, so a client could make the server buffer one message
             # without bound; simple-websocket stops reading and closes with 1009 past the limit.
@@ -612,10 +634,36 @@ def _websocket_class(base: type, book: ClientBook) -> type:
             # engine.io 4.15 decodes a text frame outside its try: one that is not a packet raised out of
             # its read loop with a 45-line traceback.
             while True:
-                data = super().wait()
+                data = self._receive()
                 if guard.is_packet(data):
                     return data
                 book.ignore(self.eio_sid, "not an engine.io packet", f"a text frame {shown(data)}")
+
+        def _receive(self):
+            """Read until a whole message has arrived and return it, or None once the connection ends.
+
+            simple-websocket 1.1 reads each connection in a thread of its own (Base._thread: a greenlet
+            on gevent, its stack and frames about 10 KiB) that hands messages over to receive(), while
+            engine.io's task for the connection only waits for them. Here that task reads itself, with
+            the same steps: the reader is never started (_Unstarted).
+            """
+            inner = self.ws
+            while True:
+                if inner.input_buffer:
+                    return inner.input_buffer.pop(0)
+                if not inner.connected:
+                    if not self.ended:  # as Base._thread does when its loop ends
+                        self.ended = True
+                        inner.sock.close()
+                    return None
+                try:
+                    data = inner.sock.recv(inner.receive_bytes)  # guard.Paced: paced and within budget
+                    if not data:
+                        raise OSError()
+                    inner.ws.receive_data(data)
+                    inner.connected = inner._handle_events()
+                except (OSError, LocalProtocolError):
+                    inner.connected = False
 
         def abort(self) -> None:
             """Reset the connection: its reader and writer wake, and the kernel drops what it holds for it."""
@@ -623,7 +671,7 @@ def _websocket_class(base: type, book: ClientBook) -> type:
             ws.connected = False  # the writer's close() then sends no close frame (engine.io 4.15)
             try:
                 ws.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                ws.sock.shutdown(socket.SHUT_RDWR)  # closed (with a reset) by simple-websocket's reader
+                ws.sock.shutdown(socket.SHUT_RDWR)  # closed (with a reset) once _receive reads the end
             except OSError:
                 pass
 
