@@ -83,6 +83,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--settle", type=float, default=5.0)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--deflate", action="store_true", help="the clients offer permessage-deflate")
     parser.add_argument("--frames", type=int, default=1, help="traceback depth of each allocation")
     args = report.parse_args(parser, max_seconds=600.0)
     _load, timer = guard.begin(args.max_seconds)
@@ -110,7 +111,7 @@ def main() -> int:
         time.sleep(1)
         read(served.proc.pid)
         opts = {"connect_concurrency": 16, "connect_timeout": 60, "connect_phase_timeout": 240,
-                "hold_timeout": 300, "teardown_timeout": 30, "deflate": False}  # fmt: skip
+                "hold_timeout": 300, "teardown_timeout": 30, "deflate": args.deflate}  # fmt: skip
         load = workers.start("node", served.url, args.clients, since, opts, workdir, args.workers)
         try:
             connected = workers.recv_all(load.conns, "connected", 300)
