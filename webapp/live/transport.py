@@ -23,12 +23,15 @@ import socket
 import struct
 import sys
 import threading
+import time
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterable
 from importlib import metadata
 
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
+from wsproto.utilities import LocalProtocolError
 
 from webapp.config import ROOT
 from webapp.live import guard, outbox
@@ -62,9 +65,11 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
     (
         "engineio.base_socket",
         "BaseSocket.__init__",
-        "broadcast reads a socket's queue, upgraded, upgrading, closed and closing",
+        "broadcast and PingTimer read a socket's queue, last_ping, upgraded, upgrading, closed and closing",
     ),
     ("engineio.socket", "Socket.check_ping_timeout", "broadcast checks it as Socket.send does"),
+    ("engineio.socket", "Socket.schedule_ping", "PingTimer: one timer pings every client, not a task each"),
+    ("engineio.socket", "Socket._send_ping", "PingTimer.ping does what it did, for every client due"),
     (
         "engineio.async_drivers._websocket_wsgi",
         "SimpleWebSocketWSGI.send",
@@ -98,8 +103,12 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
         "Server.handshake",
         "permessage-deflate declined: it answers the request headers it finds in the environ",
     ),
-    ("simple_websocket.ws", "Base._thread", "guard.Paced: its reads of self.sock are paced"),
-    ("simple_websocket.ws", "Base.receive", "guard.Paced waits on input_buffer, which receive() empties"),
+    (
+        "simple_websocket.ws",
+        "Base._handle_events",
+        "Websocket._receive reads in the connection's task, as Base._thread did in one of its own",
+    ),
+    ("simple_websocket.ws", "Base.__init__", "Websocket gives it a reader thread class never started"),
     (
         "simple_websocket.ws",
         "Server.__init__",
@@ -109,7 +118,12 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
     ("gevent.queue", "JoinableQueue.put", "outbox.Outbox bounds each client's queue"),
     ("gevent.queue", "JoinableQueue.get", "outbox.Outbox"),
     ("gevent.pywsgi", "WSGIHandler.get_environ", "serve.py adds the websocket's socket to the environ"),
-    ("gevent.pywsgi", "WSGIHandler.run_application", "serve.py closes the connection after a websocket"),
+    (
+        "gevent.pywsgi",
+        "WSGIHandler.run_application",
+        "serve.py closes the connection after a websocket, and frees its read buffer",
+    ),
+    ("gevent.pywsgi", "Input.chunked_input", "serve.py keeps the read buffer of a request with a body"),
 )
 # The signatures the hooks were written against (inspect.signature), by "module.attribute path": an
 # override with other arguments would be called wrongly, or not at all.
@@ -122,6 +136,8 @@ SIGNATURES: dict[str, str] = {
     "engineio.packet.Packet": "(packet_type=6, data=None, encoded_packet=None)",
     "engineio.base_socket.BaseSocket.__init__": "(self, server, sid)",
     "engineio.socket.Socket.check_ping_timeout": "(self)",
+    "engineio.socket.Socket.schedule_ping": "(self)",
+    "engineio.socket.Socket._send_ping": "(self)",
     "engineio.async_drivers._websocket_wsgi.SimpleWebSocketWSGI.send": "(self, message)",
     "socketio.server.Server._handle_event": "(self, eio_sid, namespace, id, data)",
     "socketio.server.Server._handle_eio_message": "(self, eio_sid, data)",
@@ -141,8 +157,11 @@ SIGNATURES: dict[str, str] = {
     "socketio.pubsub_manager.PubSubManager._handle_emit": "(self, message)",
     "socketio.redis_manager.RedisManager._publish": "(self, data)",
     "simple_websocket.ws.Server.handshake": "(self)",
-    "simple_websocket.ws.Base._thread": "(self)",
-    "simple_websocket.ws.Base.receive": "(self, timeout=None)",
+    "simple_websocket.ws.Base._handle_events": "(self)",
+    "simple_websocket.ws.Base.__init__": (
+        "(self, sock=None, connection_type=None, receive_bytes=4096, ping_interval=None, "
+        "max_message_size=None, thread_class=None, event_class=None, selector_class=None)"
+    ),
     "simple_websocket.ws.Server.__init__": (
         "(self, environ, subprotocols=None, receive_bytes=4096, ping_interval=None, max_message_size=None, "
         "thread_class=None, event_class=None, selector_class=None)"
@@ -155,7 +174,7 @@ SIGNATURES: dict[str, str] = {
 }
 # Instance attributes read (not in the classes): checked on a live server by check_server().
 SERVER_ATTRIBUTES = ("eio", "manager", "environ", "packet_class")
-ENGINE_ATTRIBUTES = ("_async", "sockets", "handlers", "reason", "max_http_buffer_size")
+ENGINE_ATTRIBUTES = ("_async", "sockets", "handlers", "reason", "max_http_buffer_size", "ping_interval")
 PINNED = ("python-engineio", "python-socketio", "simple-websocket", "gevent", "redis")
 _INSTALL = "install the versions pinned in requirements.txt."
 
@@ -248,12 +267,16 @@ def install(server, book: ClientBook, events: dict[str, Callable[..., bool]], ma
     if isinstance(websocket_class, type) and issubclass(websocket_class, base):
         drivers["websocket"] = _websocket_class(websocket_class, book)
     eio._async = drivers
+    timed = _timed_socket_class(PingTimer(eio))
 
     def on_connect(eio_sid, *args):
-        # engine.io 4.15 registers the socket before its connect event: its queue learns its owner.
+        # engine.io 4.15 registers the socket before its connect event, and schedules its first ping
+        # after it: its queue learns its owner, and its pings come from the server's one timer.
         sock = eio.sockets.get(eio_sid)
         if sock is not None and isinstance(sock.queue, outbox.Outbox):
             sock.queue.owner = weakref.ref(sock)
+        if sock is not None and type(sock) is timed.__base__:
+            sock.__class__ = timed
         return packet_guard.connect(eio_sid, *args)
 
     def on_disconnect(eio_sid, reason=None, *args):
@@ -345,6 +368,86 @@ def broadcast(manager, event: str, data: object, namespace: str = "/") -> None:
                 if ws.write_now(frame, sock.queue):
                     continue
         server._send_eio_packet(eio_sid, pkt)
+
+
+class PingTimer:
+    """One task per server that pings every client when it is due, in place of engine.io's task per client.
+
+    engine.io 4.15 starts a task (a greenlet on gevent) for each ping, which sleeps ping_interval and
+    sends it: with the client's connection, reader and writer, a fourth greenlet per idle client (its
+    stack, its frames, a timer: about 10 KiB, bench/per_client.py). Here each client due a ping waits in
+    one deque instead; every client waits the same interval, so the deque is in the order they are due,
+    and one task sleeps until the first is due, pings it and every other one due by then, and ends when
+    none waits (it starts again with the next). Ping timeouts are unchanged: engine.io's service task
+    (monitor_clients) still closes a client that has not answered its ping within ping_timeout.
+    """
+
+    def __init__(self, server) -> None:
+        self.server = server  # engine.io's
+        self.due: deque = deque()  # (when, socket), oldest first
+        self.running = False
+        self._lock = threading.Lock()  # a gevent lock once the standard library is patched
+
+    def schedule(self, sock) -> None:
+        """Ping sock in ping_interval, as engine.io 4.15 Socket.schedule_ping: only once it has answered
+        the ping before (or at its start)."""
+        if not sock.last_ping:
+            return
+        sock.last_ping = None
+        with self._lock:
+            self.due.append((time.monotonic() + self.server.ping_interval, sock))
+            if self.running:
+                return
+            self.running = True
+        try:
+            self.server.start_background_task(self.run)
+        except BaseException:
+            self.running = False
+            raise
+
+    def run(self) -> None:
+        """Ping every client as it comes due; end when none waits."""
+        while True:
+            with self._lock:
+                if not self.due:
+                    self.running = False
+                    return
+                when = self.due[0][0]
+            wait = when - time.monotonic()
+            if wait > 0:
+                self.server.sleep(wait)
+                continue
+            now = time.monotonic()
+            while self.due and self.due[0][0] <= now:
+                _when, sock = self.due.popleft()
+                try:
+                    self.ping(sock)
+                except Exception:  # one client's failure must not stop everyone's pings
+                    self.server.logger.exception("ping to %s failed", getattr(sock, "sid", "?"))
+
+    @staticmethod
+    def ping(sock) -> None:
+        """Send a ping, as engine.io 4.15 Socket._send_ping does once its sleep ends.
+
+        Through the client's queue, never written at once as broadcast does: engine.io's writer ends the
+        websocket when its queue stays empty for ping_interval + ping_timeout, and pings are what it gets.
+        """
+        if sock.closing or sock.closed:
+            return
+        sock.last_ping = time.time()
+        sock.send(eio_packet.Packet(eio_packet.PING))
+
+
+def _timed_socket_class(timer: PingTimer) -> type:
+    """Return engine.io's Socket class with its pings scheduled on timer (given to each socket at connect)."""
+    base = importlib.import_module("engineio.socket").Socket
+
+    class Socket(base):
+        def schedule_ping(self):
+            timer.schedule(self)
+
+    Socket.ping_timer = timer
+    return Socket
 
 
 def _writable(sock):
@@ -444,6 +547,18 @@ def _waits_cooperatively(sock) -> bool:
     return gevent_socket is not None and isinstance(sock, gevent_socket.socket)
 
 
+class _Unstarted:
+    """simple-websocket's reader thread, never started: Websocket._receive reads in the connection's task."""
+
+    name = "simple_websocket.Base._thread"
+
+    def __init__(self, target=None) -> None:
+        pass
+
+    def start(self) -> None:
+        pass
+
+
 def _websocket_class(base: type, book: ClientBook) -> type:
     """Return engine.io's websocket class: no compression, message size bounded, reads paced, whole sends,
     non-packets skipped, known to its client's Outbox and resettable."""
@@ -456,7 +571,7 @@ def _websocket_class(base: type, book: ClientBook) -> type:
 
             def run(ws):
                 # Called once simple-websocket 1.1 has shaken hands, before its reader's first read
-                # (Base._thread reads self.sock into input_buffer, which receive() empties).
+                # (Websocket._receive reads self.sock into input_buffer and empties it).
                 inner = ws.ws
                 paced = guard.Paced(
                     inner.sock,
@@ -477,6 +592,8 @@ def _websocket_class(base: type, book: ClientBook) -> type:
                         queue.transport = None
 
             super().__init__(run, server, **kwargs)
+            self.server_args["thread_class"] = _Unstarted  # the connection's task reads (_receive)
+            self.ended = False
             # engine.io 4.15 checks a message's size only once it has all arrived and does not pass
             # max_message_size to simple-websocket, so a client could make the server buffer one message
             # without bound; simple-websocket stops reading and closes with 1009 past the limit.
@@ -517,10 +634,36 @@ def _websocket_class(base: type, book: ClientBook) -> type:
             # engine.io 4.15 decodes a text frame outside its try: one that is not a packet raised out of
             # its read loop with a 45-line traceback.
             while True:
-                data = super().wait()
+                data = self._receive()
                 if guard.is_packet(data):
                     return data
                 book.ignore(self.eio_sid, "not an engine.io packet", f"a text frame {shown(data)}")
+
+        def _receive(self):
+            """Read until a whole message has arrived and return it, or None once the connection ends.
+
+            simple-websocket 1.1 reads each connection in a thread of its own (Base._thread: a greenlet
+            on gevent, its stack and frames about 10 KiB) that hands messages over to receive(), while
+            engine.io's task for the connection only waits for them. Here that task reads itself, with
+            the same steps: the reader is never started (_Unstarted).
+            """
+            inner = self.ws
+            while True:
+                if inner.input_buffer:
+                    return inner.input_buffer.pop(0)
+                if not inner.connected:
+                    if not self.ended:  # as Base._thread does when its loop ends
+                        self.ended = True
+                        inner.sock.close()
+                    return None
+                try:
+                    data = inner.sock.recv(inner.receive_bytes)  # guard.Paced: paced and within budget
+                    if not data:
+                        raise OSError()
+                    inner.ws.receive_data(data)
+                    inner.connected = inner._handle_events()
+                except (OSError, LocalProtocolError):
+                    inner.connected = False
 
         def abort(self) -> None:
             """Reset the connection: its reader and writer wake, and the kernel drops what it holds for it."""
@@ -528,7 +671,7 @@ def _websocket_class(base: type, book: ClientBook) -> type:
             ws.connected = False  # the writer's close() then sends no close frame (engine.io 4.15)
             try:
                 ws.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                ws.sock.shutdown(socket.SHUT_RDWR)  # closed (with a reset) by simple-websocket's reader
+                ws.sock.shutdown(socket.SHUT_RDWR)  # closed (with a reset) once _receive reads the end
             except OSError:
                 pass
 
@@ -559,6 +702,11 @@ def websocket_handler() -> type:
         def run_application(self):
             """Run the app; after a websocket, close the connection instead of reading more HTTP."""
             websocket = "werkzeug.socket" in self.environ
+            if websocket and not self.environ.get("CONTENT_LENGTH") and not self.wsgi_input.chunked_input:
+                # The websocket reads the socket itself and no HTTP request follows it, but gevent 26.9
+                # keeps the connection's read buffer (8 KiB) as long as it lasts: closing it frees it
+                # (the socket stays open). A request with a body keeps it, for gevent to discard that.
+                self.rfile.close()
             try:
                 super().run_application()
             except ConnectionError:
