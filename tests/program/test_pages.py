@@ -170,6 +170,13 @@ def test_static_files_are_compressed_too(client):
     assert client.get("/vendor/not-listed.js").status_code == 404
 
 
+def test_the_icon_is_where_a_browser_looks_for_it_on_a_page_that_names_none(client):
+    # An export opened in a tab (/schedule.json) has no <link rel="icon">: the browser asks /favicon.ico.
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert icon.get_data() == client.get("/static/favicon.svg").get_data()
+
+
 def schedule_html(client, query: str):
     """Return the parsed /schedule page for query."""
     response = client.get(f"/schedule?{query}")

@@ -30,7 +30,7 @@ PUBLIC = {
     ("GET", "/api/changes"), ("GET", "/api/travel"), ("GET", "/api/agenda"), ("GET", "/api/openapi.json"),
     ("GET", "/api/docs"), ("GET", "/api/sessions.geojson"), ("GET", "/schedule.ics"), ("GET", "/schedule.xml"),
     ("GET", "/schedule.json"), ("GET", "/static/<path:filename>"), ("GET", "/vendor/<name>"),
-    ("GET", "/sw.js"), ("GET", "/manifest.webmanifest"), ("GET", "/login"),
+    ("GET", "/sw.js"), ("GET", "/manifest.webmanifest"), ("GET", "/favicon.ico"), ("GET", "/login"),
     # Health checks for load balancers (the scale-out work adds them); they say nothing about the program.
     ("GET", "/healthz"), ("GET", "/readyz"),
     # The door itself: anyone may try, but only with the form's CSRF token (checked below); a one-time

@@ -112,6 +112,12 @@ def service_worker():
     return response
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Send the icon where browsers look for it on a page that names none (an export opened in a tab)."""
+    return asset_response(Path(current_app.static_folder) / "favicon.svg", 86400)
+
+
 @bp.get("/manifest.webmanifest")
 def manifest():
     """Send the web app manifest."""
