@@ -8,6 +8,7 @@ log with its seq, none twice, seq has no gap, and every attendee client, having 
 """
 
 import contextlib
+import http.client
 import json
 import os
 import signal
@@ -37,7 +38,9 @@ from webapp.staff.accounts import create_staff, issue_token
 # after the kill, the two databases together take about 40 s on 2 cores.
 STAFF_CLIENTS, CHANGES_EACH, LISTENERS = 4, 250, 4
 ROOMS = ["kins-7f-auditorium", "kins-7f-meeting-room", "hip-future-hall", "gravity-space-ballroom"]
-NETWORK_ERRORS = (urllib.error.URLError, ConnectionError, TimeoutError, OSError)
+# What a kill -9 leaves a client with: no answer, or one cut short (http.client.IncompleteRead: the
+# answer's body cut by the kill, seen when the machine was loaded): either way the change is unacknowledged.
+NETWORK_ERRORS = (urllib.error.URLError, ConnectionError, TimeoutError, OSError, http.client.HTTPException)
 
 
 # --- the server ------------------------------------------------------------------------------------
