@@ -3,31 +3,11 @@
 import json
 import re
 
-from webapp.live.changes import apply_change
+from tests.program.pagetext import change, section, text
 
 AUDITORIUM = "kins-7f-auditorium"
 ROOM_COUNT = 10
 VENUE_COUNT = 4
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def section(page: str, element_id: str) -> str:
-    """Return the HTML from the element with element_id to the end of its section."""
-    part = page[page.index(f'id="{element_id}"') :]
-    return part[: part.index("</section>")]
-
-
-def group(page: str, name: str) -> str:
-    part = page[page.index(f'data-list="{name}"') :]
-    return part[: part.index("</section>")]
-
-
-def change(app, data: dict) -> None:
-    with app.app_context():
-        apply_change(data, by="alice")
 
 
 # --- /rooms/<id> ------------------------------------------------------------------------------------

@@ -3,30 +3,9 @@
 import re
 from datetime import datetime
 
-from webapp.live.changes import apply_change
+from tests.program.pagetext import change, group, text
 from webapp.program.queries import list_sessions
 from webapp.program.streams import stream_groups
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def section(page: str, element_id: str) -> str:
-    """Return the HTML from the element with element_id to the end of its section."""
-    part = page[page.index(f'id="{element_id}"') :]
-    return part[: part.index("</section>")]
-
-
-def group(page: str, name: str) -> str:
-    part = page[page.index(f'data-list="{name}"') :]
-    return part[: part.index("</section>")]
-
-
-def change(app, data: dict) -> None:
-    with app.app_context():
-        apply_change(data, by="alice")
-
 
 # --- /live ------------------------------------------------------------------------------------------
 
