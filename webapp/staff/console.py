@@ -103,10 +103,10 @@ class Wording:
     rooms: dict[str, str]
     words: dict
 
-    def place(self, venue_id: str | None, room_id: str | None) -> str:
-        """Return a venue and room in words, e.g. 'KINS Tower · 7F Auditorium'."""
-        venue = venue_id and self.venues.get(venue_id, venue_id)
-        return place_text(venue, room_id and self.rooms.get(room_id, room_id), self.words["online"])
+    def place_names(self, venue_id: str | None, room_id: str | None) -> tuple[str | None, str | None]:
+        """Return a venue's short name and a room's name by id (the id when it is gone): what
+        web/i18n.place_text writes as a place, with self.words["online"] for none."""
+        return venue_id and self.venues.get(venue_id, venue_id), room_id and self.rooms.get(room_id, room_id)
 
     def when(self, start: str, end: str) -> str:
         """Return a time range in words, e.g. 'Wed, Nov 29 10:00–11:00'."""
@@ -127,7 +127,7 @@ class Wording:
             if state.get("status_reason"):
                 status = f"{status}: {state['status_reason']}"
             return {
-                "place": self.place(state["venue"], state["room"]),
+                "place": place_text(*self.place_names(state["venue"], state["room"]), w["online"]),
                 "time": self.when(state["start"], state["end"]),
                 "status": status,
                 "stream": w["stream"].get(state["stream_status"], state["stream_status"]),
