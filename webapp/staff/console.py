@@ -27,7 +27,7 @@ from webapp.sources.follow import recent_clashes, recent_conflicts
 from webapp.staff.auth import role_required
 from webapp.staff.conflicts import clash_rows, conflict_rows
 from webapp.web.context import current_event, page_clock, page_lang
-from webapp.web.i18n import place_text
+from webapp.web.i18n import language_name, place_text
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -85,7 +85,7 @@ def console_labels() -> dict:
             high=DELAY_MINUTES[1],
         ),
         "bad_time": _("Enter both a start and an end."),
-        "no_text": _("Write the announcement in Korean or English."),
+        "no_text": _("Write the announcement in at least one of the languages."),
         "mark_full": _("Mark full"),
         "mark_open": _("Mark open"),
         "cancelled": _("Cancelled"),
@@ -346,6 +346,7 @@ def console():
         venues=venues,
         clock=clock,
         conflicts=conflict_rows(recent_conflicts(), words),
+        announce_langs=[(code, language_name(code, lang)) for code in event_languages(event)],
     )
 
 
