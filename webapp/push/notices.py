@@ -65,9 +65,10 @@ def _also_now(s: Session, now: datetime, tz: ZoneInfo, lang: str) -> str:
     if not options:
         return ""
     best = options[0]
+    place = place_text(*best.session.place_names(lang), _("Online"))
     return " " + _(
         "Also now: %(title)s, %(place)s, %(minutes)d min walk",
-        title=best.session.title(lang), place=place_text(*best.session.place_names(lang), _("Online")), minutes=best.walking_minutes,
+        title=best.session.title(lang), place=place, minutes=best.walking_minutes,
     )  # fmt: skip
 
 
