@@ -9,6 +9,7 @@ from flask_migrate import downgrade, upgrade
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Announcement, Room, Session, Venue
+from webapp.push.models import PushNotice
 
 
 def test_models_and_migrations_agree(app):
@@ -68,5 +69,33 @@ def test_the_texts_move_into_one_column_each_and_back(database_url):
             "sessions": ("Opening", "Opening"),
             "announcements": ("점심", "Lunch"),
         }
+        db.session.remove()
+        db.engine.dispose()
+
+
+OLD_NOTICES = (
+    "INSERT INTO push_notices (id, session_id, state, first_seq, last_seq, baseline, due_at, text_en, sent, "
+    "failed, removed, skipped) VALUES ({id}, 'keynote', 'sent', 1, 1, '{{}}', '2023-11-29 01:00:00+00:00', "
+    "{text}, 1, 0, 0, 0)"
+)
+
+
+def test_a_push_notices_text_moves_into_one_column_and_back(database_url):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        upgrade(revision="0007")
+        for ident, text in ((1, "'Keynote moved to Hall B'"), (2, "NULL")):
+            db.session.execute(sa.text(OLD_NOTICES.format(id=ident, text=text)))
+        db.session.commit()
+        upgrade()
+        assert db.session.get(PushNotice, 1).texts == {"en": "Keynote moved to Hall B"}
+        assert db.session.get(PushNotice, 2).texts is None
+        # A notice written in Korean only: going back keeps its words in the one column there was.
+        db.session.get(PushNotice, 1).texts = {"ko": "기조연설이 B홀로 옮겼습니다"}
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="0007")
+        rows = db.session.execute(sa.text("SELECT id, text_en FROM push_notices ORDER BY id")).all()
+        assert [tuple(row) for row in rows] == [(1, "기조연설이 B홀로 옮겼습니다"), (2, None)]
         db.session.remove()
         db.engine.dispose()

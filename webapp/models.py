@@ -147,6 +147,14 @@ class Session(LocalizedColumns, db.Model):
         """Return the session's title in lang."""
         return self.text_in("title", lang)
 
+    def place_names(self, lang: str) -> tuple[str | None, str | None]:
+        """Return the venue's short name and the room's name in lang (None where it has none): what
+        web/i18n.place_text writes as a place."""
+        return (
+            self.venue.short_name(lang) if self.venue else None,
+            self.room.name(lang) if self.room else None,
+        )
+
     @classmethod
     def values_from(cls, s: Any) -> dict[str, Any]:
         """Return the column values of a session as the data files give it (datafiles.SessionData)."""

@@ -376,17 +376,18 @@ byId("rooms").addEventListener("click", (event) => {
 byId("announce-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const form = event.currentTarget;
-  const [ko, en] = [form.elements.ko.value.trim(), form.elements.en.value.trim()];
-  if (!ko && !en) {
+  // One field per event language: the text in each language written in.
+  const written = [...form.querySelectorAll("[data-text]")].map((field) => [field.name, field.value.trim()]);
+  const text = Object.fromEntries(written.filter(([, value]) => value));
+  if (!Object.keys(text).length) {
     notify(L.no_text, "", "bad");
     return;
   }
   const minutes = Number(form.elements.minutes.value);
   const venue = form.elements.venue.value || null;
-  const text = Object.fromEntries(Object.entries({ ko, en }).filter(([, value]) => value));
   ask({
     heading: W.kinds.announce,
-    subject: [ko, en].filter(Boolean).join(" / "),
+    subject: Object.values(text).join(" / "),
     before: W.none,
     after: fill(L.announce_to, { who: venue ? venues.get(venue).name : W.everyone, n: minutes }),
     payload: { kind: "announce", text, venue, expires_in_minutes: minutes },

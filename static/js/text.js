@@ -9,10 +9,11 @@ const PLACEHOLDER = /%\((\w+)\)s|\{(\w+)\}/g;
 export const fill = (template, values) =>
   template.replace(PLACEHOLDER, (_, gettextKey, braceKey) => String(values[gettextKey ?? braceKey] ?? ""));
 
-/** Return a {lang: text} in the page's language, else the event's languages in order, else any (as the server's pick). */
-export function pick(text, lang = live.lang) {
+/** Return a {lang: text} in the page's language, else the event's languages in order, else any (as the server's pick);
+ * a page without the live-data block (a staff page) gives its lang and the event's langs. */
+export function pick(text, lang = live.lang, langs = live.langs ?? []) {
   if (!text) return "";
-  for (const candidate of [lang, ...(live.langs ?? [])]) if (text[candidate]) return text[candidate];
+  for (const candidate of [lang, ...langs]) if (text[candidate]) return text[candidate];
   return Object.values(text).find(Boolean) ?? "";
 }
 

@@ -5,6 +5,9 @@
 
 /* global L */
 
+import { el } from "./dom.js";
+import { fill, pick } from "./text.js";
+
 const data = JSON.parse(document.getElementById("venues-data").textContent);
 const W = data.labels;
 const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
@@ -13,7 +16,6 @@ const list = byId("ve-list");
 const statusLine = byId("ve-status");
 const errorBox = byId("ve-error");
 const selectionLine = byId("ve-selection");
-const fill = (text, values) => text.replace(/\{(\w+)\}/g, (whole, key) => String(values[key] ?? whole));
 
 const venues = data.venues.map((v) => ({ ...v, isNew: false }));
 const selected = new Set();
@@ -22,7 +24,7 @@ let saving = false;
 
 // --- words -------------------------------------------------------------------------------------------
 
-const pickText = (text) => text?.[data.lang] || text?.en || Object.values(text ?? {}).find(Boolean) || "";
+const pickText = (text) => pick(text, data.lang, data.langs);
 const venueTitle = (v) => pickText(v.short_name) || pickText(v.name) || W.new_venue;
 const roomOf = (id) => data.rooms[id];
 const formatPosition = (p) => (p ? `${p[1].toFixed(6)}, ${p[0].toFixed(6)}` : "");
@@ -61,15 +63,9 @@ L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution, maxZoom: 19 }
 const pins = new Map(); // venue id -> { marker, circle }
 
 function pinIcon(v) {
-  const label = document.createElement("span");
-  label.className = v.approximate ? "venue-pin venue-pin--approximate" : "venue-pin";
+  const label = el("span", v.approximate ? "venue-pin venue-pin--approximate" : "venue-pin");
   label.dataset.venue = v.id;
-  const dot = document.createElement("span");
-  dot.className = "venue-pin__dot";
-  const name = document.createElement("span");
-  name.className = "venue-pin__label";
-  name.textContent = venueTitle(v);
-  label.append(dot, name);
+  label.append(el("span", "venue-pin__dot"), el("span", "venue-pin__label", venueTitle(v)));
   return L.divIcon({ html: label, className: "venue-marker ve-marker", iconSize: null });
 }
 
@@ -142,32 +138,25 @@ function textField(v, key, lang) {
 
 function roomChip(v, roomId) {
   const room = roomOf(roomId);
-  const li = document.createElement("li");
-  li.className = "roomchip";
+  const li = el("li", "roomchip");
   li.dataset.room = roomId;
-  const handle = document.createElement("button");
+  const handle = el("button", "roomchip__handle", "⠿");
   handle.type = "button";
-  handle.className = "roomchip__handle";
-  handle.textContent = "⠿";
   handle.setAttribute("aria-label", fill(W.handle, { room: room.name }));
   handle.addEventListener("pointerdown", (event) => startDrag(event, roomId, li));
-  const pick = document.createElement("button");
-  pick.type = "button";
-  pick.className = "roomchip__pick";
-  pick.setAttribute("aria-pressed", String(selected.has(roomId)));
-  const name = document.createElement("span");
-  name.className = "roomchip__name";
-  name.textContent = room.floor ? `${room.name} · ${room.floor}` : room.name;
-  const count = document.createElement("span");
-  count.className = "muted roomchip__count";
-  count.textContent = fill(room.sessions === 1 ? W.one_session : W.sessions, { n: room.sessions });
-  pick.append(name, count);
-  pick.addEventListener("click", () => {
+  const choose = el("button", "roomchip__pick");
+  choose.type = "button";
+  choose.setAttribute("aria-pressed", String(selected.has(roomId)));
+  const name = el("span", "roomchip__name", room.floor ? `${room.name} · ${room.floor}` : room.name);
+  const sessions = room.sessions === 1 ? W.one_session : W.sessions;
+  const count = el("span", "muted roomchip__count", fill(sessions, { n: room.sessions }));
+  choose.append(name, count);
+  choose.addEventListener("click", () => {
     if (selected.has(roomId)) selected.delete(roomId);
     else selected.add(roomId);
     renderList();
   });
-  li.append(handle, pick);
+  li.append(handle, choose);
   return li;
 }
 

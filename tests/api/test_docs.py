@@ -189,6 +189,7 @@ def test_clash_answer_and_allow_clash_are_documented(spec):
             True,
         ),
         ({"kind": "announce", "text": {}, "expires_in_minutes": 60}, False),
+        ({"kind": "announce", "text": {"fr": "Le déjeuner est servi"}, "expires_in_minutes": 60}, False),
         ({"kind": "room_status", "room": "kins-7f-auditorium", "status": "closed"}, False),
         ({"kind": "undo", "seq": 3}, True),
         ({"kind": "move", "session": "ivd-panel", "room": "kins-7f-auditorium", "allow_clash": True}, True),

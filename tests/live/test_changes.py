@@ -173,6 +173,11 @@ def test_undo_after_a_later_change_is_a_conflict(change):
         ({"kind": "announce", "text": {"ko": " ", "en": ""}, "expires_in_minutes": 5}, 400, "needs text"),
         ({"kind": "announce", "text": {"en": "x" * 281}, "expires_in_minutes": 5}, 400, "at most 280"),
         (
+            {"kind": "announce", "text": {"en": "Lunch", "fr": "Déjeuner"}, "expires_in_minutes": 5},
+            400,
+            "'text.fr' is not one of the event's languages (ko, en).",
+        ),
+        (
             {"kind": "announce", "text": {"en": "x"}, "expires_at": "2023-11-29T09:00+09:00"},
             400,
             "already have expired",

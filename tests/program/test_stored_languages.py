@@ -12,7 +12,7 @@ from tests.sources.conftest import imported_files
 from tests.staff.test_auth import PASSWORD, login
 from webapp.extensions import db
 from webapp.models import Session, Venue
-from webapp.staff.accounts import create_staff
+from webapp.staff.accounts import create_staff, issue_token
 
 ENGLISH = "Hacking Containers and Kubernetes"
 GERMAN = "Container und Kubernetes hacken"
@@ -68,3 +68,25 @@ def test_the_posters_name_the_venue_in_german_and_english(congress):
     page = client.get("/staff/signage?lang=en").get_data(as_text=True)
     shown = re.sub(r"\s+", " ", lxml.html.fromstring(page).text_content())
     assert VENUE["de"] in shown and VENUE["en"] in shown
+
+
+def test_an_announcement_is_taken_in_the_events_languages_and_refused_in_another(congress):
+    app, _ident = congress
+    with app.app_context():
+        create_staff("alice", PASSWORD)
+        bearer = {"Authorization": f"Bearer {issue_token('alice')}"}
+    client = app.test_client()
+    text = client.get("/api/openapi.json").get_json()["components"]["schemas"]["Announce"]["properties"][
+        "text"
+    ]
+    assert text["propertyNames"] == {"enum": ["de", "en"]}
+    post = lambda text: client.post(  # noqa: E731
+        "/api/changes", json={"kind": "announce", "text": text, "expires_in_minutes": 30}, headers=bearer
+    )
+    refused = post({"de": "Mittagessen im Zelt", "ko": "점심"})
+    assert refused.status_code == 400
+    assert refused.get_json()["message"] == "'text.ko' is not one of the event's languages (de, en)."
+    made = post({"de": "Mittagessen im Zelt"})
+    assert made.status_code == 201
+    shown = client.get("/api/changes?since=0").get_json()["announcements"]
+    assert [a["text"]["de"] for a in shown] == ["Mittagessen im Zelt"]

@@ -10,6 +10,7 @@ import pytest
 from tests.push.conftest import NOW
 from tests.push.pushservice import verify_vapid
 from webapp.extensions import db
+from webapp.models import Session
 from webapp.push.models import PushNotice, PushSubscription
 from webapp.push.worker import claim_due
 from webapp.staff.accounts import create_staff
@@ -185,3 +186,9 @@ def test_staff_log_shows_what_was_sent_skipped_and_failed(
         totals
         == "1 sent · 0 failed · 1 expired subscriptions removed · 1 notices skipped (undone or nothing to tell) · 0 waiting"
     )
+    # The sent notice reads in the log's language: what it said in English, and in Korean.
+    sent = re.compile(r'<li data-notice="\d+"><strong>sent</strong> · ' + SESSION + r" · #\d+ · ([^<]+) <")
+    with push_app.app_context():
+        titles = db.session.get(Session, SESSION).titles
+    assert sent.findall(page) == [f"{titles['en']} is cancelled."]
+    assert sent.findall(client.get("/staff/log?lang=ko").get_data(as_text=True)) == [f"[취소] {titles['ko']}"]

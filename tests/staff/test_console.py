@@ -5,6 +5,7 @@ import io
 import json
 import re
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,7 +14,7 @@ from webapp.live.changes import apply_change
 from webapp.live.schemas import DELAY_MINUTES, MAX_ANNOUNCEMENT_MINUTES, MAX_TEXT, MAX_URL
 from webapp.models import Change, LogHead
 from webapp.staff.accounts import create_staff
-from webapp.staff.console import CSV_COLUMNS, guard_cell
+from webapp.staff.console import changes_csv, csv_columns, guard_cell
 
 PASSWORD = "a-long-password-123"
 
@@ -226,7 +227,11 @@ def test_log_sends_anonymous_visitors_to_sign_in(client):
 
 
 def read_csv(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    return read_csv_bytes(response.get_data())
+
+
+def read_csv_bytes(body: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 def test_log_csv_is_a_download_with_a_header_and_every_change(make_changes, staff_client):
@@ -236,14 +241,32 @@ def test_log_csv_is_a_download_with_a_header_and_every_change(make_changes, staf
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == "attachment; filename=venue-live-changes.csv"
     header, row = read_csv(response)
-    assert tuple(header) == CSV_COLUMNS
+    assert header == [
+        "seq", "at", "by", "kind", "session", "venue", "room", "subject_ko", "subject_en", "before", "after"
+    ]  # fmt: skip
     record = dict(zip(header, row, strict=True))
     assert record["seq"] == str(seq) and record["kind"] == "move" and record["by"] == "bob"
     assert record["at"].endswith("+09:00")
     assert record["session"] == "opening-ceremony" and record["room"] == "kins-7f-auditorium"
     assert record["subject_en"] == "Opening ceremony and MR hologram performance"
+    assert record["subject_ko"] == "개막식 및 MR 홀로그램 퍼포먼스"
     assert json.loads(record["before"])["room"] == "gravity-space-ballroom"
     assert json.loads(record["after"])["room"] == "kins-7f-auditorium"
+
+
+def test_log_csv_has_a_subject_column_for_each_of_the_events_languages():
+    change = Change(
+        seq=4, at=datetime(2023, 11, 29, 1, tzinfo=UTC), by="bob", kind="cancel", session_id="opening",
+        subject={"ko": "Opening", "en": "Opening", "de": "Eröffnung"}, before=None, after=None,
+    )  # fmt: skip
+    header, row = read_csv_bytes(changes_csv([change], ZoneInfo("Europe/Berlin"), ("de", "en")))
+    assert header == csv_columns(("de", "en"))
+    record = dict(zip(header, row, strict=True))
+    assert (record["subject_de"], record["subject_en"], "subject_ko" in record) == (
+        "Eröffnung",
+        "Opening",
+        False,
+    )
 
 
 def test_log_csv_keeps_the_filters(make_changes, staff_client):

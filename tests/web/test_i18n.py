@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
-from webapp.web.i18n import clock_time, in_each_language, time_range
+from webapp.web.i18n import LANGUAGE_NAMES, clock_time, in_each_language, language_name, time_range
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -25,3 +25,15 @@ def test_catalogue_words_come_in_each_language(app):
         "cancelled": {"ko": "취소됨", "en": "Cancelled"},
         "online": {"ko": "온라인", "en": "Online"},
     }
+
+
+def test_a_language_is_named_in_the_page_language_and_the_switch_names_each_in_its_own():
+    assert [language_name(code, "ko") for code in ("ko", "en", "de")] == ["한국어", "영어", "독일어"]
+    assert [language_name(code, "en") for code in ("ko", "en", "de", "pt-br")] == [
+        "Korean",
+        "English",
+        "German",
+        "Portuguese",
+    ]
+    assert language_name("qq", "en") == "qq" and language_name("de", "not a locale") == "de"
+    assert LANGUAGE_NAMES == {"ko": "한국어", "en": "English"}

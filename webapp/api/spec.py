@@ -20,6 +20,7 @@ from spectree.models import Server
 from webapp.api.schemas import Error
 from webapp.extensions import current_event
 from webapp.live.schemas import error_sentence
+from webapp.localized import event_languages
 from webapp.program.search import index_for
 from webapp.web.errors import ApiError
 
@@ -181,6 +182,11 @@ def build_spec(app: Flask) -> dict[str, Any]:
     spec["info"]["summary"] = (
         f"The live program of {event.event.name.en}: venues, sessions, travel and changes."
     )
+    # An announcement's text is keyed by the languages of this event, which the models cannot know.
+    langs = list(event_languages(event))
+    text = spec["components"]["schemas"]["Announce"]["properties"]["text"]
+    text["propertyNames"] = {"enum": langs}
+    text["description"] = f"The text in one or more of the event's languages ({', '.join(langs)}), by code."
     examples = _examples(event)
     for path, item in spec["paths"].items():
         for method, operation in item.items():

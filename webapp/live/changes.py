@@ -31,6 +31,7 @@ from webapp.live.schemas import (
     parse_change,
 )
 from webapp.live.signals import change_committed
+from webapp.localized import event_languages
 from webapp.models import Announcement, Change, LogHead, Room, Session, Venue
 
 # What attendees are not sent: the staff member's login name is half of a credential.
@@ -192,9 +193,21 @@ def _room_status(change: SetRoomStatus, at: Moment) -> Draft:
 
 
 def _announce(change: Announce, at: Moment) -> Draft:
-    ko, en = change.text.ko or None, change.text.en or None
-    if not (ko or en):
-        raise ChangeError(400, "invalid", "An announcement needs text in Korean or English.")
+    langs = event_languages(current_event())
+    for lang in change.text:
+        if lang not in langs:
+            raise ChangeError(
+                400,
+                "invalid",
+                f"'text.{lang[:20]}' is not one of the event's languages ({', '.join(langs)}).",
+            )
+    texts = {lang: text for lang, text in change.text.items() if text}
+    if not texts:
+        raise ChangeError(
+            400,
+            "invalid",
+            f"An announcement needs text in one of the event's languages ({', '.join(langs)}).",
+        )
     venue = change.venue
     if venue is not None and db.session.get(Venue, venue) is None:
         raise ChangeError(404, "not_found", f"There is no venue '{venue}'.")
@@ -208,7 +221,6 @@ def _announce(change: Announce, at: Moment) -> Draft:
         raise ChangeError(
             400, "invalid", f"An announcement may last at most {MAX_ANNOUNCEMENT_MINUTES // (24 * 60)} days."
         )
-    texts = {lang: text for lang, text in (("ko", ko), ("en", en)) if text}
     item = Announcement(texts=texts, venue_id=venue, expires_at=expires, retracted=False)
     db.session.add(item)
     db.session.flush()

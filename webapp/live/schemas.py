@@ -145,18 +145,15 @@ class SetRoomStatus(ChangeBody):
     status: RoomStatus
 
 
-class AnnouncementText(BaseModel):
-    """An announcement's text in Korean and/or English."""
-
-    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
-    ko: Text | None = None
-    en: Text | None = None
-
-    @model_validator(mode="after")
-    def _some_text(self):
-        if not (self.ko or self.en):
-            raise ValueError("an announcement needs text in Korean or English")
-        return self
+# An announcement's text by language code, in one or more of the event's languages (checked when it is
+# applied, against the event it is for): {"ko": "...", "en": "..."}.
+AnnouncementText = Annotated[
+    dict[StrictStr, Text],
+    Field(
+        min_length=1,
+        description='The text in one or more of the event\'s languages, by code: {"ko": ..., "en": ...}.',
+    ),
+]
 
 
 class Announce(ChangeBody):

@@ -62,12 +62,6 @@ def for_room(room: Room, now: datetime, tz: ZoneInfo, limit: int = LIMIT) -> lis
     return alternatives(current, now, tz, limit) if current else []
 
 
-def place(s: Session, lang: str) -> str:
-    """Return where a session is, in one line (web/i18n.place_text): 'KINS Tower · 7F Auditorium'."""
-    venue = s.venue.short_name(lang) if s.venue else None
-    return place_text(venue, s.room.name(lang) if s.room else None, _("Online"))
-
-
 def view(options: list[Alternative], lang: str, tz: ZoneInfo) -> list[dict]:
     """Return alternatives as the pages list them."""
     return [
@@ -75,7 +69,7 @@ def view(options: list[Alternative], lang: str, tz: ZoneInfo) -> list[dict]:
             "id": a.session.id,
             "title": a.session.title(lang),
             "url": f"/sessions/{a.session.id}",
-            "place": place(a.session, lang),
+            "place": place_text(*a.session.place_names(lang), _("Online")),
             "time": time_range(a.session.start_at, a.session.end_at, tz),
             "minutes": a.walking_minutes,
             "running": a.running,

@@ -63,7 +63,8 @@ class PushNotice(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(sa.String(80))
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    text_en: Mapped[str | None] = mapped_column(sa.String(500))
+    # What it said, in each language it went out in ({"ko": ..., "en": ...}), for the staff log.
+    texts: Mapped[dict[str, str] | None] = mapped_column("text", sa.JSON)
     sent: Mapped[int] = mapped_column(default=0)
     failed: Mapped[int] = mapped_column(default=0)
     removed: Mapped[int] = mapped_column(default=0)

@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from webapp.extensions import db
 from webapp.live.log import session_state
 from webapp.models import Change, Room, Session
-from webapp.program.alternatives import alternatives, place, slot_session
+from webapp.program.alternatives import alternatives, slot_session
 from webapp.push.models import PushNotice
 from webapp.push.subscriptions import followed
-from webapp.web.i18n import clock_time
+from webapp.web.i18n import clock_time, place_text
 
 SESSION_KINDS = ("move", "retime", "cancel", "restore", "stream_status", "undo")
 ROOM_KINDS = ("room_status", "undo")
@@ -65,15 +65,20 @@ def _also_now(s: Session, now: datetime, tz: ZoneInfo, lang: str) -> str:
     if not options:
         return ""
     best = options[0]
+    place = place_text(*best.session.place_names(lang), _("Online"))
     return " " + _(
         "Also now: %(title)s, %(place)s, %(minutes)d min walk",
-        title=best.session.title(lang), place=place(best.session, lang), minutes=best.walking_minutes,
+        title=best.session.title(lang), place=place, minutes=best.walking_minutes,
     )  # fmt: skip
 
 
 def _headline(before: dict, after: dict, s: Session, tz: ZoneInfo, lang: str) -> str | None:
     b, c = before["session"], after["session"]
-    words = {"title": s.title(lang), "place": place(s, lang), "time": clock_time(s.start_at, tz)}
+    words = {
+        "title": s.title(lang),
+        "place": place_text(*s.place_names(lang), _("Online")),
+        "time": clock_time(s.start_at, tz),
+    }
     if c["status"] == "cancelled":
         return None if b["status"] == "cancelled" else _("%(title)s is cancelled.", **words)
     if b["status"] == "cancelled":

@@ -27,10 +27,11 @@ from webapp.push.models import PushNotice
 from webapp.push.notices import compose
 from webapp.push.process import parent_gone
 from webapp.push.sender import SENT, Delivery, Message, Sender, Target, payload, topic_for
+from webapp.web.i18n import LANGUAGES
 
 log = logging.getLogger(__name__)
 
-LANGS = ("ko", "en")
+TEXT_KEPT = 500  # characters of a notice's text the staff log keeps, in each language
 STALE_CLAIM = timedelta(minutes=10)  # a sender that died mid-send: its notices go out again
 CLAIM_BATCH = 10
 POLL_SECONDS = 1.0
@@ -80,7 +81,7 @@ def _message(notice: PushNotice, s: Session, texts: dict[str, str], title, now: 
             f"session-{s.id}",
             notice.last_seq,
         )
-        for lang in LANGS
+        for lang in LANGUAGES
     }
     return Message(payloads=payloads, topic=topic_for(s.id), urgency=urgency, ttl=ttl)
 
@@ -99,13 +100,13 @@ def prepare(notice_id: int, tz: ZoneInfo, title, now: datetime) -> tuple[list[Ta
     """Return whom a claimed notice goes to and what it says, or None after recording it as skipped."""
     notice = db.session.get(PushNotice, notice_id)
     s = db.session.get(Session, notice.session_id)
-    texts = {lang: compose(notice.baseline, s, now, tz, lang) for lang in LANGS} if s else {}
+    texts = {lang: compose(notice.baseline, s, now, tz, lang) for lang in LANGUAGES} if s else {}
     targets = [Target(*row) for row in subscriptions.subscribers(notice.session_id)]
     if not targets or not all(texts.values()):
         notice.skipped = len(targets)
         _finish(notice, "skipped", now)
         return None
-    notice.text_en = texts["en"][:500]
+    notice.texts = {lang: text[:TEXT_KEPT] for lang, text in texts.items()}
     message = _message(notice, s, texts, title, now)
     db.session.commit()  # no transaction stays open while the push services answer
     return targets, message

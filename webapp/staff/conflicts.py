@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from webapp.extensions import db
 from webapp.models import Session
 from webapp.sources.follow import current_fields
+from webapp.web.i18n import place_text
 
 SHOWN = 20
 
@@ -15,7 +16,7 @@ SHOWN = 20
 def _value(words, kind: str, state: dict) -> str:
     """Return a conflicting field pair in words: a place for a move, a time range for a retime."""
     if kind == "move":
-        return words.place(state.get("venue"), state.get("room"))
+        return place_text(*words.place_names(state.get("venue"), state.get("room")), words.words["online"])
     return words.when(state.get("start"), state.get("end"))
 
 
@@ -78,7 +79,7 @@ def clash_rows(clashes: list[dict], words, limit: int = SHOWN) -> list[dict]:
                 "with": clash["with"],
                 "with_title": other.title(words.lang) if other is not None else clash["with_title"],
                 "with_when": words.when(clash["with_start"], clash["with_end"]),
-                "place": words.place(clash["venue"], clash["room"]),
+                "place": place_text(*words.place_names(clash["venue"], clash["room"]), words.words["online"]),
                 "release": clash.get("release", ""),
                 "by": clash.get("by", ""),
                 "at": at.isoformat(),

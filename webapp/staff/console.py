@@ -3,7 +3,7 @@
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import groupby
@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from webapp.extensions import db
 from webapp.live.log import head_seq, recent_changes
 from webapp.live.schemas import DELAY_MINUTES, KINDS, MAX_INT, console_limits, kind_words
-from webapp.localized import pick
+from webapp.localized import event_languages, pick
 from webapp.models import Change, Session, Venue
 from webapp.program.eventdata import EventData
 from webapp.program.eventstore import KIND as VENUES_KIND
@@ -27,7 +27,7 @@ from webapp.sources.follow import recent_clashes, recent_conflicts
 from webapp.staff.auth import role_required
 from webapp.staff.conflicts import clash_rows, conflict_rows
 from webapp.web.context import current_event, page_clock, page_lang
-from webapp.web.i18n import place_text
+from webapp.web.i18n import language_name, place_text
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -35,7 +35,9 @@ RECENT = 20
 PER_PAGE = 50
 MAX_PAGE = MAX_INT // PER_PAGE  # the log's seq is a 32-bit integer: no page lies beyond this one
 CSV_NAME = "venue-live-changes.csv"
-CSV_COLUMNS = ("seq", "at", "by", "kind", "session", "venue", "room", "subject_en", "before", "after")
+# The log's columns; the subject (a session's title, a room's name, an announcement's text) has one
+# column per event language, named by its code: subject_ko, subject_en.
+CSV_COLUMNS = ("seq", "at", "by", "kind", "session", "venue", "room", "subject_{lang}", "before", "after")
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -83,7 +85,7 @@ def console_labels() -> dict:
             high=DELAY_MINUTES[1],
         ),
         "bad_time": _("Enter both a start and an end."),
-        "no_text": _("Write the announcement in Korean or English."),
+        "no_text": _("Write the announcement in at least one of the languages."),
         "mark_full": _("Mark full"),
         "mark_open": _("Mark open"),
         "cancelled": _("Cancelled"),
@@ -103,10 +105,10 @@ class Wording:
     rooms: dict[str, str]
     words: dict
 
-    def place(self, venue_id: str | None, room_id: str | None) -> str:
-        """Return a venue and room in words, e.g. 'KINS Tower · 7F Auditorium'."""
-        venue = venue_id and self.venues.get(venue_id, venue_id)
-        return place_text(venue, room_id and self.rooms.get(room_id, room_id), self.words["online"])
+    def place_names(self, venue_id: str | None, room_id: str | None) -> tuple[str | None, str | None]:
+        """Return a venue's short name and a room's name by id (the id when it is gone): what
+        web/i18n.place_text writes as a place, with self.words["online"] for none."""
+        return venue_id and self.venues.get(venue_id, venue_id), room_id and self.rooms.get(room_id, room_id)
 
     def when(self, start: str, end: str) -> str:
         """Return a time range in words, e.g. 'Wed, Nov 29 10:00–11:00'."""
@@ -127,7 +129,7 @@ class Wording:
             if state.get("status_reason"):
                 status = f"{status}: {state['status_reason']}"
             return {
-                "place": self.place(state["venue"], state["room"]),
+                "place": place_text(*self.place_names(state["venue"], state["room"]), w["online"]),
                 "time": self.when(state["start"], state["end"]),
                 "status": status,
                 "stream": w["stream"].get(state["stream_status"], state["stream_status"]),
@@ -285,15 +287,23 @@ def guard_cell(value: object) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def changes_csv(changes: Iterable[Change], tz: ZoneInfo) -> bytes:
-    """Return changes as CSV in UTF-8 with a byte-order mark (so spreadsheets read Korean right)."""
+def csv_columns(langs: Sequence[str]) -> list[str]:
+    """Return the CSV's header for an event in langs: subject_{lang} becomes one column per language."""
+    subject = CSV_COLUMNS.index("subject_{lang}")
+    return [*CSV_COLUMNS[:subject], *(f"subject_{lang}" for lang in langs), *CSV_COLUMNS[subject + 1 :]]
+
+
+def changes_csv(changes: Iterable[Change], tz: ZoneInfo, langs: Sequence[str]) -> bytes:
+    """Return changes as CSV in UTF-8 with a byte-order mark (so spreadsheets read Korean right); the
+    subject in each of langs, by the one fallback rule (pick)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(csv_columns(langs))
     for c in changes:
         cells = (
             c.seq, c.at.astimezone(tz).isoformat(), c.by, c.kind, c.session_id, c.venue_id, c.room_id,
-            c.subject.get("en"), json.dumps(c.before, ensure_ascii=False), json.dumps(c.after, ensure_ascii=False),
+            *(pick(c.subject, lang, langs) for lang in langs),
+            json.dumps(c.before, ensure_ascii=False), json.dumps(c.after, ensure_ascii=False),
         )  # fmt: skip
         writer.writerow([guard_cell(cell) for cell in cells])
     return out.getvalue().encode("utf-8-sig")
@@ -336,6 +346,7 @@ def console():
         venues=venues,
         clock=clock,
         conflicts=conflict_rows(recent_conflicts(), words),
+        announce_langs=[(code, language_name(code, lang)) for code in event_languages(event)],
     )
 
 
@@ -379,7 +390,8 @@ def log():
 @role_required("staff")
 def log_csv():
     """Send the filtered change log as a CSV file."""
-    body = changes_csv(db.session.scalars(log_query(_log_filter())), current_event().tz)
+    event = current_event()
+    body = changes_csv(db.session.scalars(log_query(_log_filter())), event.tz, event_languages(event))
     return send_file(
         io.BytesIO(body), mimetype="text/csv", as_attachment=True, download_name=CSV_NAME, max_age=0
     )

@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask, Response, has_request_context, request
 from flask_babel import Babel, force_locale, format_time
 
@@ -48,7 +49,16 @@ def in_each_language(words: Mapping[str, object], langs: Iterable[str]) -> dict[
     return out
 
 
-LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
+def language_name(code: str, lang: str) -> str:
+    """Return a language's name in lang, from the CLDR (babel): language_name("de", "ko") is "독일어"."""
+    try:
+        return Locale.parse(lang).languages.get(code.split("-")[0], code)
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+# Each interface language in its own name, for the language switch: {"ko": "한국어", "en": "English"}.
+LANGUAGE_NAMES = {code: language_name(code, code) for code in LANGUAGES}
 
 
 def offered_languages(event_langs: Iterable[str]) -> list[str]:
