@@ -8,8 +8,10 @@ from flask import Flask, Response, has_request_context, request
 from flask_babel import Babel, force_locale, format_time
 
 from webapp.extensions import current_event
+from webapp.localized import LANGS
 
-LANGUAGES = ("ko", "en")
+# The interface's languages (the catalogue translates into them): the one list, webapp/localized.py's.
+LANGUAGES = LANGS
 COOKIE = "lang"
 
 # The 24-hour clock the event's own program prints (static/js/event-time.js shows changed times alike).
