@@ -139,7 +139,8 @@ def event(request, tmp_path_factory):
         data = app.extensions["event"]
         cancelled, room = data.program.sessions[1].id, next(iter(data.rooms_by_id))
         apply_change({"kind": "cancel", "session": cancelled, "reason": marked(payload, "why")}, "olga")
-        text = both(marked(payload, "ann"))
+        # in the event's own languages (an imported English event takes no Korean text)
+        text = {lang: t for lang, t in both(marked(payload, "ann")).items() if lang in data.event.languages}
         apply_change({"kind": "announce", "text": text, "expires_in_minutes": 600}, "olga")
         apply_change({"kind": "room_status", "room": room, "status": "full"}, "olga")
     yield app, payload, source
