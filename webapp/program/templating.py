@@ -32,6 +32,19 @@ def page_names(lang: str, event, seq: int) -> dict:
     return names
 
 
+def venue_choices() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Return each venue as (id, name, [(room id, room name)]) in the data's order, in the page's language:
+    what a filter form offers. From page_names, so the venues are read once per (data version, seq), not
+    once per page (a search page is a new URL each time)."""
+    names = page_names(page_lang(), current_event(), page_seq())
+    rooms: dict[str, list[tuple[str, str]]] = {venue_id: [] for venue_id in names["venues"]}
+    for room_id, room in names["rooms"].items():
+        rooms[room["venue"]].append((room_id, room["name"]))
+    return [(venue_id, name, rooms[venue_id]) for venue_id, name in names["venues"].items()]
+
+
 def init_app(app: Flask) -> None:
     """Register the program's template globals."""
-    app.jinja_env.globals.update(page_live_data=page_live_data, distance_label=distance_label)
+    app.jinja_env.globals.update(
+        page_live_data=page_live_data, distance_label=distance_label, venue_choices=venue_choices
+    )
