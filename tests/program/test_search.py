@@ -1,6 +1,8 @@
 """Search: /api/sessions?q= and /schedule?q= in Korean and German, ranked, combined with filters, marked."""
 
 import re
+import time
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
@@ -213,3 +215,38 @@ def test_a_search_after_a_change_shows_the_session_as_changed(app):
     )
     shown = row()
     assert "Seminar Room A" in shown and "srow--cancelled" in shown and "Speaker unwell" in shown
+
+
+def test_a_search_page_shows_the_announcements_of_the_moment(app):
+    """The announcements are read once per seq for every page at it; a retraction or an expiry still shows."""
+    from webapp.live.changes import apply_change
+
+    client = app.test_client()
+    pages = iter(range(100))
+
+    def shown() -> list[str]:
+        # Each a new search (a new URL): what the page cache keeps is not what is tested here.
+        page = client.get("/schedule", query_string={"q": f"kernel {next(pages)}", "lang": "en"})
+        part = re.search(r'<ul class="announcements".*?</ul>', page.get_data(as_text=True), re.S).group(0)
+        return [unescape(re.sub(r"<[^>]+>", "", li)).strip() for li in re.findall(r"<li.*?</li>", part, re.S)]
+
+    now = datetime.now(UTC)
+    expires = now + timedelta(seconds=2)
+    with app.app_context():
+        apply_change(
+            {"kind": "announce", "text": {"en": "Shuttle leaving"}, "expires_at": expires.isoformat()},
+            by="bob",
+            now=now - timedelta(minutes=5),
+        )
+    assert shown() == ["Shuttle leaving"]
+    with app.app_context():
+        lunch = apply_change(
+            {"kind": "announce", "text": {"en": "Lunch"}, "expires_in_minutes": 30}, by="bob"
+        )
+    assert shown() == ["Lunch", "Shuttle leaving"]
+    with app.app_context():
+        apply_change({"kind": "retract", "announcement": lunch.announcement_id}, by="bob")
+    assert shown() == ["Shuttle leaving"]
+    while datetime.now(UTC) <= expires:  # the moment it expires, not a change: the seq stays
+        time.sleep(0.05)
+    assert shown() == []

@@ -90,6 +90,10 @@ def test_marks_fall_on_the_same_letters(browser_answers):
     assert (
         str(search.highlight(TEXTS[5], "간호 정보")) == "<mark>간호정보</mark>학 세션: 디지털 헬스케어의 미래"
     )
+    # a text from anyone stays text, marked or not, and every mark of a word shows
+    assert str(search.highlight(TEXTS[11], "script co")) == (
+        "&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt; &amp; <mark>Co</mark>."
+    )
 
 
 def test_folding_finds_german_and_korean_spellings():

@@ -3,6 +3,7 @@
 import json
 import re
 
+import lxml.html
 import pytest
 
 from tests.program.test_venues_edit import venue
@@ -100,3 +101,31 @@ def test_the_venues_in_use_download_as_a_file(organiser):
     response = client.get("/staff/venues/venues.geojson")
     assert response.headers["Content-Disposition"] == 'attachment; filename="venues.geojson"'
     assert json.loads(response.get_data())["type"] == "FeatureCollection"
+
+
+def room_filter(client, url: str) -> dict[str, list[str]]:
+    """Return the schedule's room filter as a visitor reads it: {venue: [its rooms]}."""
+    doc = lxml.html.fromstring(client.get(url).get_data(as_text=True))
+    return {
+        group.get("label"): [o.text_content() for o in group.xpath("option")]
+        for group in doc.xpath("//select[@id='filter-room']/optgroup")
+    }
+
+
+def test_the_schedule_and_a_search_offer_the_rooms_where_a_save_put_them(organiser):
+    client, token = organiser
+    for url in ("/schedule?lang=en", "/schedule?lang=en&q=auditorium"):
+        assert "7F Auditorium" in room_filter(client, url)["KINS Tower"]
+    edits = edits_from(page_data(client))
+    venue(edits, "kins-tower")["rooms"].remove("kins-7f-auditorium")
+    venue(edits, "healthcare-innovation-park")["rooms"].append("kins-7f-auditorium")
+    assert client.post("/staff/venues/", json=edits, headers={"X-CSRFToken": token}).get_json()["saved"]
+    # A page at the new seq (its filters otherwise the same as before) offers the room at its new venue.
+    for url in (
+        "/schedule?lang=en",
+        "/schedule?lang=en&q=auditorium",
+        "/schedule?lang=en&q=auditorium&page=2",
+    ):
+        rooms = room_filter(client, url)
+        assert "7F Auditorium" not in rooms["KINS Tower"], url
+        assert "7F Auditorium" in rooms["Healthcare Innovation Park"], url

@@ -64,7 +64,7 @@ class EventData:
         starts = [s.start for s in self.program.sessions if s.start.astimezone(self.tz).date() == first_day]
         return min(starts) if starts else datetime.combine(first_day, datetime.min.time(), tzinfo=self.tz)
 
-    @property
+    @functools.cached_property
     def has_reconstructed(self) -> bool:
         """Tell whether any session or room is reconstructed (then pages explain what that means)."""
         return any(s.provenance == "reconstructed" for s in self.program.sessions) or any(

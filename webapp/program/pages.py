@@ -159,7 +159,7 @@ def schedule():
         }
         return render_template(
             "schedule.html", sessions=views, blocks=[], now_index=None, filters=filters,
-            venues=list_venues(), clock=clock, q=q, matches=count, rows=rows, shown=shown,
+            clock=clock, q=q, matches=count, rows=rows, shown=shown,
         )  # fmt: skip
     found = list_sessions(event.tz, **filters)
     views = _views(found, lang)
@@ -170,7 +170,6 @@ def schedule():
         blocks=blocks,
         now_index=now_index,
         filters=filters,
-        venues=list_venues(),
         clock=clock,
         rows=day_rows(_("No session matches these filters."), **filters),
     )

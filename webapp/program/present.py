@@ -142,18 +142,18 @@ def live_data(
     event: EventData,
     names: dict,
     seq: int,
-    announcements: list,
+    announcements: list[dict],
     clock: EventClock | None = None,
 ) -> dict:
-    """Return what every page script needs: seq, the clock, announcements, and names (live_names: the
-    event's languages, venue and room names, the words of its messages)."""
+    """Return what every page script needs: seq, the clock, announcements (as the API shows them), and names
+    (live_names: the event's languages, venue and room names, the words of its messages)."""
     return {
         "event": event.event.id,
         "seq": seq,
         "lang": lang,
         "tz": event.event.timezone,
         "clock": clock_data(clock),
-        "announcements": [a.to_dict() for a in announcements],
+        "announcements": announcements,
         **names,
     }
 
