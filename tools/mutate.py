@@ -329,11 +329,15 @@ def execute(name: str, session: Path, traced: dict, only: set[int] | None, confi
                     shlex.join(command),
                     TIMEOUT if chosen is None else min(TIMEOUT, max(180, 10 * seconds)),
                 )
-                if confirm and chosen is not None and result.test_outcome == TestOutcome.SURVIVED:
-                    result = mutate_and_test([mutation], shlex.join(everything), TIMEOUT)
+            tested = "all tests" if chosen is None else f"{len(chosen)} tests"
+            if confirm and chosen and result.test_outcome == TestOutcome.SURVIVED:
+                result = mutate_and_test([mutation], shlex.join(everything), TIMEOUT)
+                # A kill here would mean the selection missed a test that fails: say so, it should not happen.
+                tested += ", then all tests" + (
+                    " (which killed it)" if result.test_outcome != TestOutcome.SURVIVED else ""
+                )
             db.set_result(item.job_id, result)
             what = outcome(result.test_outcome, result.worker_outcome, result.output)
-            tested = "all tests" if chosen is None else f"{len(chosen)} tests"
             print(
                 f"{done}/{len(items)} line {row} {mutation.operator_name}: {what} ({tested}, "
                 f"{time.monotonic() - started:.0f} s)",
