@@ -4,9 +4,18 @@ Each module is mutated with cosmic-ray (pinned in requirements-dev.txt), one mut
 that module's own tests run against each mutant (MODULES below), so a module takes minutes, not hours.
 A mutant the tests pass with is a survivor: tests/README.md lists each one, killed by a test added
 since or explained (an equivalent mutant, or a change nobody could see). A mutant's tests stop at the
-first failure (-x). Before the first mutant, the module's tests are run once with a line tracer: a mutant
-on a statement they never execute is recorded as a survivor without being run ("not run: no test executes
-line N" in its output), since no test can fail for it; --recheck runs such survivors for real.
+first failure (-x).
+
+Before the first mutant, the module's tests are run once with a line tracer (this run is the baseline:
+they must pass on the unchanged code). It records which of the module's lines each test executes, and
+which run outside any test (at import). A mutant is then tested with the tests that execute its
+statement, in the module's order; one on a statement run at import (a constant, a default, a decorator)
+with all of them. A test that never executes the mutated statement runs exactly as without the mutant,
+so it cannot fail for it; a mutant on a statement no test executes is recorded as a survivor without
+a run ("not run: no test executes line N" in its output; --recheck runs it for real). A survivor of
+the selected tests is run once more with all the module's tests before it is recorded (a test that
+reaches the module only in a subprocess is not seen by the tracer), so the selection never lets a
+mutant through that the whole list would kill. Mutants run in the order of their lines.
 
 The work happens in a copy of the checkout (var/mutate/src, the tracked and new files, with .venv and
 node_modules linked), because cosmic-ray writes each mutant into the file on disk: the checkout itself
@@ -17,6 +26,8 @@ that was stopped goes on where it stopped; --fresh starts again from a new copy.
     .venv/bin/python tools/mutate.py replay headers     # some modules
     .venv/bin/python tools/mutate.py --report           # the survivors so far, with their diffs
     .venv/bin/python tools/mutate.py --recheck rooms    # run the survivors again against today's tests
+    .venv/bin/python tools/mutate.py --lines 200-417 follow    # only the mutants on these lines
+    .venv/bin/python tools/mutate.py --work var/mutate-changes changes   # a second copy, to run two at once
 
 Not in CI: on two cores the whole run takes hours. Tests are run on SQLite only (-k "not postgresql")
 for the same reason; the PostgreSQL variants of these tests run in `make test`.
@@ -26,14 +37,18 @@ import argparse
 import ast
 import json
 import os
+import shlex
 import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from cosmic_ray.mutating import _make_diff, mutate_code
+from cosmic_ray.mutating import _make_diff, mutate_and_test, mutate_code
 from cosmic_ray.plugins import get_operator
+from cosmic_ray.work_db import WorkDB, use_db
+from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "mutate"
@@ -138,12 +153,14 @@ def copy_checkout(fresh: bool) -> None:
 
 
 def recheck(names: list[str]) -> None:
-    """Copy today's tests into SRC and forget which mutants survived, so that the next exec runs them again."""
+    """Copy today's tests into SRC and forget which mutants survived (and which lines each test executes),
+    so that the next run traces the tests again and runs the survivors again."""
     shutil.copytree(
         ROOT / "tests", SRC / "tests", dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
     )
     for name in names:
         session = WORK / f"{name}.sqlite"
+        (WORK / f"{name}.lines.json").unlink(missing_ok=True)
         if session.exists():
             with sqlite3.connect(session) as db:
                 db.execute("DELETE FROM work_results WHERE upper(test_outcome) = 'SURVIVED'")
@@ -154,28 +171,51 @@ def pytest_args(name: str) -> list[str]:
     return ["-x", "-q", "-p", "no:cacheprovider", "-k", "not postgresql", *MODULES[name][1]]
 
 
-# Run in SRC by the module's tests with a line tracer: which lines of the module they execute.
+# Run in SRC with the module's tests and a line tracer: which lines of the module each test executes
+# (its setup and teardown included), which run outside any test (at import, in collection), and how long
+# each test took. Its exit status is the tests'.
 TRACER = """
-import json, os, sys, threading
+import json, os, sys, threading, time
 import pytest
 target, out, args = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3:]
-lines = set()
+imported, by_test, seconds, current = set(), {}, {}, None
+def add(line):
+    (by_test.setdefault(current, set()) if current else imported).add(line)
 def local(frame, event, arg):
-    lines.add(frame.f_lineno)
+    add(frame.f_lineno)
     return local
 def outer(frame, event, arg):
     if frame.f_code.co_filename != target:
         return None
-    lines.add(frame.f_lineno)
+    add(frame.f_lineno)
     return local
+class Recorder:
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        global current
+        current, start = item.nodeid, time.monotonic()
+        yield
+        seconds[item.nodeid], current = time.monotonic() - start, None
 sys.settrace(outer)
 threading.settrace(outer)
-code = pytest.main(args)
+code = pytest.main(args, plugins=[Recorder()])
 sys.settrace(None)
 with open(out, "w") as f:
-    json.dump(sorted(lines), f)
+    json.dump({"imported": sorted(imported), "seconds": seconds,
+               "tests": {test: sorted(lines) for test, lines in by_test.items()}}, f)
 sys.exit(int(code))
 """
+
+
+def trace(name: str) -> dict:
+    """Run the module's tests once with the tracer (they must pass: this is the baseline); return its record."""
+    traced = WORK / f"{name}.lines.json"
+    started = time.monotonic()
+    subprocess.run(
+        [BIN / "python", "-c", TRACER, MODULES[name][0], traced, *pytest_args(name)], cwd=SRC, check=True
+    )
+    print(f"== {name}: traced run of its tests, {time.monotonic() - started:.0f} s", flush=True)
+    return json.loads(traced.read_text())
 
 
 def statement_lines(source: str, row: int) -> range | None:
@@ -192,36 +232,12 @@ def statement_lines(source: str, row: int) -> range | None:
     return best
 
 
-def mark_unexecuted(name: str, session: Path) -> int:
-    """Record each mutant on a statement the module's tests never execute as a survivor, without running
-    it: they cannot fail for a line they do not run, so it would survive, at the price of a whole test
-    run. Each is reported with the others, its output saying why. Return how many."""
-    module = MODULES[name][0]
-    traced = WORK / f"{name}.lines.json"
-    subprocess.run([BIN / "python", "-c", TRACER, module, traced, *pytest_args(name)], cwd=SRC, check=True)
-    executed = set(json.loads(traced.read_text()))
-    source = (SRC / module).read_text()
-    with sqlite3.connect(session) as db:
-        rows = db.execute(
-            "SELECT m.job_id, m.start_pos_row, m.operator_name, m.operator_args, m.occurrence "
-            "FROM mutation_specs m WHERE m.job_id NOT IN (SELECT job_id FROM work_results)"
-        ).fetchall()
-        marked = 0
-        for job_id, row, operator, args, occurrence in rows:
-            lines = statement_lines(source, row)
-            if lines is None or executed & set(lines):
-                continue
-            db.execute(
-                "INSERT INTO work_results (worker_outcome, output, test_outcome, diff, job_id) "
-                "VALUES ('NORMAL', ?, 'SURVIVED', ?, ?)",
-                (
-                    f"not run: no test executes line {row}",
-                    mutant_diff(module, operator, args, occurrence),
-                    job_id,
-                ),
-            )
-            marked += 1
-    return marked
+def selected_tests(traced: dict, lines: set[int]) -> list[str] | None:
+    """Return the tests that execute any of lines, in the order they ran; None when the lines run at
+    import (every test then runs with the mutant)."""
+    if lines & set(traced["imported"]):
+        return None
+    return [test for test in traced["seconds"] if lines & set(traced["tests"].get(test, ()))]
 
 
 def mutant_diff(module: str, operator: str, args: str | None, occurrence: int) -> str:
@@ -258,20 +274,75 @@ def quoted(arg: str) -> str:
     return f"'{arg}'" if " " in arg else arg
 
 
-def run(name: str) -> None:
+def run(name: str, only: set[int] | None, confirm: bool) -> None:
     cfg, session = config(name), WORK / f"{name}.sqlite"
     module = MODULES[name][0]
     shutil.copy2(PRISTINE / module, SRC / module)  # a run stopped mid-mutant left that mutant on disk
+    # The tests must pass on the unchanged code, or every mutant would look killed: the traced run checks
+    # that, before a session (which a later run resumes without asking again) is made.
+    record = WORK / f"{name}.lines.json"
+    traced = json.loads(record.read_text()) if session.exists() and record.exists() else trace(name)
     if not session.exists():
-        # The tests must pass on the unchanged code, or every mutant would look killed. First, so that a
-        # session (which a later run resumes without asking again) exists only once the baseline passed.
-        subprocess.run([BIN / "cosmic-ray", "baseline", cfg], cwd=SRC, check=True)
         subprocess.run([BIN / "cosmic-ray", "init", cfg, session], cwd=SRC, check=True)
         subprocess.run([BIN / "cr-filter-operators", session, cfg], cwd=SRC, check=True)
-        print(f"== {name}: {mark_unexecuted(name, session)} mutants on lines no test executes", flush=True)
-    print(f"== {name}: {pending(session)} mutants to run", flush=True)
-    subprocess.run([BIN / "cosmic-ray", "exec", cfg, session], cwd=SRC, check=True)
+    execute(name, session, traced, only, confirm)
     report(name)
+
+
+def execute(name: str, session: Path, traced: dict, only: set[int] | None, confirm: bool) -> None:
+    """Run each mutant not run yet (those on the lines in only, if given), in the order of their lines,
+    with the tests that execute its statement; record each result in the session."""
+    module = MODULES[name][0]
+    source = (SRC / module).read_text()
+    everything = [str(BIN / "python"), "-m", "pytest", *pytest_args(name)]
+    os.chdir(SRC)  # the session names the module relative to the copy
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        items = sorted(db.pending_work_items, key=lambda item: (item.mutations[0].start_pos, item.job_id))
+        items = [item for item in items if only is None or item.mutations[0].start_pos[0] in only]
+        print(
+            f"== {name}: {len(items)} mutants to run, {pending(session) - len(items)} left aside", flush=True
+        )
+        for done, item in enumerate(items, 1):
+            mutation = item.mutations[0]
+            row, started = mutation.start_pos[0], time.monotonic()
+            lines = statement_lines(source, row)
+            chosen = selected_tests(traced, set(lines or [row]))
+            if chosen == []:
+                result = WorkResult(
+                    worker_outcome=WorkerOutcome.NORMAL,
+                    output=f"not run: no test executes line {row}",
+                    test_outcome=TestOutcome.SURVIVED,
+                    diff=mutant_diff(
+                        module,
+                        mutation.operator_name,
+                        json.dumps(mutation.operator_args),
+                        mutation.occurrence,
+                    ),
+                )
+            else:
+                command = everything
+                if chosen is not None:
+                    command = [*everything[:3], *pytest_args(name)[:4], *chosen]
+                    seconds = sum(traced["seconds"][test] for test in chosen)
+                result = mutate_and_test(
+                    [mutation],
+                    shlex.join(command),
+                    TIMEOUT if chosen is None else min(TIMEOUT, max(180, 10 * seconds)),
+                )
+            tested = "all tests" if chosen is None else f"{len(chosen)} tests"
+            if confirm and chosen and result.test_outcome == TestOutcome.SURVIVED:
+                result = mutate_and_test([mutation], shlex.join(everything), TIMEOUT)
+                # A kill here would mean the selection missed a test that fails: say so, it should not happen.
+                tested += ", then all tests" + (
+                    " (which killed it)" if result.test_outcome != TestOutcome.SURVIVED else ""
+                )
+            db.set_result(item.job_id, result)
+            what = outcome(result.test_outcome, result.worker_outcome, result.output)
+            print(
+                f"{done}/{len(items)} line {row} {mutation.operator_name}: {what} ({tested}, "
+                f"{time.monotonic() - started:.0f} s)",
+                flush=True,
+            )
 
 
 def pending(session: Path) -> int:
@@ -321,6 +392,21 @@ def report(name: str, killed: bool = False) -> None:
             print(f"-- killed: {operator} at line {row}: {killed_by(output)}")
 
 
+def line_ranges(text: str) -> set[int]:
+    """Parse "1-120,200" into the set of those line numbers."""
+    lines: set[int] = set()
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        lines.update(range(int(first), int(last or first) + 1))
+    return lines
+
+
+def use_work(path: Path) -> None:
+    """Keep the copy and the sessions in path instead of var/mutate (two copies can run side by side)."""
+    global WORK, SRC, PRISTINE
+    WORK, SRC, PRISTINE = path, path / "src", path / "pristine"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -334,7 +420,18 @@ def main() -> int:
     parser.add_argument(
         "--recheck", action="store_true", help="run the survivors again with the current tests"
     )
+    parser.add_argument(
+        "--lines", type=line_ranges, help="only the mutants on these lines of the module, e.g. 1-120,200"
+    )
+    parser.add_argument("--work", type=Path, help=f"the copy and sessions in this folder (default {WORK})")
+    parser.add_argument(
+        "--no-confirm",
+        action="store_true",
+        help="record a survivor of the selected tests without running all the module's tests with it",
+    )
     args = parser.parse_args()
+    if args.work:
+        use_work(args.work.resolve())
     names = args.modules or list(MODULES)
     if unknown := set(names) - set(MODULES):
         parser.error(f"unknown modules: {', '.join(sorted(unknown))}")
@@ -347,7 +444,7 @@ def main() -> int:
     if args.recheck:
         recheck(names)
     for name in names:
-        run(name)
+        run(name, args.lines, confirm=not args.no_confirm)
     return 0
 
 

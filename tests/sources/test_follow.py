@@ -153,6 +153,32 @@ def test_a_bad_or_older_release_changes_nothing(followed, release_server, serve,
     assert head_seq_of(app) == before
 
 
+def test_an_earlier_release_served_again_moves_nothing_back_within_the_last_fifty(followed, release_server):
+    """A source (or a stale cache before it) serving an old release again: while it is among the 50
+    releases before the current one it is recognised and changes nothing; one further back is taken as new."""
+    app, follower, first = followed
+
+    def room_of_moved():
+        sessions = app.test_client().get("/api/sessions").get_json()["sessions"]
+        return next(s["room"] for s in sessions if s["id"] == MOVED)
+
+    poll(app, follower)
+    second, _ = next_release(first)
+    for spaces in range(50):  # 50 releases with the same sessions, each its own file (trailing spaces)
+        release_server.body = json.dumps(second).encode() + b" " * spaces
+        assert poll(app, follower).status == "applied"
+    assert room_of_moved() == "room-1"
+    release_server.body = json.dumps(first).encode()
+    assert poll(app, follower).status == "older"
+    assert room_of_moved() == "room-1"
+
+    release_server.body = json.dumps(second).encode() + b" " * 50  # the first release is now 51 back
+    assert poll(app, follower).status == "applied"
+    release_server.body = json.dumps(first).encode()
+    assert poll(app, follower).status == "applied"
+    assert room_of_moved() == "room-0"
+
+
 def test_an_unknown_room_in_a_release_changes_nothing(followed, release_server):
     app, follower, first = followed
     poll(app, follower)
