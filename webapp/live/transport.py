@@ -40,6 +40,11 @@ from webapp.live.clients import ClientBook, shown
 # (module, attribute path, why it is hooked or read), for the pinned versions below.
 HOOKS: tuple[tuple[str, str, str], ...] = (
     ("engineio.socket", "Socket._websocket_handler", "the websocket classes find their engine.io socket"),
+    (
+        "engineio.server",
+        "Server.start_background_task",
+        "lazy_writers: a websocket's writer task starts only while it has something queued",
+    ),
     ("engineio.socket", "Socket.close", "end_session ends a session without waiting for the client"),
     (
         "engineio.async_drivers._websocket_wsgi",
@@ -129,6 +134,7 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
 # override with other arguments would be called wrongly, or not at all.
 SIGNATURES: dict[str, str] = {
     "engineio.socket.Socket._websocket_handler": "(self, ws)",
+    "engineio.server.Server.start_background_task": "(self, target, *args, **kwargs)",
     "engineio.socket.Socket.close": "(self, wait=True, abort=False, reason=None)",
     "engineio.async_drivers._websocket_wsgi.SimpleWebSocketWSGI.wait": "(self)",
     "engineio.async_drivers._websocket_wsgi.SimpleWebSocketWSGI.__init__": "(self, handler, server, **kwargs)",
@@ -207,6 +213,7 @@ def check() -> None:
                 f"{package} {have} is installed but webapp/live/transport.py was checked against {want} "
                 f"(requirements.txt): {_INSTALL}"
             )
+    writer_code()
     for module_name, path, why in HOOKS:
         try:
             target = importlib.import_module(module_name)
@@ -226,6 +233,20 @@ def check() -> None:
             raise TransportError(
                 f"{module_name}.{path} takes {have} where webapp.live expects {want} ({why}): {_INSTALL}"
             )
+
+
+def writer_code():
+    """Return the code of engine.io 4.15's websocket writer (Socket._websocket_handler's nested writer(),
+    over the socket `self` and its websocket `ws`), which lazy_writers does not start; raise TransportError
+    when there is none."""
+    handler = importlib.import_module("engineio.socket").Socket._websocket_handler
+    for const in getattr(getattr(handler, "__code__", None), "co_consts", ()):
+        if getattr(const, "co_name", None) == "writer" and set(const.co_freevars) == {"self", "ws"}:
+            return const
+    raise TransportError(
+        "engineio.socket.Socket._websocket_handler has no writer() over self and ws, and webapp.live "
+        f"replaces it (lazy_writers): {_INSTALL}"
+    )
 
 
 def check_server(server) -> None:
@@ -266,6 +287,8 @@ def install(server, book: ClientBook, events: dict[str, Callable[..., bool]], ma
     base = importlib.import_module("engineio.async_drivers._websocket_wsgi").SimpleWebSocketWSGI
     if isinstance(websocket_class, type) and issubclass(websocket_class, base):
         drivers["websocket"] = _websocket_class(websocket_class, book)
+        if eio.async_mode == "gevent":
+            lazy_writers(eio, drivers["websocket"])
     eio._async = drivers
     timed = _timed_socket_class(PingTimer(eio))
 
@@ -295,6 +318,31 @@ def install(server, book: ClientBook, events: dict[str, Callable[..., bool]], ma
     eio.on("connect", on_connect)
     eio.on("message", packet_guard.message)
     eio.on("disconnect", on_disconnect)
+
+
+def lazy_writers(eio, websocket_class: type) -> None:
+    """Give each websocket of an engine.io server (on gevent) an outbox.Writer, started only while the
+    client has something queued, in place of engine.io's writer task for the connection's whole life.
+
+    engine.io 4.15 starts its writer (Socket._websocket_handler's writer(), which waits on the queue, and
+    writes each packet with ws.send(pkt.encode()) until it takes None or a send fails, then ws.close())
+    with server.start_background_task, and only joins it when the connection ends: this server's
+    start_background_task hands back a Writer that does the same, for that task only (writer_code()).
+    """
+    code = writer_code()
+    start = eio.start_background_task
+
+    def start_background_task(target, *args, **kwargs):
+        if getattr(target, "__code__", None) is code and target.__closure__ and not args and not kwargs:
+            cells = dict(
+                zip(code.co_freevars, (cell.cell_contents for cell in target.__closure__), strict=True)
+            )
+            sock, ws = cells["self"], cells["ws"]
+            if isinstance(sock.queue, outbox.Outbox) and isinstance(ws, websocket_class):
+                return outbox.Writer(sock.queue, send=ws.send_packet, close=ws.close, spawn=start)
+        return start(target, *args, **kwargs)
+
+    eio.start_background_task = start_background_task
 
 
 def connection(server, eio_sid: str):
@@ -429,8 +477,9 @@ class PingTimer:
     def ping(sock) -> None:
         """Send a ping, as engine.io 4.15 Socket._send_ping does once its sleep ends.
 
-        Through the client's queue, never written at once as broadcast does: engine.io's writer ends the
-        websocket when its queue stays empty for ping_interval + ping_timeout, and pings are what it gets.
+        Through the client's queue, never written at once as broadcast does: engine.io's own writer (the
+        threading mode's; on gevent lazy_writers replaces it) ends the websocket when its queue stays empty
+        for ping_interval + ping_timeout, and pings are what it gets.
         """
         if sock.closing or sock.closed:
             return
@@ -615,6 +664,10 @@ def _websocket_class(base: type, book: ClientBook) -> type:
                 raise OSError("the websocket is closed")  # as engine.io's SimpleWebSocketWSGI.send
             self.ws.sock.send(b"")
             return None
+
+        def send_packet(self, pkt) -> None:
+            """Send an engine.io packet, as engine.io's writer does (outbox.Writer)."""
+            self.send(pkt.encode())
 
         def write_now(self, frame: bytes, queue) -> bool:
             """Write a whole frame to the client now if nothing else is being written to it; tell whether
