@@ -119,6 +119,12 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
         "Server.__init__",
         "serve.py hands it the connection's own socket as environ['werkzeug.socket']",
     ),
+    (
+        "flask_socketio",
+        "_SocketIOMiddleware.__call__",
+        "share_environ: python-socketio keeps the environ it gets, not a copy of the server's",
+    ),
+    ("wsproto", "WSConnection.events", "Websocket drops wsproto's handshake once it is over (_SHAKEN)"),
     ("gevent.socket", "socket.send", "broadcast writes a frame without waiting (timeout 0)"),
     ("gevent.queue", "JoinableQueue.put", "outbox.Outbox bounds each client's queue"),
     ("gevent.queue", "JoinableQueue.get", "outbox.Outbox"),
@@ -172,6 +178,8 @@ SIGNATURES: dict[str, str] = {
         "(self, environ, subprotocols=None, receive_bytes=4096, ping_interval=None, max_message_size=None, "
         "thread_class=None, event_class=None, selector_class=None)"
     ),
+    "flask_socketio._SocketIOMiddleware.__call__": "(self, environ, start_response)",
+    "wsproto.WSConnection.events": "(self) -> 'Generator[Event, None, None]'",
     "gevent.socket.socket.send": "(self, data, flags=0, timeout=<object object>)",
     "gevent.queue.JoinableQueue.put": "(self, item, block=True, timeout=None)",
     "gevent.queue.JoinableQueue.get": "(self, block=True, timeout=None)",
@@ -181,7 +189,7 @@ SIGNATURES: dict[str, str] = {
 # Instance attributes read (not in the classes): checked on a live server by check_server().
 SERVER_ATTRIBUTES = ("eio", "manager", "environ", "packet_class")
 ENGINE_ATTRIBUTES = ("_async", "sockets", "handlers", "reason", "max_http_buffer_size", "ping_interval")
-PINNED = ("python-engineio", "python-socketio", "simple-websocket", "gevent", "redis")
+PINNED = ("python-engineio", "python-socketio", "Flask-SocketIO", "simple-websocket", "gevent", "redis")
 _INSTALL = "install the versions pinned in requirements.txt."
 
 
@@ -214,6 +222,7 @@ def check() -> None:
                 f"(requirements.txt): {_INSTALL}"
             )
     writer_code()
+    handshake_ends()
     for module_name, path, why in HOOKS:
         try:
             target = importlib.import_module(module_name)
@@ -249,6 +258,20 @@ def writer_code():
     )
 
 
+def handshake_ends() -> None:
+    """Raise TransportError unless wsproto 1.3's WSConnection keeps its handshake in `handshake` and, once
+    its `connection` is made, only asks the handshake for events (what _SHAKEN answers)."""
+    from wsproto import ConnectionType, WSConnection
+
+    conn = WSConnection(ConnectionType.SERVER)
+    names = set(WSConnection.events.__code__.co_names)
+    if not (hasattr(conn, "handshake") and hasattr(conn, "connection") and {"handshake", "events"} <= names):
+        raise TransportError(
+            "wsproto.WSConnection has no handshake and connection as webapp.live expects (it drops the "
+            f"handshake once it is over): {_INSTALL}"
+        )
+
+
 def check_server(server) -> None:
     """Raise TransportError unless a Socket.IO server has the instance attributes the hooks read."""
     for owner, names in ((server, SERVER_ATTRIBUTES), (getattr(server, "eio", None), ENGINE_ATTRIBUTES)):
@@ -259,11 +282,20 @@ def check_server(server) -> None:
                 )
 
 
-def install(server, book: ClientBook, events: dict[str, Callable[..., bool]], max_queued: int) -> None:
+def install(
+    server, book: ClientBook, events: dict[str, Callable[..., bool]], max_queued: int, extension=None
+) -> None:
     """Check the libraries (raise TransportError, having installed nothing), then put the packet guard,
-    the per-client outbox and the paced, whole-sending websockets into a Socket.IO server."""
+    the per-client outbox and the paced, whole-sending websockets into a Socket.IO server (and, given
+    Flask-SocketIO's extension, its middleware's environ shared: share_environ)."""
     check()
     check_server(server)
+    middleware = getattr(extension, "sockio_mw", None) if extension is not None else None
+    base = importlib.import_module("flask_socketio")._SocketIOMiddleware
+    if extension is not None and type(middleware) is not base:
+        raise TransportError(
+            f"Flask-SocketIO's middleware (sockio_mw) is not a _SocketIOMiddleware: {_INSTALL}"
+        )
     eio = server.eio
     # python-socketio 5.18 registers its engine.io handlers as bound private methods; the guard sits
     # between them and engine.io, and replaces the event dispatch, through which every EVENT goes.
@@ -318,6 +350,26 @@ def install(server, book: ClientBook, events: dict[str, Callable[..., bool]], ma
     eio.on("connect", on_connect)
     eio.on("message", packet_guard.message)
     eio.on("disconnect", on_disconnect)
+    if middleware is not None:
+        share_environ(middleware)
+
+
+def share_environ(middleware) -> None:
+    """Have Flask-SocketIO's middleware add its key to the server's environ instead of to a copy of it.
+
+    Flask-SocketIO 5.7 copies every request's environ to add 'flask.app'; python-socketio 5.18 keeps
+    that copy for each client's life (handlers run in a request context made from it) while the WSGI
+    server keeps its own: two dicts of the same 40-odd items per client (830 bytes traced). PEP 3333
+    lets an application change the environ it is given, and each request gets a new one.
+    """
+    base = type(middleware)
+
+    class SharedEnviron(base):
+        def __call__(self, environ, start_response):
+            environ["flask.app"] = self.flask_app
+            return super(base, self).__call__(environ, start_response)  # socketio.WSGIApp's, as base's
+
+    middleware.__class__ = SharedEnviron
 
 
 def lazy_writers(eio, websocket_class: type) -> None:
@@ -608,6 +660,22 @@ class _Unstarted:
         pass
 
 
+class _Shaken:
+    """wsproto's handshake once it is over, for every connection: WSConnection (wsproto 1.3) still asks it
+    for events, and there are none; the real one holds the request's headers and an h11 connection
+    (about 1.5 KiB per client, bench/per_client.py). simple-websocket 1.1 has read every event of the
+    handshake (Server.handshake) before Websocket's handler runs."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def events():
+        return iter(())
+
+
+_SHAKEN = _Shaken()
+
+
 def _websocket_class(base: type, book: ClientBook) -> type:
     """Return engine.io's websocket class: no compression, message size bounded, reads paced, whole sends,
     non-packets skipped, known to its client's Outbox and resettable."""
@@ -622,6 +690,8 @@ def _websocket_class(base: type, book: ClientBook) -> type:
                 # Called once simple-websocket 1.1 has shaken hands, before its reader's first read
                 # (Websocket._receive reads self.sock into input_buffer and empties it).
                 inner = ws.ws
+                if inner.ws.connection is not None:
+                    inner.ws.handshake = _SHAKEN  # its request and h11 connection are not needed again
                 paced = guard.Paced(
                     inner.sock,
                     connected=lambda: inner.connected,
