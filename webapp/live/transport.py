@@ -321,6 +321,7 @@ def install(
         drivers["websocket"] = _websocket_class(websocket_class, book)
         if eio.async_mode == "gevent":
             lazy_writers(eio, drivers["websocket"])
+            untracked_greenlets()
     eio._async = drivers
     timed = _timed_socket_class(PingTimer(eio))
 
@@ -370,6 +371,19 @@ def share_environ(middleware) -> None:
             return super(base, self).__call__(environ, start_response)  # socketio.WSGIApp's, as base's
 
     middleware.__class__ = SharedEnviron
+
+
+def untracked_greenlets() -> None:
+    """Turn off gevent's record of who spawned each greenlet, and where (a documented setting of gevent
+    26.9, `track_greenlet_tree`, for debugging; nothing here reads it).
+
+    Each greenlet spawned keeps the stack it was spawned from and shares its spawner's tree locals: with
+    a writer spawned by each connection, about 1.3 KiB per client stayed after the writer had ended
+    (bench/per_client.py), and every spawn (each connection's, each writer's) paid for the stack.
+    """
+    import gevent  # here: only the gevent mode needs it
+
+    gevent.config.track_greenlet_tree = False
 
 
 def lazy_writers(eio, websocket_class: type) -> None:
