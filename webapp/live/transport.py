@@ -10,8 +10,9 @@ otherwise the app refuses to start with one sentence (webapp.StartupError).
 The rules themselves stay with their owners, which know no library internals: guard.py (what a client
 may send, how fast its connection is read), outbox.py (what a client that does not read may hold),
 relay.py (every change once, in seq order) and replay.py (catch-up answers built once). What is
-decided here for every websocket: no permessage-deflate (as Node's socket.io 4), and a broadcast framed
-once and written at once to each client with nothing queued (broadcast()). Line numbers
+decided here for every websocket: no permessage-deflate (as Node's socket.io 4), a broadcast framed
+once and written at once to each client with nothing queued (broadcast()), and on gevent a writer task
+only while a client has something queued (lazy_writers). Line numbers
 drift between releases, so comments name the version (python-engineio 4.15, python-socketio 5.18,
 simple-websocket 1.1, gevent 26.9).
 """
