@@ -72,6 +72,11 @@ def parse_args() -> argparse.Namespace:
     add("--target-pids", type=int, nargs="*", default=[], help="pids of the --target servers (for CPU)")
     add("--no-venue", action="store_true", help="measure only the peers")
     add("--profile", metavar="DIR", help="py-spy record the Venue Live server during the fan-out into DIR")
+    add(
+        "--profile-connect",
+        metavar="DIR",
+        help="py-spy record the Venue Live server while the clients connect into DIR, and print its CPU per connect",
+    )
     add("--readme", action="store_true", help="append the results to bench/README.md")
     args = parser.parse_args()
     if args.changes < 1 or args.workers < 1 or any(n < 1 for n in args.clients):

@@ -183,11 +183,24 @@ def measure(kind: str, n: int, args, poster_template: dict | None) -> tuple[Resu
             poster = ChangePoster(
                 http, target.token, poster_template if kind not in ("venue", "url") else None
             )
+            profile_connect = getattr(args, "profile_connect", None)
+            profiler = (
+                profile.start(target.pids[0], str(Path(profile_connect) / "connect"), result)
+                if profile_connect and target.name in ("venue", "target") and target.pids
+                else None
+            )
+            cpu_before = cpu_of(target.pids) if profiler else 0.0
             load = workers.start(
                 args.client, target.url, n, http.head_seq(), worker_opts(args), workdir, args.workers
             )
             try:
                 connected = workers.recv_all(load.conns, "connected", args.connect_phase_timeout + 60)
+                if profiler:
+                    profile.stop(profiler)
+                    cpu = cpu_of(target.pids) - cpu_before
+                    result.notes.append(
+                        f"server CPU while connecting: {cpu:.2f} s, {1e3 * cpu / max(n, 1):.2f} ms per client"
+                    )
                 note_connected(result, connected, len(load.procs), target)
                 print_connected(result)
                 if result.connected:

@@ -152,6 +152,7 @@ def init_app(app) -> None:
         clients,
         {SYNC: functools.partial(check_sync, clients)},
         app.config["SOCKETIO_MAX_QUEUED"],
+        extension=socketio,
     )
     app.extensions["replays"] = Replays()
     socketio.on_event("connect", on_connect)

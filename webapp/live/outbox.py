@@ -14,6 +14,9 @@ written). A packet that would take it past the limit is dropped with all that wa
 session is closed and its websocket reset, logged once. The page reconnects with its last seq and is
 sent what it missed from the change log (static/js/socket.js), losing nothing.
 
+A websocket client on gevent has no task waiting on its queue: a Writer is started when something is
+queued, writes until the queue is empty, and ends (see Writer).
+
 webapp.live.transport.install gives engine.io this queue class, and the way to end a session (`end`).
 """
 
@@ -25,6 +28,7 @@ from collections.abc import Callable
 log = logging.getLogger(__name__)
 # What a queued packet costs besides its text: the packet object and its slot in the queue.
 PACKET_OVERHEAD = 256
+EMPTY = object()  # what Outbox.take returns when nothing waits
 
 
 def packet_bytes(pkt) -> int:
@@ -59,6 +63,7 @@ class Outbox:
         self.overflowed = False
         self.owner = None  # a weak reference to the engine.io socket, once it is connected
         self.transport = None  # its websocket, while it has one
+        self.writer: Writer | None = None  # writes it while it has something, once it is a websocket's
         self._lock = self.lock_class()
 
     def put(self, item, block=True, timeout=None):
@@ -73,6 +78,8 @@ class Outbox:
                     return
                 self.held += cost
         super().put(item, block, timeout)
+        if self.writer is not None:
+            self.writer.wake()
 
     def get(self, block=True, timeout=None):
         """Take a packet out; a blocking get starts a new batch, so the one before has been written."""
@@ -84,6 +91,21 @@ class Outbox:
         if item is not None:
             with self._lock:
                 self.taken += packet_bytes(item)
+        return item
+
+    def take(self):
+        """Take the next packet out without waiting, for a Writer (EMPTY when nothing waits); the one it
+        took before has been written. What it takes is held until the next take."""
+        with self._lock:
+            self.held -= self.taken
+            self.taken = 0
+            if not self.qsize():
+                return EMPTY
+        item = super().get(block=False)
+        self.task_done()
+        if item is not None:
+            with self._lock:
+                self.taken = packet_bytes(item)
         return item
 
     def _overflow(self, cost: int) -> None:
@@ -101,6 +123,65 @@ class Outbox:
         owner = self.owner() if self.owner is not None else None
         if owner is not None:
             owner.server.start_background_task(hang_up, owner, held + cost, self.limit)
+
+
+class Writer:
+    """Writes a client's queue in a task of its own that runs only while something is queued.
+
+    engine.io (4.15) gives every websocket a writer task for its whole life, nearly always waiting on an
+    empty queue (its stack and frames: about 6 KiB, and a greenlet's data stack, per idle client), since
+    a broadcast to a client with nothing queued is written at once (transport.broadcast). Here a put
+    starts the task (wake) when none runs; it takes packets out one by one (Outbox.take, so what is being
+    written stays counted, and a broadcast queues behind it), writes each with send(packet), and ends
+    when it finds the queue empty, in the same step, so a put after it starts another. None (the end of
+    the session) or a failed send ends it for good, as engine.io's writer ended: it calls close() and no
+    task is started again. For greenlets only: nothing switches between finding the queue empty and
+    saying so.
+    """
+
+    __slots__ = ("close", "ended", "queue", "send", "spawn", "task")
+
+    def __init__(self, queue: Outbox, send: Callable, close: Callable, spawn: Callable) -> None:
+        self.queue = queue
+        self.send = send  # writes one packet, waiting as long as the client takes
+        self.close = close  # closes the connection once the session has ended
+        self.spawn = spawn  # starts a task: spawn(function) -> an object with join()
+        self.task = None  # the running task, if any
+        self.ended = False
+        with queue._lock:  # a poll's batch before the upgrade has been handed over
+            queue.held -= queue.taken
+            queue.taken = 0
+        queue.writer = self
+        if queue.qsize():
+            self.wake()
+
+    def wake(self) -> None:
+        """Start the task, unless it runs or has ended."""
+        if self.task is None and not self.ended:
+            self.task = self.spawn(self.run)
+
+    def run(self) -> None:
+        """Write what is queued, in order, until nothing is (or the session ends)."""
+        try:
+            while True:
+                pkt = self.queue.take()
+                if pkt is EMPTY:
+                    return
+                if pkt is None:
+                    break
+                try:
+                    self.send(pkt)
+                except Exception:  # the connection is gone, as engine.io's writer takes it
+                    break
+            self.ended = True
+            self.close()
+        finally:
+            self.task = None
+
+    def join(self) -> None:
+        """Wait until no task runs (engine.io waits for its writer when the connection ends)."""
+        while (task := self.task) is not None:
+            task.join()
 
 
 def outbox_class(queue_class: type, limit: int, threads: bool = False, end: Callable | None = None) -> type:

@@ -10,8 +10,9 @@ otherwise the app refuses to start with one sentence (webapp.StartupError).
 The rules themselves stay with their owners, which know no library internals: guard.py (what a client
 may send, how fast its connection is read), outbox.py (what a client that does not read may hold),
 relay.py (every change once, in seq order) and replay.py (catch-up answers built once). What is
-decided here for every websocket: no permessage-deflate (as Node's socket.io 4), and a broadcast framed
-once and written at once to each client with nothing queued (broadcast()). Line numbers
+decided here for every websocket: no permessage-deflate (as Node's socket.io 4), a broadcast framed
+once and written at once to each client with nothing queued (broadcast()), and on gevent a writer task
+only while a client has something queued (lazy_writers). Line numbers
 drift between releases, so comments name the version (python-engineio 4.15, python-socketio 5.18,
 simple-websocket 1.1, gevent 26.9).
 """
@@ -40,6 +41,11 @@ from webapp.live.clients import ClientBook, shown
 # (module, attribute path, why it is hooked or read), for the pinned versions below.
 HOOKS: tuple[tuple[str, str, str], ...] = (
     ("engineio.socket", "Socket._websocket_handler", "the websocket classes find their engine.io socket"),
+    (
+        "engineio.server",
+        "Server.start_background_task",
+        "lazy_writers: a websocket's writer task starts only while it has something queued",
+    ),
     ("engineio.socket", "Socket.close", "end_session ends a session without waiting for the client"),
     (
         "engineio.async_drivers._websocket_wsgi",
@@ -114,6 +120,12 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
         "Server.__init__",
         "serve.py hands it the connection's own socket as environ['werkzeug.socket']",
     ),
+    (
+        "flask_socketio",
+        "_SocketIOMiddleware.__call__",
+        "share_environ: python-socketio keeps the environ it gets, not a copy of the server's",
+    ),
+    ("wsproto", "WSConnection.events", "Websocket drops wsproto's handshake once it is over (_SHAKEN)"),
     ("gevent.socket", "socket.send", "broadcast writes a frame without waiting (timeout 0)"),
     ("gevent.queue", "JoinableQueue.put", "outbox.Outbox bounds each client's queue"),
     ("gevent.queue", "JoinableQueue.get", "outbox.Outbox"),
@@ -129,6 +141,7 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
 # override with other arguments would be called wrongly, or not at all.
 SIGNATURES: dict[str, str] = {
     "engineio.socket.Socket._websocket_handler": "(self, ws)",
+    "engineio.server.Server.start_background_task": "(self, target, *args, **kwargs)",
     "engineio.socket.Socket.close": "(self, wait=True, abort=False, reason=None)",
     "engineio.async_drivers._websocket_wsgi.SimpleWebSocketWSGI.wait": "(self)",
     "engineio.async_drivers._websocket_wsgi.SimpleWebSocketWSGI.__init__": "(self, handler, server, **kwargs)",
@@ -166,6 +179,8 @@ SIGNATURES: dict[str, str] = {
         "(self, environ, subprotocols=None, receive_bytes=4096, ping_interval=None, max_message_size=None, "
         "thread_class=None, event_class=None, selector_class=None)"
     ),
+    "flask_socketio._SocketIOMiddleware.__call__": "(self, environ, start_response)",
+    "wsproto.WSConnection.events": "(self) -> 'Generator[Event, None, None]'",
     "gevent.socket.socket.send": "(self, data, flags=0, timeout=<object object>)",
     "gevent.queue.JoinableQueue.put": "(self, item, block=True, timeout=None)",
     "gevent.queue.JoinableQueue.get": "(self, block=True, timeout=None)",
@@ -175,7 +190,7 @@ SIGNATURES: dict[str, str] = {
 # Instance attributes read (not in the classes): checked on a live server by check_server().
 SERVER_ATTRIBUTES = ("eio", "manager", "environ", "packet_class")
 ENGINE_ATTRIBUTES = ("_async", "sockets", "handlers", "reason", "max_http_buffer_size", "ping_interval")
-PINNED = ("python-engineio", "python-socketio", "simple-websocket", "gevent", "redis")
+PINNED = ("python-engineio", "python-socketio", "Flask-SocketIO", "simple-websocket", "gevent", "redis")
 _INSTALL = "install the versions pinned in requirements.txt."
 
 
@@ -207,6 +222,8 @@ def check() -> None:
                 f"{package} {have} is installed but webapp/live/transport.py was checked against {want} "
                 f"(requirements.txt): {_INSTALL}"
             )
+    writer_code()
+    handshake_ends()
     for module_name, path, why in HOOKS:
         try:
             target = importlib.import_module(module_name)
@@ -228,6 +245,34 @@ def check() -> None:
             )
 
 
+def writer_code():
+    """Return the code of engine.io 4.15's websocket writer (Socket._websocket_handler's nested writer(),
+    over the socket `self` and its websocket `ws`), which lazy_writers does not start; raise TransportError
+    when there is none."""
+    handler = importlib.import_module("engineio.socket").Socket._websocket_handler
+    for const in getattr(getattr(handler, "__code__", None), "co_consts", ()):
+        if getattr(const, "co_name", None) == "writer" and set(const.co_freevars) == {"self", "ws"}:
+            return const
+    raise TransportError(
+        "engineio.socket.Socket._websocket_handler has no writer() over self and ws, and webapp.live "
+        f"replaces it (lazy_writers): {_INSTALL}"
+    )
+
+
+def handshake_ends() -> None:
+    """Raise TransportError unless wsproto 1.3's WSConnection keeps its handshake in `handshake` and, once
+    its `connection` is made, only asks the handshake for events (what _SHAKEN answers)."""
+    from wsproto import ConnectionType, WSConnection
+
+    conn = WSConnection(ConnectionType.SERVER)
+    names = set(WSConnection.events.__code__.co_names)
+    if not (hasattr(conn, "handshake") and hasattr(conn, "connection") and {"handshake", "events"} <= names):
+        raise TransportError(
+            "wsproto.WSConnection has no handshake and connection as webapp.live expects (it drops the "
+            f"handshake once it is over): {_INSTALL}"
+        )
+
+
 def check_server(server) -> None:
     """Raise TransportError unless a Socket.IO server has the instance attributes the hooks read."""
     for owner, names in ((server, SERVER_ATTRIBUTES), (getattr(server, "eio", None), ENGINE_ATTRIBUTES)):
@@ -238,11 +283,20 @@ def check_server(server) -> None:
                 )
 
 
-def install(server, book: ClientBook, events: dict[str, Callable[..., bool]], max_queued: int) -> None:
+def install(
+    server, book: ClientBook, events: dict[str, Callable[..., bool]], max_queued: int, extension=None
+) -> None:
     """Check the libraries (raise TransportError, having installed nothing), then put the packet guard,
-    the per-client outbox and the paced, whole-sending websockets into a Socket.IO server."""
+    the per-client outbox and the paced, whole-sending websockets into a Socket.IO server (and, given
+    Flask-SocketIO's extension, its middleware's environ shared: share_environ)."""
     check()
     check_server(server)
+    middleware = getattr(extension, "sockio_mw", None) if extension is not None else None
+    base = importlib.import_module("flask_socketio")._SocketIOMiddleware
+    if extension is not None and type(middleware) is not base:
+        raise TransportError(
+            f"Flask-SocketIO's middleware (sockio_mw) is not a _SocketIOMiddleware: {_INSTALL}"
+        )
     eio = server.eio
     # python-socketio 5.18 registers its engine.io handlers as bound private methods; the guard sits
     # between them and engine.io, and replaces the event dispatch, through which every EVENT goes.
@@ -266,6 +320,9 @@ def install(server, book: ClientBook, events: dict[str, Callable[..., bool]], ma
     base = importlib.import_module("engineio.async_drivers._websocket_wsgi").SimpleWebSocketWSGI
     if isinstance(websocket_class, type) and issubclass(websocket_class, base):
         drivers["websocket"] = _websocket_class(websocket_class, book)
+        if eio.async_mode == "gevent":
+            lazy_writers(eio, drivers["websocket"])
+            untracked_greenlets()
     eio._async = drivers
     timed = _timed_socket_class(PingTimer(eio))
 
@@ -295,6 +352,64 @@ def install(server, book: ClientBook, events: dict[str, Callable[..., bool]], ma
     eio.on("connect", on_connect)
     eio.on("message", packet_guard.message)
     eio.on("disconnect", on_disconnect)
+    if middleware is not None:
+        share_environ(middleware)
+
+
+def share_environ(middleware) -> None:
+    """Have Flask-SocketIO's middleware add its key to the server's environ instead of to a copy of it.
+
+    Flask-SocketIO 5.7 copies every request's environ to add 'flask.app'; python-socketio 5.18 keeps
+    that copy for each client's life (handlers run in a request context made from it) while the WSGI
+    server keeps its own: two dicts of the same 40-odd items per client (830 bytes traced). PEP 3333
+    lets an application change the environ it is given, and each request gets a new one.
+    """
+    base = type(middleware)
+
+    class SharedEnviron(base):
+        def __call__(self, environ, start_response):
+            environ["flask.app"] = self.flask_app
+            return super(base, self).__call__(environ, start_response)  # socketio.WSGIApp's, as base's
+
+    middleware.__class__ = SharedEnviron
+
+
+def untracked_greenlets() -> None:
+    """Turn off gevent's record of who spawned each greenlet, and where (a documented setting of gevent
+    26.9, `track_greenlet_tree`, for debugging; nothing here reads it).
+
+    Each greenlet spawned keeps the stack it was spawned from and shares its spawner's tree locals: with
+    a writer spawned by each connection, about 1.3 KiB per client stayed after the writer had ended
+    (bench/per_client.py), and every spawn (each connection's, each writer's) paid for the stack.
+    """
+    import gevent  # here: only the gevent mode needs it
+
+    gevent.config.track_greenlet_tree = False
+
+
+def lazy_writers(eio, websocket_class: type) -> None:
+    """Give each websocket of an engine.io server (on gevent) an outbox.Writer, started only while the
+    client has something queued, in place of engine.io's writer task for the connection's whole life.
+
+    engine.io 4.15 starts its writer (Socket._websocket_handler's writer(), which waits on the queue, and
+    writes each packet with ws.send(pkt.encode()) until it takes None or a send fails, then ws.close())
+    with server.start_background_task, and only joins it when the connection ends: this server's
+    start_background_task hands back a Writer that does the same, for that task only (writer_code()).
+    """
+    code = writer_code()
+    start = eio.start_background_task
+
+    def start_background_task(target, *args, **kwargs):
+        if getattr(target, "__code__", None) is code and target.__closure__ and not args and not kwargs:
+            cells = dict(
+                zip(code.co_freevars, (cell.cell_contents for cell in target.__closure__), strict=True)
+            )
+            sock, ws = cells["self"], cells["ws"]
+            if isinstance(sock.queue, outbox.Outbox) and isinstance(ws, websocket_class):
+                return outbox.Writer(sock.queue, send=ws.send_packet, close=ws.close, spawn=start)
+        return start(target, *args, **kwargs)
+
+    eio.start_background_task = start_background_task
 
 
 def connection(server, eio_sid: str):
@@ -429,8 +544,9 @@ class PingTimer:
     def ping(sock) -> None:
         """Send a ping, as engine.io 4.15 Socket._send_ping does once its sleep ends.
 
-        Through the client's queue, never written at once as broadcast does: engine.io's writer ends the
-        websocket when its queue stays empty for ping_interval + ping_timeout, and pings are what it gets.
+        Through the client's queue, never written at once as broadcast does: engine.io's own writer (the
+        threading mode's; on gevent lazy_writers replaces it) ends the websocket when its queue stays empty
+        for ping_interval + ping_timeout, and pings are what it gets.
         """
         if sock.closing or sock.closed:
             return
@@ -559,6 +675,22 @@ class _Unstarted:
         pass
 
 
+class _Shaken:
+    """wsproto's handshake once it is over, for every connection: WSConnection (wsproto 1.3) still asks it
+    for events, and there are none; the real one holds the request's headers and an h11 connection
+    (about 1.5 KiB per client, bench/per_client.py). simple-websocket 1.1 has read every event of the
+    handshake (Server.handshake) before Websocket's handler runs."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def events():
+        return iter(())
+
+
+_SHAKEN = _Shaken()
+
+
 def _websocket_class(base: type, book: ClientBook) -> type:
     """Return engine.io's websocket class: no compression, message size bounded, reads paced, whole sends,
     non-packets skipped, known to its client's Outbox and resettable."""
@@ -573,6 +705,8 @@ def _websocket_class(base: type, book: ClientBook) -> type:
                 # Called once simple-websocket 1.1 has shaken hands, before its reader's first read
                 # (Websocket._receive reads self.sock into input_buffer and empties it).
                 inner = ws.ws
+                if inner.ws.connection is not None:
+                    inner.ws.handshake = _SHAKEN  # its request and h11 connection are not needed again
                 paced = guard.Paced(
                     inner.sock,
                     connected=lambda: inner.connected,
@@ -615,6 +749,10 @@ def _websocket_class(base: type, book: ClientBook) -> type:
                 raise OSError("the websocket is closed")  # as engine.io's SimpleWebSocketWSGI.send
             self.ws.sock.send(b"")
             return None
+
+        def send_packet(self, pkt) -> None:
+            """Send an engine.io packet, as engine.io's writer does (outbox.Writer)."""
+            self.send(pkt.encode())
 
         def write_now(self, frame: bytes, queue) -> bool:
             """Write a whole frame to the client now if nothing else is being written to it; tell whether

@@ -1,0 +1,73 @@
+"""What the server keeps for each websocket client, once it is connected: one WSGI environ (shared with
+python-socketio, not a copy: transport.share_environ) and no finished handshake (transport._SHAKEN).
+The memory itself is measured by bench/per_client.py and bench/memory.py."""
+
+import base64
+import contextlib
+import os
+import socket
+
+from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+from werkzeug.test import EnvironBuilder
+
+from webapp.extensions import socketio
+from webapp.live import transport
+from webapp.live.clients import ClientBook
+
+
+def test_python_socketio_keeps_the_environ_the_server_gave_not_a_copy(app):
+    environ = EnvironBuilder(path="/socket.io/", query_string="EIO=4&transport=polling").get_environ()
+    statuses = []
+    body = b"".join(app.wsgi_app(environ, lambda status, headers, *_: statuses.append(status)))
+    assert statuses == ["200 OK"] and body.startswith(b"0{"), (statuses, body)
+    kept = [e for e in socketio.server.environ.values() if e.get("QUERY_STRING") == environ["QUERY_STRING"]]
+    assert kept and all(e is environ for e in kept)  # Flask-SocketIO 5.7 alone keeps a copy
+    assert environ["flask.app"] is app  # what its middleware adds, for the handlers' request context
+
+
+class Engine:
+    """What the websocket class reads of engine.io's server."""
+
+    max_http_buffer_size = 16384
+
+    @staticmethod
+    def sleep(seconds):
+        pass
+
+
+def masked(text: str) -> bytes:
+    data, mask = text.encode(), os.urandom(4)
+    return bytes([0x81, 0x80 | len(data)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+
+def test_an_open_websocket_keeps_no_handshake_and_still_reads_and_writes():
+    server_side, client_side = socket.socketpair()
+    key = base64.b64encode(os.urandom(16)).decode()
+    environ = {
+        "werkzeug.socket": server_side,  # as serve.py's handler hands it over
+        "REQUEST_METHOD": "GET",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_UPGRADE": "websocket",
+        "HTTP_CONNECTION": "Upgrade",
+        "HTTP_SEC_WEBSOCKET_KEY": key,
+        "HTTP_SEC_WEBSOCKET_VERSION": "13",
+    }
+    client_side.sendall(masked("2probe"))  # waits in the socket for the server's first read
+    seen = {}
+
+    def handler(ws):
+        seen["handshake"] = ws.ws.ws.handshake
+        ws.send("3probe")
+        seen["received"] = ws.wait()
+        return []
+
+    websocket = transport._websocket_class(SimpleWebSocketWSGI, ClientBook())(handler, Engine())
+    with contextlib.suppress(ConnectionError):  # engine.io's way of ending a werkzeug-mode websocket
+        websocket(environ, lambda *args: None)
+    client_side.settimeout(5)
+    answer = client_side.recv(65536)
+    server_side.close()
+    client_side.close()
+    assert seen["handshake"] is transport._SHAKEN  # wsproto's H11Handshake, with h11's connection, is gone
+    assert seen["received"] == "2probe"
+    assert answer.startswith(b"HTTP/1.1 101") and answer.endswith(b"\x81\x063probe"), answer
