@@ -25,6 +25,7 @@ LAYERS = (
     ("datafiles", "models", "locks", "walking"),
     ("localized", "ids"),
     ("text", "folding", "config", "extensions"),  # the ground
+    ("keptfiles",),  # under config: the secrets made on first start
 )
 FLOOR = {part: floor for floor, parts in enumerate(LAYERS) for part in parts}
 

@@ -1,6 +1,5 @@
 """The VAPID key pair (RFC 8292): from the environment, or generated once and kept under var/."""
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -8,6 +7,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02, b64urlencode
 from py_vapid import _check_sub as valid_subject
+
+from webapp.keptfiles import kept_secret
 
 
 class VapidKeyError(ValueError):
@@ -44,21 +45,16 @@ def _from_text(text: str) -> Vapid02:
 
 def _kept_key(path: Path) -> Vapid02:
     """Return the key in path, creating it (owner-only, like var/secret_key) on first start."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def make() -> bytes:
         key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(
+        return key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process created it between the check and here: use theirs
-        else:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(pem)
+
+    pem = kept_secret(path, make)
     try:
-        return _from_text(path.read_text())
+        return _from_text(pem.decode(errors="replace"))
     except VapidKeyError:
         raise VapidKeyError(
             f"{path} does not hold a P-256 private key; delete it to make a new one."
