@@ -58,6 +58,13 @@ def _stop(proc: subprocess.Popen) -> str:
     return out
 
 
+def _claimants() -> set[str]:
+    """Return the senders that have claimed a notice so far."""
+    claimants = {n.claimed_by for n in db.session.query(PushNotice) if n.claimed_by}
+    db.session.rollback()
+    return claimants
+
+
 def test_two_sender_processes_send_each_notice_once(push_app, change):
     """Two `flask push sender` processes on one database race for the same notices: each goes out once."""
     with PushService(delay=0.1) as service:  # 2 s of sending at least: the other sender polls meanwhile
@@ -79,10 +86,14 @@ def test_two_sender_processes_send_each_notice_once(push_app, change):
         try:
             for proc in senders:  # each says so once its app is up; its loop starts right after
                 assert "Push sender" in proc.stdout.readline()
+            service.hold.clear()  # the first push waits until the other sender has claimed a notice too
             for session_id in SESSIONS:  # due at once (the event's clock is in 2023): both senders race
                 change(kind="cancel", session=session_id)
             deadline = time.monotonic() + 90
             with push_app.app_context():
+                while time.monotonic() < deadline and len(_claimants()) < 2:
+                    time.sleep(0.1)
+                service.hold.set()
                 while time.monotonic() < deadline:
                     states = [n.state for n in db.session.query(PushNotice)]
                     db.session.rollback()
