@@ -35,9 +35,9 @@ RECENT = 20
 PER_PAGE = 50
 MAX_PAGE = MAX_INT // PER_PAGE  # the log's seq is a 32-bit integer: no page lies beyond this one
 CSV_NAME = "venue-live-changes.csv"
-# The log's columns; the subject (a session's title, a room's name, an announcement's text) has one
-# column per event language, named by its code: subject_ko, subject_en.
-CSV_COLUMNS = ("seq", "at", "by", "kind", "session", "venue", "room", "subject_{lang}", "before", "after")
+# The log's columns: these, then the subject (a session's title, a room's name, an announcement's text)
+# in one column per event language, named by its code (subject_ko, subject_en), then before and after.
+CSV_COLUMNS = ("seq", "at", "by", "kind", "session", "venue", "room")
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -288,9 +288,8 @@ def guard_cell(value: object) -> str:
 
 
 def csv_columns(langs: Sequence[str]) -> list[str]:
-    """Return the CSV's header for an event in langs: subject_{lang} becomes one column per language."""
-    subject = CSV_COLUMNS.index("subject_{lang}")
-    return [*CSV_COLUMNS[:subject], *(f"subject_{lang}" for lang in langs), *CSV_COLUMNS[subject + 1 :]]
+    """Return the CSV's header for an event in langs: a subject column per language."""
+    return [*CSV_COLUMNS, *(f"subject_{lang}" for lang in langs), "before", "after"]
 
 
 def changes_csv(changes: Iterable[Change], tz: ZoneInfo, langs: Sequence[str]) -> bytes:
