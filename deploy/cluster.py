@@ -6,11 +6,13 @@ PostgreSQL for the state, Redis as the Socket.IO message queue, and one push sen
 
 Settings from the environment: CLUSTER_PORT (8080), CLUSTER_APP_PORTS (5101,5102,5103), DATABASE_URL
 (postgresql+psycopg://127.0.0.1:5432/venue_live, created when missing), SOCKETIO_MESSAGE_QUEUE
-(redis://127.0.0.1:6379/0). Pid files and logs go to var/cluster/.
+(redis://127.0.0.1:6379/0), CLUSTER_CLIENTS (20000: the phones nginx's workers must hold at once). Pid files and logs go to var/cluster/.
 """
 
 import contextlib
+import math
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -26,6 +28,23 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
 START_TIMEOUT = 30.0
+# What deploy/nginx.conf's worker_rlimit_nofile asks for each worker.
+NGINX_RLIMIT = 65536
+
+
+def nginx_workers(clients: int, limit: int | None = None, cores: int | None = None) -> int:
+    """Return how many nginx workers hold clients proxied websockets: one per core, more when the
+    descriptors they need do not fit in that many workers' limits.
+
+    A proxied websocket costs a worker two descriptors (the phone's and the upstream's). A worker cannot
+    raise its limit past the hard limit it inherits unless the system lets it (a container often does
+    not: 20,000 on the machine bench/README.md was measured on), so two workers there held at most
+    ~19,900 phones and refused the rest with "Too many open files". A quarter is kept spare, as the
+    kernel's reuseport spreads connections over the workers by hash, not exactly evenly.
+    """
+    limit = min(NGINX_RLIMIT, limit or resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+    cores = cores or os.cpu_count() or 1
+    return max(cores, math.ceil(2 * clients * 1.25 / limit))
 
 
 @dataclass
@@ -37,6 +56,7 @@ class Cluster:
     database_url: str = "postgresql+psycopg://127.0.0.1:5432/venue_live"
     queue_url: str = "redis://127.0.0.1:6379/0"
     channel: str = "venue-live"
+    clients: int = 20000
     var: Path = ROOT / "var" / "cluster"
     extra_env: dict[str, str] = field(default_factory=dict)
     procs: list[subprocess.Popen] = field(default_factory=list)  # the app processes this run started
@@ -52,6 +72,7 @@ class Cluster:
             database_url=env("DATABASE_URL") or default.database_url,
             queue_url=env("SOCKETIO_MESSAGE_QUEUE") or default.queue_url,
             channel=env("SOCKETIO_CHANNEL") or default.channel,
+            clients=int(env("CLUSTER_CLIENTS") or default.clients),
         )
 
     @property
@@ -96,7 +117,13 @@ def render_nginx(cluster: Cluster) -> Path:
         f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in cluster.app_ports
     )
     text = (ROOT / "deploy" / "nginx.conf").read_text()
-    for key, value in {"@ROOT@": str(ROOT), "@VAR@": str(cluster.var), "@PORT@": str(cluster.port)}.items():
+    values = {
+        "@ROOT@": str(ROOT),
+        "@VAR@": str(cluster.var),
+        "@PORT@": str(cluster.port),
+        "@WORKERS@": str(nginx_workers(cluster.clients)),
+    }
+    for key, value in values.items():
         text = text.replace(key, value)
     path = cluster.var / "nginx.conf"
     path.write_text(text.replace("@UPSTREAMS@", upstreams))

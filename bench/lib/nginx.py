@@ -1,4 +1,9 @@
-"""A temporary nginx in front of several upstream servers: round-robin, websocket upgrade, no buffering."""
+"""A temporary nginx in front of several upstream servers: round-robin, websocket upgrade, no buffering.
+
+Its workers and listening socket are as `make cluster`'s (deploy/nginx.conf): as many workers as the
+clients' descriptors need (deploy.cluster.nginx_workers), each accepting from its own reuseport socket,
+so a peer measured behind it meets the same front end as Venue Live.
+"""
 
 import subprocess
 import time
@@ -7,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from deploy.cluster import NGINX_RLIMIT, nginx_workers
 from tests.servers import answers_http, free_port, stop_process
 
 NGINX = "/usr/sbin/nginx"
@@ -18,11 +24,11 @@ TEMPS = """\
     uwsgi_temp_path {work}/uwsgi;
     scgi_temp_path {work}/scgi;"""
 CONFIG = """
-worker_processes 2;
-worker_rlimit_nofile 20000;
+worker_processes {workers};
+worker_rlimit_nofile {rlimit};
 pid {work}/nginx.pid;
 error_log {work}/nginx-error.log warn;
-events {{ worker_connections 20000; }}
+events {{ worker_connections 30000; }}
 http {{
     access_log off;
 {temps}
@@ -32,7 +38,7 @@ http {{
         keepalive 32;
     }}
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port} reuseport backlog=4096;
         location / {{
             proxy_pass http://peers;
             proxy_http_version 1.1;
@@ -56,11 +62,20 @@ class Balancer:
     error_log: Path
 
 
-def write_config(workdir: Path, upstreams: list[str], port: int) -> Path:
-    """Write the nginx configuration for upstreams (http://host:port) listening on port; return its path."""
+def write_config(workdir: Path, upstreams: list[str], port: int, clients: int = 20000) -> Path:
+    """Write the nginx configuration for upstreams (http://host:port) listening on port, with workers
+    for clients websockets; return its path."""
     servers = "\n".join(f"        server {url.removeprefix('http://')};" for url in upstreams)
     path = workdir / "nginx.conf"
-    path.write_text(CONFIG.format(work=workdir, temps=TEMPS.format(work=workdir), servers=servers, port=port))
+    config = CONFIG.format(
+        work=workdir,
+        temps=TEMPS.format(work=workdir),
+        servers=servers,
+        port=port,
+        workers=nginx_workers(clients),
+        rlimit=NGINX_RLIMIT,
+    )
+    path.write_text(config)
     return path
 
 
@@ -92,10 +107,11 @@ def _nginx(workdir: Path, config: Path, probe: str, name: str) -> Iterator[subpr
 
 
 @contextmanager
-def balancer(workdir: Path, upstreams: list[str]) -> Iterator[Balancer]:
-    """Start nginx in the foreground with a temporary config in front of upstreams; stop it after."""
+def balancer(workdir: Path, upstreams: list[str], clients: int = 20000) -> Iterator[Balancer]:
+    """Start nginx in the foreground with a temporary config in front of upstreams, with workers for
+    clients websockets; stop it after."""
     port = free_port()
-    config = write_config(workdir, upstreams, port)
+    config = write_config(workdir, upstreams, port, clients)
     url = f"http://127.0.0.1:{port}"
     with _nginx(workdir, config, url + "/api/changes", "nginx") as proc:
         yield Balancer(url, [proc.pid, *_worker_pids(proc.pid)], workdir / "nginx-error.log")
