@@ -28,8 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
 START_TIMEOUT = 30.0
-# What deploy/nginx.conf's worker_rlimit_nofile asks for each worker.
+# The descriptors each nginx worker asks for (worker_rlimit_nofile), where the hard limit allows.
 NGINX_RLIMIT = 65536
+
+
+def nginx_rlimit(limit: int | None = None) -> int:
+    """Return the descriptors an nginx worker can have: NGINX_RLIMIT, or the hard limit when lower (a
+    worker asking for more than it may have is refused, and says so in the error log at each start)."""
+    return min(NGINX_RLIMIT, limit or resource.getrlimit(resource.RLIMIT_NOFILE)[1])
 
 
 def nginx_workers(clients: int, limit: int | None = None, cores: int | None = None) -> int:
@@ -42,7 +48,7 @@ def nginx_workers(clients: int, limit: int | None = None, cores: int | None = No
     ~19,900 phones and refused the rest with "Too many open files". A quarter is kept spare, as the
     kernel's reuseport spreads connections over the workers by hash, not exactly evenly.
     """
-    limit = min(NGINX_RLIMIT, limit or resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+    limit = nginx_rlimit(limit)
     cores = cores or os.cpu_count() or 1
     return max(cores, math.ceil(2 * clients * 1.25 / limit))
 
@@ -122,6 +128,7 @@ def render_nginx(cluster: Cluster) -> Path:
         "@VAR@": str(cluster.var),
         "@PORT@": str(cluster.port),
         "@WORKERS@": str(nginx_workers(cluster.clients)),
+        "@RLIMIT@": str(nginx_rlimit()),
     }
     for key, value in values.items():
         text = text.replace(key, value)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploy.cluster import NGINX_RLIMIT, nginx_workers
+from deploy.cluster import nginx_rlimit, nginx_workers
 from tests.servers import answers_http, free_port, stop_process
 
 NGINX = "/usr/sbin/nginx"
@@ -73,7 +73,7 @@ def write_config(workdir: Path, upstreams: list[str], port: int, clients: int = 
         servers=servers,
         port=port,
         workers=nginx_workers(clients),
-        rlimit=NGINX_RLIMIT,
+        rlimit=nginx_rlimit(),
     )
     path.write_text(config)
     return path

@@ -3,7 +3,7 @@
 import re
 import subprocess
 
-from deploy.cluster import NGINX, Cluster, nginx_workers, render_nginx
+from deploy.cluster import NGINX, NGINX_RLIMIT, Cluster, nginx_rlimit, nginx_workers, render_nginx
 from tests.cluster.conftest import _require_nginx
 
 
@@ -21,12 +21,18 @@ def test_more_workers_when_a_worker_cannot_hold_its_share():
     assert nginx_workers(100000, limit=1_000_000, cores=2) == 4
 
 
+def test_a_worker_asks_for_no_more_descriptors_than_it_may_have():
+    assert nginx_rlimit(20000) == 20000
+    assert nginx_rlimit(1_000_000) == NGINX_RLIMIT
+
+
 def test_the_rendered_config_names_every_value_and_nginx_accepts_it(tmp_path):
     cluster = Cluster(port=18080, app_ports=[15101, 15102], var=tmp_path, clients=20000)
     text = render_nginx(cluster).read_text()
     assert "@" not in re.sub(r"#.*", "", text)
     workers = int(re.search(r"^worker_processes (\d+);", text, re.M).group(1))
     assert workers == nginx_workers(20000)
+    assert f"worker_rlimit_nofile {nginx_rlimit()};" in text
     assert "listen 127.0.0.1:18080 reuseport" in text
     _require_nginx()
     checked = subprocess.run(
