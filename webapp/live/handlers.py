@@ -10,6 +10,7 @@ import functools
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from flask import current_app, request
 
@@ -45,13 +46,14 @@ def _connection(sid: str) -> str | None:
     return socketio.server.manager.eio_sid_from_sid(sid, "/")
 
 
-def catch_up(sid: str, since: int, batch: bool = False) -> int:
+def catch_up(sid: str, since: int, batch: bool = False, read_head: Callable[[], int] = head_seq) -> int:
     """Send one client every change after since, in order, or a snapshot when it is too far behind.
 
-    Return the head seq the client was brought to.
+    read_head tells up to where (read after the client joined: what comes later reaches it live). Return
+    the head seq the client was brought to.
     """
     with replay_slots:
-        head = head_seq()  # after the client joined: what is committed later reaches it live
+        head = read_head()
         replays = current_app.extensions["replays"]  # per app: each has its own log
         socketio.server.manager.send_ready(sid, replays.answer(socketio.server, since, head, batch))
     socketio.sleep(0)  # the next catch-up, whoever asked for it, comes after everyone else's turn
@@ -65,7 +67,27 @@ def on_connect(auth=None):
     client.batch = isinstance(auth, dict) and auth.get("batch") is True
     if since is not None:
         client.replies.take(time.monotonic())
-        client.sent = catch_up(request.sid, since, client.batch)
+        client.sent = catch_up(request.sid, since, client.batch, functools.partial(_relayed_head, since))
+
+
+def _relayed_head(since: int) -> int:
+    """Return the head a connecting client is brought to: the last seq relayed to this process's
+    clients when the relay knows it and the client is not ahead of it, else the log's head.
+
+    The client was registered (LogFollower.pre_connect) before this, so every change after the
+    relayed one reaches it live; reading the head from the log was a database query per connect
+    (py-spy, 2,000 clients connecting: 14 % of the server's CPU). A client ahead of the relay (it saw
+    a change another process committed and this one has not relayed yet) gets the log's head, as it
+    did, and one ahead of the log a snapshot.
+    """
+    manager = socketio.server.manager
+    known = getattr(manager, "known_head", None)
+    head = (
+        known()
+        if known is not None and getattr(manager, "app", None) is current_app._get_current_object()
+        else None
+    )
+    return head if head is not None and head >= since else head_seq()
 
 
 def _known_head() -> int:

@@ -75,6 +75,16 @@ class LogFollower:
         """Tell whether a message queue is bringing other processes' changes right now."""
         return False
 
+    def known_head(self) -> int | None:
+        """Return the last seq relayed, every change up to it sent to every client registered by then,
+        or None while none is (no client yet, or the log's head could not be read).
+
+        Read under the lock that deliveries hold: a change being sent (or a gap being filled) is
+        finished first, so every later change reaches a client registered before this call.
+        """
+        with self._lock:
+            return self.relayed
+
     def pre_connect(self, eio_sid, namespace):
         """Register a client; the first one starts the heartbeat, from the log's head as it is now."""
         # Before the connect handler's catch-up (python-socketio 5.18: Server._handle_connect): what it reads

@@ -107,8 +107,10 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
     (
         "simple_websocket.ws",
         "Server.handshake",
-        "permessage-deflate declined: it answers the request headers it finds in the environ",
+        "Handshake answers the 101 from pywsgi's environ; its own answer (the fallback) finds no deflate offer",
     ),
+    ("wsproto.connection", "Connection", "Handshake starts wsproto's connection open, without h11"),
+    ("wsproto.utilities", "generate_accept_token", "Handshake answers the client's key as wsproto does"),
     (
         "simple_websocket.ws",
         "Base._handle_events",
@@ -170,6 +172,11 @@ SIGNATURES: dict[str, str] = {
     "socketio.pubsub_manager.PubSubManager._handle_emit": "(self, message)",
     "socketio.redis_manager.RedisManager._publish": "(self, data)",
     "simple_websocket.ws.Server.handshake": "(self)",
+    "wsproto.connection.Connection": (
+        "(connection_type: 'ConnectionType', extensions: 'list[Extension] | None' = None, "
+        "trailing_data: 'bytes' = b'') -> 'None'"
+    ),
+    "wsproto.utilities.generate_accept_token": "(token: 'bytes') -> 'bytes'",
     "simple_websocket.ws.Base._handle_events": "(self)",
     "simple_websocket.ws.Base.__init__": (
         "(self, sock=None, connection_type=None, receive_bytes=4096, ping_interval=None, "
@@ -224,6 +231,7 @@ def check() -> None:
             )
     writer_code()
     handshake_ends()
+    handshake_answers()
     for module_name, path, why in HOOKS:
         try:
             target = importlib.import_module(module_name)
@@ -270,6 +278,43 @@ def handshake_ends() -> None:
         raise TransportError(
             "wsproto.WSConnection has no handshake and connection as webapp.live expects (it drops the "
             f"handshake once it is over): {_INSTALL}"
+        )
+
+
+def handshake_answers() -> None:
+    """Raise TransportError unless Handshake answers an upgrade with the bytes simple-websocket 1.1 and
+    wsproto 1.3 write for it, and leaves wsproto's connection open as their handshake does."""
+    from wsproto.connection import ConnectionState
+
+    class Capture:
+        def __init__(self) -> None:
+            self.sent = b""
+
+        def send(self, data) -> int:
+            self.sent += data
+            return len(data)
+
+        def sendall(self, data) -> None:
+            self.send(data)
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_UPGRADE": "websocket",
+        "HTTP_CONNECTION": "keep-alive, Upgrade",
+        "HTTP_SEC_WEBSOCKET_KEY": "dGhlIHNhbXBsZSBub25jZQ==",
+        "HTTP_SEC_WEBSOCKET_VERSION": "13",
+    }
+    answers = []
+    for server_class in (importlib.import_module("simple_websocket.ws").Server, _handshake_class()):
+        sock = Capture()
+        ws = server_class({**environ, "werkzeug.socket": sock}, thread_class=_Unstarted)
+        opened = ws.connected and ws.ws.connection is not None and ws.ws.state is ConnectionState.OPEN
+        answers.append((sock.sent, opened))
+    if answers[0] != answers[1] or not answers[0][1]:
+        raise TransportError(
+            f"simple-websocket's handshake answers {answers[0]} where webapp.live answers {answers[1]} "
+            f"(Handshake): {_INSTALL}"
         )
 
 
@@ -675,6 +720,61 @@ class _Unstarted:
         pass
 
 
+def accept_answer(environ) -> bytes | None:
+    """Return the 101 answer to a websocket upgrade in a WSGI environ, the bytes wsproto 1.3 writes for
+    it (no subprotocol, no extension), or None when wsproto would not accept it as it stands."""
+    from wsproto.utilities import generate_accept_token  # here: only websockets need it
+
+    try:
+        tokens = {token.strip().lower() for token in environ.get("HTTP_CONNECTION", "").split(",")}
+        key = environ.get("HTTP_SEC_WEBSOCKET_KEY", "").encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    # wsproto 1.3 (H11Handshake._process_connection_request) checks these, and nothing else it reads.
+    if not (
+        "upgrade" in tokens
+        and environ.get("HTTP_SEC_WEBSOCKET_VERSION") == "13"
+        and key
+        and environ.get("HTTP_UPGRADE", "").lower() == "websocket"
+        and environ.get("HTTP_HOST")
+    ):
+        return None
+    return (
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Accept: " + generate_accept_token(key) + b"\r\n\r\n"
+    )
+
+
+def _handshake_class() -> type:
+    """Return simple-websocket's Server with the 101 answered from the WSGI environ (Handshake)."""
+    base = importlib.import_module("simple_websocket.ws").Server
+    from wsproto.connection import Connection, ConnectionType
+
+    class Handshake(base):
+        """simple-websocket 1.1 (Server.handshake) writes the request pywsgi had parsed back out of the
+        environ as HTTP and feeds it to wsproto, whose h11 parses it again, to write the 101 (py-spy,
+        2,000 clients connecting: 16 % of the server's CPU with the 101's send). What wsproto checks is
+        checked here on the environ instead, the 101 written as wsproto writes it (handshake_answers()
+        compares the two at start-up), and wsproto's connection started open, as its handshake leaves
+        it; no extension is offered (Websocket.__call__), and engine.io asks for no subprotocol. A
+        request wsproto would refuse, or one asking for a subprotocol this server has, goes through
+        simple-websocket's own handshake, as before."""
+
+        def handshake(self):
+            answer = None if self.subprotocols else accept_answer(self.environ)
+            if answer is None:
+                return super().handshake()
+            self.ws.connection = Connection(ConnectionType.SERVER)
+            self.ws.handshake = _SHAKEN  # what WSConnection asks for events once open: none
+            written = self.sock.send(answer)
+            if written < len(answer):
+                self.sock.sendall(answer[written:])
+            self.connected = True
+            return None
+
+    return Handshake
+
+
 class _Shaken:
     """wsproto's handshake once it is over, for every connection: WSConnection (wsproto 1.3) still asks it
     for events, and there are none; the real one holds the request's headers and an h11 connection
@@ -694,6 +794,8 @@ _SHAKEN = _Shaken()
 def _websocket_class(base: type, book: ClientBook) -> type:
     """Return engine.io's websocket class: no compression, message size bounded, reads paced, whole sends,
     non-packets skipped, known to its client's Outbox and resettable."""
+
+    handshake = _handshake_class()
 
     class Websocket(base):
         def __init__(self, handler, server, **kwargs):
@@ -739,7 +841,15 @@ def _websocket_class(base: type, book: ClientBook) -> type:
             # bench/memory.py), and every broadcast compressed again for each client. Node's socket.io 4
             # declines it by default; so do we: Server.handshake answers the environ's HTTP_ headers.
             environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
-            return super().__call__(environ, start_response)
+            # engine.io 4.15's SimpleWebSocketWSGI.__call__, with simple-websocket's Server answering the
+            # upgrade from the environ (Handshake).
+            self.ws = handshake(environ, **self.server_args)
+            ret = self.app(self)
+            if self.ws.mode == "gunicorn":
+                raise StopIteration()
+            if self.ws.mode == "werkzeug":
+                raise ConnectionError()
+            return ret
 
         def send(self, message):
             """Send a message; for an Owed packet, write the rest of the frame broadcast began."""
