@@ -1,13 +1,19 @@
 """What the server keeps for each websocket client, once it is connected: one WSGI environ (shared with
-python-socketio, not a copy: transport.share_environ) and no finished handshake (transport._SHAKEN).
+python-socketio, not a copy: transport.share_environ), no finished handshake (transport._SHAKEN), and
+neither the HTTP handler's read buffer nor its parsed headers (transport.websocket_handler).
 The memory itself is measured by bench/per_client.py and bench/memory.py."""
 
 import base64
 import contextlib
+import gc
 import os
 import socket
 
+import gevent
+import gevent.event
+import gevent.socket
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+from gevent import pywsgi
 from werkzeug.test import EnvironBuilder
 
 from webapp.extensions import socketio
@@ -71,3 +77,32 @@ def test_an_open_websocket_keeps_no_handshake_and_still_reads_and_writes():
     assert seen["handshake"] is transport._SHAKEN  # wsproto's H11Handshake, with h11's connection, is gone
     assert seen["received"] == "2probe"
     assert answer.startswith(b"HTTP/1.1 101") and answer.endswith(b"\x81\x063probe"), answer
+
+
+def test_the_http_handler_keeps_no_parsed_headers_while_its_websocket_is_open():
+    opened, done, handlers = gevent.event.Event(), gevent.event.Event(), []
+
+    def app(environ, start_response):  # a websocket that stays open until the test is done
+        handlers.extend(o for o in gc.get_objects() if isinstance(o, pywsgi.WSGIHandler))
+        opened.set()
+        done.wait(5)
+        start_response("200 OK", [])
+        return []
+
+    server = pywsgi.WSGIServer(("127.0.0.1", 0), app, handler_class=transport.websocket_handler(), log=None)
+    server.start()
+    client = gevent.socket.create_connection(("127.0.0.1", server.server_port))
+    try:
+        client.sendall(
+            b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        assert opened.wait(5)
+        (handler,) = handlers
+        assert handler.environ["HTTP_UPGRADE"] == "websocket"  # what the app reads: the environ
+        assert handler.headers is None  # gevent 26.9 kept the parsed headers for the connection's life
+        assert handler.rfile.closed  # and its read buffer
+    finally:
+        done.set()
+        client.close()
+        server.stop(timeout=1)

@@ -129,11 +129,16 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
     ("gevent.socket", "socket.send", "broadcast writes a frame without waiting (timeout 0)"),
     ("gevent.queue", "JoinableQueue.put", "outbox.Outbox bounds each client's queue"),
     ("gevent.queue", "JoinableQueue.get", "outbox.Outbox"),
+    (
+        "gevent.queue",
+        "JoinableQueue.unfinished_tasks",
+        "outbox.Outbox lets an empty queue go only when no packet taken out is unhandled",
+    ),
     ("gevent.pywsgi", "WSGIHandler.get_environ", "serve.py adds the websocket's socket to the environ"),
     (
         "gevent.pywsgi",
         "WSGIHandler.run_application",
-        "serve.py closes the connection after a websocket, and frees its read buffer",
+        "serve.py closes the connection after a websocket, and frees its read buffer and parsed headers",
     ),
     ("gevent.pywsgi", "Input.chunked_input", "serve.py keeps the read buffer of a request with a body"),
 )
@@ -845,6 +850,11 @@ def websocket_handler() -> type:
                 # keeps the connection's read buffer (8 KiB) as long as it lasts: closing it frees it
                 # (the socket stays open). A request with a body keeps it, for gevent to discard that.
                 self.rfile.close()
+            if websocket:
+                # gevent 26.9 reads the parsed request headers (an email.message, about 0.9 KiB) only
+                # to build the environ (read_request, get_environ); the handler kept them as long as
+                # the connection lasted.
+                self.headers = None
             try:
                 super().run_application()
             except ConnectionError:
