@@ -85,6 +85,31 @@ def test_an_idle_websocket_client_holds_no_writer_task():
         task.join(timeout=5)
 
 
+def queues() -> int:
+    """Count gevent's queues alive (an engine.io client's outbox makes one while something waits)."""
+    gevent.sleep(0.01)
+    return sum(1 for o in gc.get_objects() if type(o) is gevent.queue.Queue)
+
+
+def test_an_idle_websocket_client_holds_no_queue_and_one_behind_gets_one_in_order():
+    sock, ws, task = connect()
+    before = queues()  # the stand-in's own, for what the client sends
+    try:
+        sock.send(message(1))
+        assert queues() == before  # written, and its empty queue let go (gevent's: about 2.8 KiB)
+        ws.reading.clear()  # the client stops reading: what follows waits in a queue
+        for n in range(2, 50):
+            sock.send(message(n))
+        assert queues() == before + 1 and sock.queue.qsize() == 47  # one being written, the rest wait
+        ws.reading.set()
+        gevent.sleep(0.05)
+        assert ws.sent == [f"4change {n}" for n in range(1, 50)]
+        assert queues() == before and sock.queue.held == 0
+    finally:
+        ws.incoming.put(None)
+        task.join(timeout=5)
+
+
 def test_a_client_that_falls_behind_gets_a_writer_and_everything_in_order():
     before = writers()
     sock, ws, task = connect()

@@ -1,13 +1,20 @@
 """What the server keeps for each websocket client, once it is connected: one WSGI environ (shared with
-python-socketio, not a copy: transport.share_environ) and no finished handshake (transport._SHAKEN).
+python-socketio, not a copy: transport.share_environ), no finished handshake (transport._SHAKEN), and
+neither the HTTP handler's read buffer nor its parsed headers (transport.websocket_handler).
 The memory itself is measured by bench/per_client.py and bench/memory.py."""
 
 import base64
 import contextlib
+import gc
 import os
 import socket
+import sys
 
+import gevent
+import gevent.event
+import gevent.socket
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+from gevent import pywsgi
 from werkzeug.test import EnvironBuilder
 
 from webapp.extensions import socketio
@@ -57,6 +64,7 @@ def test_an_open_websocket_keeps_no_handshake_and_still_reads_and_writes():
 
     def handler(ws):
         seen["handshake"] = ws.ws.ws.handshake
+        seen["events"] = ws.ws.ws.connection._events
         ws.send("3probe")
         seen["received"] = ws.wait()
         return []
@@ -70,4 +78,96 @@ def test_an_open_websocket_keeps_no_handshake_and_still_reads_and_writes():
     client_side.close()
     assert seen["handshake"] is transport._SHAKEN  # wsproto's H11Handshake, with h11's connection, is gone
     assert seen["received"] == "2probe"
+    assert sys.getsizeof(seen["events"]) < 100  # wsproto's empty deque of events read: 760 bytes
     assert answer.startswith(b"HTTP/1.1 101") and answer.endswith(b"\x81\x063probe"), answer
+
+
+def test_the_http_handler_keeps_no_parsed_headers_while_its_websocket_is_open():
+    opened, done, handlers = gevent.event.Event(), gevent.event.Event(), []
+
+    def app(environ, start_response):  # a websocket that stays open until the test is done
+        handlers.extend(o for o in gc.get_objects() if isinstance(o, pywsgi.WSGIHandler))
+        opened.set()
+        done.wait(5)
+        start_response("200 OK", [])
+        return []
+
+    server = pywsgi.WSGIServer(("127.0.0.1", 0), app, handler_class=transport.websocket_handler(), log=None)
+    server.start()
+    client = gevent.socket.create_connection(("127.0.0.1", server.server_port))
+    try:
+        client.sendall(
+            b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        assert opened.wait(5)
+        (handler,) = handlers
+        assert handler.environ["HTTP_UPGRADE"] == "websocket"  # what the app reads: the environ
+        assert handler.headers is None  # gevent 26.9 kept the parsed headers for the connection's life
+        assert handler.rfile.closed  # and its read buffer
+    finally:
+        done.set()
+        client.close()
+        server.stop(timeout=1)
+
+
+class GeventEngine(Engine):
+    """What the websocket class reads of engine.io's server, on gevent."""
+
+    sleep = staticmethod(gevent.sleep)
+
+    @staticmethod
+    def start_background_task(target, *args):
+        return gevent.spawn(target, *args)
+
+
+def in_http_handler() -> list:
+    """The greenlets running gevent's HTTP handler (pywsgi's task for a connection)."""
+    alive = [g for g in gc.get_objects() if isinstance(g, gevent.Greenlet) and not g.dead]
+    return [g for g in alive if any(f.f_code.co_filename.endswith("pywsgi.py") for f in frames(g.gr_frame))]
+
+
+def frames(frame):
+    while frame is not None:
+        yield frame
+        frame = frame.f_back
+
+
+def test_an_open_websocket_runs_in_a_task_of_its_own_and_its_connection_closes_when_it_ends():
+    sockets = []
+
+    def echo(ws):
+        while (message := ws.wait()) is not None:
+            ws.send(message)
+        return []
+
+    websocket_class = transport._websocket_class(SimpleWebSocketWSGI, ClientBook())
+
+    def app(environ, start_response):
+        sockets.append(environ["werkzeug.socket"])
+        return websocket_class(echo, GeventEngine())(environ, start_response)
+
+    server = pywsgi.WSGIServer(("127.0.0.1", 0), app, handler_class=transport.websocket_handler(), log=None)
+    server.start()
+    client = gevent.socket.create_connection(("127.0.0.1", server.server_port))
+    client.settimeout(5)
+    try:
+        client.sendall(
+            b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        assert client.recv(4096).startswith(b"HTTP/1.1 101")
+        client.sendall(masked("4one"))
+        assert client.recv(4096) == b"\x81\x044one"
+        gevent.sleep(0.05)
+        # gevent's task for the HTTP request has ended (its two dozen frames held about 20 KiB per idle
+        # client), and the websocket still reads and writes
+        assert in_http_handler() == []
+        client.sendall(masked("4two"))
+        assert client.recv(4096) == b"\x81\x044two"
+        client.close()  # the client goes: the server closes its side, once
+        gevent.sleep(0.2)
+        assert sockets[0].fileno() == -1
+    finally:
+        client.close()
+        server.stop(timeout=1)

@@ -11,8 +11,9 @@ The rules themselves stay with their owners, which know no library internals: gu
 may send, how fast its connection is read), outbox.py (what a client that does not read may hold),
 relay.py (every change once, in seq order) and replay.py (catch-up answers built once). What is
 decided here for every websocket: no permessage-deflate (as Node's socket.io 4), a broadcast framed
-once and written at once to each client with nothing queued (broadcast()), and on gevent a writer task
-only while a client has something queued (lazy_writers). Line numbers
+once and written at once to each client with nothing queued (broadcast()), on gevent a writer task
+only while a client has something queued (lazy_writers), and under serve.py each websocket read in a
+task of its own instead of under the HTTP handler's frames (websocket_handler's detach). Line numbers
 drift between releases, so comments name the version (python-engineio 4.15, python-socketio 5.18,
 simple-websocket 1.1, gevent 26.9).
 """
@@ -131,13 +132,20 @@ HOOKS: tuple[tuple[str, str, str], ...] = (
     ("gevent.socket", "socket.send", "broadcast writes a frame without waiting (timeout 0)"),
     ("gevent.queue", "JoinableQueue.put", "outbox.Outbox bounds each client's queue"),
     ("gevent.queue", "JoinableQueue.get", "outbox.Outbox"),
+    (
+        "gevent.queue",
+        "JoinableQueue.unfinished_tasks",
+        "outbox.Outbox lets an empty queue go only when no packet taken out is unhandled",
+    ),
     ("gevent.pywsgi", "WSGIHandler.get_environ", "serve.py adds the websocket's socket to the environ"),
     (
         "gevent.pywsgi",
         "WSGIHandler.run_application",
-        "serve.py closes the connection after a websocket, and frees its read buffer",
+        "serve.py closes the connection after a websocket, and frees its read buffer and parsed headers",
     ),
     ("gevent.pywsgi", "Input.chunked_input", "serve.py keeps the read buffer of a request with a body"),
+    ("gevent.socket", "socket._io_refs", "a websocket outlives its HTTP handler's task (detach)"),
+    ("gevent.socket", "socket._decref_socketios", "detach: the connection closes once both have closed it"),
 )
 # The signatures the hooks were written against (inspect.signature), by "module.attribute path": an
 # override with other arguments would be called wrongly, or not at all.
@@ -193,12 +201,15 @@ SIGNATURES: dict[str, str] = {
     "gevent.queue.JoinableQueue.get": "(self, block=True, timeout=None)",
     "gevent.pywsgi.WSGIHandler.get_environ": "(self)",
     "gevent.pywsgi.WSGIHandler.run_application": "(self)",
+    "gevent.socket.socket._decref_socketios": "(self)",
 }
 # Instance attributes read (not in the classes): checked on a live server by check_server().
 SERVER_ATTRIBUTES = ("eio", "manager", "environ", "packet_class")
 ENGINE_ATTRIBUTES = ("_async", "sockets", "handlers", "reason", "max_http_buffer_size", "ping_interval")
 PINNED = ("python-engineio", "python-socketio", "Flask-SocketIO", "simple-websocket", "gevent", "redis")
 _INSTALL = "install the versions pinned in requirements.txt."
+# In a websocket's environ (serve.py's handler): lets the websocket go on in a task of its own (detach).
+DETACH = "webapp.live.detach"
 
 
 class TransportError(Exception):
@@ -232,6 +243,7 @@ def check() -> None:
     writer_code()
     handshake_ends()
     handshake_answers()
+    events_queued()
     for module_name, path, why in HOOKS:
         try:
             target = importlib.import_module(module_name)
@@ -315,6 +327,26 @@ def handshake_answers() -> None:
         raise TransportError(
             f"simple-websocket's handshake answers {answers[0]} where webapp.live answers {answers[1]} "
             f"(Handshake): {_INSTALL}"
+        )
+
+
+def events_queued() -> None:
+    """Raise TransportError unless wsproto 1.3's Connection keeps the events it has read in `_events`,
+    used only with append, popleft and its truth (what _Events does with a list)."""
+    from wsproto.connection import Connection, ConnectionType
+
+    names = set(Connection.events.__code__.co_names) | set(Connection.receive_data.__code__.co_names)
+    if (
+        not isinstance(getattr(Connection(ConnectionType.SERVER), "_events", None), deque)
+        or not {
+            "_events",
+            "popleft",
+            "append",
+        }
+        <= names
+    ):
+        raise TransportError(
+            f"wsproto's Connection does not queue its events in _events as webapp.live expects: {_INSTALL}"
         )
 
 
@@ -791,6 +823,16 @@ class _Shaken:
 _SHAKEN = _Shaken()
 
 
+class _Events(list):
+    """wsproto's queue of the events it has read (Connection._events, wsproto 1.3), as a list: it holds
+    one or two at a time and is empty nearly always, and an empty deque is 760 bytes per client."""
+
+    __slots__ = ()
+
+    def popleft(self):
+        return self.pop(0)
+
+
 def _websocket_class(base: type, book: ClientBook) -> type:
     """Return engine.io's websocket class: no compression, message size bounded, reads paced, whole sends,
     non-packets skipped, known to its client's Outbox and resettable."""
@@ -809,6 +851,7 @@ def _websocket_class(base: type, book: ClientBook) -> type:
                 inner = ws.ws
                 if inner.ws.connection is not None:
                     inner.ws.handshake = _SHAKEN  # its request and h11 connection are not needed again
+                    inner.ws.connection._events = _Events()  # an empty deque is 760 bytes
                 paced = guard.Paced(
                     inner.sock,
                     connected=lambda: inner.connected,
@@ -819,6 +862,16 @@ def _websocket_class(base: type, book: ClientBook) -> type:
                 direct = inner.sock if _waits_cooperatively(inner.sock) else None
                 inner.sock = WholeSends(paced, direct)
                 queue = getattr(owner, "queue", None)
+                detach = inner.environ.pop(DETACH, None)
+                if detach is not None and detach():
+                    # The HTTP handler's task ends here; the websocket goes on in a task of its own: a
+                    # plain greenlet (gevent's documented spawn_raw, for many of them), since nothing
+                    # joins it, and a gevent.Greenlet adds about 1 KiB of object and saved stack.
+                    importlib.import_module("gevent").spawn_raw(serve_detached, ws, queue, direct)
+                    return []
+                return serve(ws, queue)
+
+            def serve(ws, queue):
                 if isinstance(queue, outbox.Outbox):
                     queue.transport = ws
                 try:
@@ -826,6 +879,14 @@ def _websocket_class(base: type, book: ClientBook) -> type:
                 finally:
                     if isinstance(queue, outbox.Outbox):
                         queue.transport = None
+
+            def serve_detached(ws, queue, sock):
+                try:
+                    serve(ws, queue)
+                except Exception:  # as gevent's handler would have logged it
+                    server.logger.exception("websocket %s failed", self.eio_sid)
+                finally:
+                    sock._decref_socketios()  # closes it, once gevent's server has closed it too
 
             super().__init__(run, server, **kwargs)
             self.server_args["thread_class"] = _Unstarted  # the connection's task reads (_receive)
@@ -935,7 +996,8 @@ def websocket_handler() -> type:
     client waits for the end of the TCP stream (python-socketio's client: 3 s) and gevent then reads
     what follows the websocket as a new HTTP request. Handing it the socket as 'werkzeug.socket' makes
     it use that one socket; engine.io 4.15 then ends the request with ConnectionError, taken here as
-    the sign to close the connection.
+    the sign to close the connection. Once the websocket is open, it goes on in a task of its own and
+    this handler's task ends (detach); the connection is closed when both are done with it.
     """
     from gevent import pywsgi  # here: only the gevent server needs it
 
@@ -945,7 +1007,27 @@ def websocket_handler() -> type:
             environ = super().get_environ()
             if environ.get("HTTP_UPGRADE", "").lower() == "websocket":
                 environ["werkzeug.socket"] = self.socket
+                environ[DETACH] = self.detach
             return environ
+
+        def detach(self) -> bool:
+            """Let the websocket outlive this handler's task (tell whether it may): gevent then closes
+            the connection only when both have closed it.
+
+            A websocket read in the task gevent 26.9 runs the HTTP handler in sits under two dozen
+            frames (pywsgi, Flask, Flask-SocketIO, engine.io, simple-websocket) for the connection's
+            life: about 20 KiB per idle client of saved C stack and Python data stack (bench/README.md,
+            "10,000 idle clients"). The websocket's own task, started from the top, holds a few frames.
+            """
+            self.environ.pop(DETACH, None)
+            sock = self.socket
+            if sock is None or not _waits_cooperatively(sock):
+                return False
+            # As socket.makefile() does (gevent 26.9, as the standard library): while _io_refs is above
+            # 0, close() only marks the socket closed; _decref_socketios() closes it once both have.
+            sock._io_refs += 1
+            self.socket = None  # pywsgi's handle() then leaves it to the server's close
+            return True
 
         def run_application(self):
             """Run the app; after a websocket, close the connection instead of reading more HTTP."""
@@ -955,6 +1037,11 @@ def websocket_handler() -> type:
                 # keeps the connection's read buffer (8 KiB) as long as it lasts: closing it frees it
                 # (the socket stays open). A request with a body keeps it, for gevent to discard that.
                 self.rfile.close()
+            if websocket:
+                # gevent 26.9 reads the parsed request headers (an email.message, about 0.9 KiB) only
+                # to build the environ (read_request, get_environ); the handler kept them as long as
+                # the connection lasted.
+                self.headers = None
             try:
                 super().run_application()
             except ConnectionError:
