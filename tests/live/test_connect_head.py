@@ -6,24 +6,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from tests.live.test_log_follower import flip
 from webapp.extensions import db, socketio
-from webapp.live.changes import apply_change
-
-
-def flip(app, times: int, start: int = 0) -> list[int]:
-    """Make `times` committed changes (the auditorium full, open, ...); return their seqs."""
-    with app.app_context():
-        return [
-            apply_change(
-                {
-                    "kind": "room_status",
-                    "room": "kins-7f-auditorium",
-                    "status": ("full", "open")[(start + i) % 2],
-                },
-                by="alice",
-            ).seq
-            for i in range(times)
-        ]
 
 
 @pytest.fixture
