@@ -242,3 +242,51 @@ def test_an_open_websocket_runs_in_a_task_of_its_own_and_its_connection_closes_w
     finally:
         client.close()
         server.stop(timeout=1)
+
+
+def test_an_open_websocket_environ_as_gevent_builds_it_keeps_a_small_table_after_the_first_event():
+    server_side, client_side = socket.socketpair()
+    environ = {  # gevent 26.9's pywsgi environ for a websocket without extensions (bench's Node client)
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SERVER_SOFTWARE": "gevent/26.9 Python/3.11",
+        "SCRIPT_NAME": "",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "5000",
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/socket.io/",
+        "QUERY_STRING": "EIO=4&transport=websocket",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "REMOTE_PORT": "50000",
+        "HTTP_HOST": "127.0.0.1:5000",
+        "HTTP_SEC_WEBSOCKET_VERSION": "13",
+        "HTTP_SEC_WEBSOCKET_KEY": base64.b64encode(os.urandom(16)).decode(),
+        "HTTP_CONNECTION": "Upgrade",
+        "HTTP_UPGRADE": "websocket",
+        "wsgi.input": transport.NO_BODY,
+        "wsgi.input_terminated": True,
+        "werkzeug.socket": server_side,
+        transport.DETACH: lambda: False,  # serve.py's handler: the websocket may not go on on its own here
+        "flask.app": None,
+    }
+    size = sys.getsizeof(environ)
+    client_side.sendall(masked("2probe"))
+
+    def handler(ws):
+        ws.wait()
+        return []
+
+    websocket = transport._websocket_class(SimpleWebSocketWSGI, ClientBook())(handler, Engine())
+    with contextlib.suppress(ConnectionError):
+        websocket(environ, lambda *args: None)
+    server_side.close()
+    client_side.close()
+    environ["saved_session"] = {}  # what Flask-SocketIO 5.7 adds at the first event
+    environ["werkzeug.request"] = None  # and werkzeug 3 when Flask builds the request from it
+    assert sys.getsizeof(environ) < size * 0.6, (sys.getsizeof(environ), size)  # a table half as big

@@ -887,7 +887,6 @@ def _websocket_class(base: type, book: ClientBook) -> type:
                 if inner.ws.connection is not None:
                     inner.ws.handshake = _SHAKEN  # its request and h11 connection are not needed again
                     inner.ws.connection._events = _Events()  # an empty deque is 760 bytes
-                trim_environ(inner.environ)
                 paced = guard.Paced(
                     inner.sock,
                     websocket=self,
@@ -898,6 +897,9 @@ def _websocket_class(base: type, book: ClientBook) -> type:
                 inner.sock = WholeSends(paced, direct)
                 queue = getattr(owner, "queue", None)
                 detach = inner.environ.pop(DETACH, None)
+                # Once the last key serve.py added is gone, so that the one Flask-SocketIO 5.7 adds at the
+                # first event (saved_session) still fits in the table sized here.
+                trim_environ(inner.environ)
                 if detach is not None and detach():
                     # The HTTP handler's task ends here; the websocket goes on in a task of its own: a
                     # plain greenlet (gevent's documented spawn_raw, for many of them), since nothing
