@@ -6,6 +6,7 @@ The memory itself is measured by bench/per_client.py and bench/memory.py."""
 import base64
 import contextlib
 import gc
+import inspect
 import os
 import socket
 import sys
@@ -20,6 +21,13 @@ from werkzeug.test import EnvironBuilder
 from webapp.extensions import socketio
 from webapp.live import transport
 from webapp.live.clients import ClientBook
+
+
+def serve(environ: dict, handler) -> None:
+    """Run handler on the websocket the Websocket class opens for environ, until it returns."""
+    websocket = transport._websocket_class(SimpleWebSocketWSGI, ClientBook())(handler, Engine())
+    with contextlib.suppress(ConnectionError):  # engine.io's way of ending a werkzeug-mode websocket
+        websocket(environ, lambda *args: None)
 
 
 def test_python_socketio_keeps_the_environ_the_server_gave_not_a_copy(app):
@@ -65,13 +73,12 @@ def test_an_open_websocket_keeps_no_handshake_and_still_reads_and_writes():
     def handler(ws):
         seen["handshake"] = ws.ws.ws.handshake
         seen["events"] = ws.ws.ws.connection._events
+        seen["paced"] = ws.ws.sock.raw  # guard.Paced, under WholeSends
         ws.send("3probe")
         seen["received"] = ws.wait()
         return []
 
-    websocket = transport._websocket_class(SimpleWebSocketWSGI, ClientBook())(handler, Engine())
-    with contextlib.suppress(ConnectionError):  # engine.io's way of ending a werkzeug-mode websocket
-        websocket(environ, lambda *args: None)
+    serve(environ, handler)
     client_side.settimeout(5)
     answer = client_side.recv(65536)
     server_side.close()
@@ -79,6 +86,9 @@ def test_an_open_websocket_keeps_no_handshake_and_still_reads_and_writes():
     assert seen["handshake"] is transport._SHAKEN  # wsproto's H11Handshake, with h11's connection, is gone
     assert seen["received"] == "2probe"
     assert sys.getsizeof(seen["events"]) < 100  # wsproto's empty deque of events read: 760 bytes
+    # the reader's pacing keeps no closures nor instance dicts (two lambdas and a dict: about 0.5 KiB)
+    assert not hasattr(seen["paced"], "__dict__") and not hasattr(seen["paced"].budget, "__dict__")
+    assert not [r for r in gc.get_referents(seen["paced"]) if inspect.isfunction(r) and r.__closure__]
     assert answer.startswith(b"HTTP/1.1 101") and answer.endswith(b"\x81\x063probe"), answer
 
 
@@ -105,10 +115,74 @@ def test_the_http_handler_keeps_no_parsed_headers_while_its_websocket_is_open():
         assert handler.environ["HTTP_UPGRADE"] == "websocket"  # what the app reads: the environ
         assert handler.headers is None  # gevent 26.9 kept the parsed headers for the connection's life
         assert handler.rfile.closed  # and its read buffer
+        # nor, in the environ python-socketio keeps, gevent's Input over that closed buffer
+        assert not isinstance(handler.environ["wsgi.input"], pywsgi.Input)
+        assert handler.environ["wsgi.input"].read() == b""
     finally:
         done.set()
         client.close()
         server.stop(timeout=1)
+
+
+def test_an_open_websocket_keeps_its_environ_without_the_handshake_and_events_still_see_the_request(app):
+    server_side, client_side = socket.socketpair()
+    environ = EnvironBuilder(
+        path="/socket.io/",
+        query_string="EIO=4&transport=websocket",
+        headers={
+            "Host": "venue.example",
+            "Upgrade": "websocket",
+            "Connection": "Upgrade",
+            "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode(),
+            "Sec-WebSocket-Version": "13",
+            "Cache-Control": "no-cache",
+            "Pragma": "no-cache",
+            "Accept-Encoding": "gzip, deflate, br",
+            "Accept-Language": "fr-FR,fr;q=0.9",
+            "User-Agent": "Mozilla/5.0 (phone)",
+            "Cookie": "session=abc",
+            "Origin": "https://venue.example",
+        },
+        environ_base={"REMOTE_ADDR": "203.0.113.9"},
+    ).get_environ()
+    for key in ("RAW_URI", "REQUEST_URI"):  # as gevent 26.9's pywsgi builds it (werkzeug's has these two)
+        del environ[key]
+    environ.update(
+        {"GATEWAY_INTERFACE": "CGI/1.1", "SERVER_SOFTWARE": "gevent", "wsgi.input_terminated": True}
+    )
+    environ["werkzeug.socket"] = server_side
+    size = sys.getsizeof(environ)
+    client_side.sendall(masked("2probe"))
+    seen = {}
+
+    def handler(ws):
+        seen["environ"] = ws.ws.environ
+        seen["received"] = ws.wait()
+        return []
+
+    serve(environ, handler)
+    server_side.close()
+    client_side.close()
+    kept = seen["environ"]
+    assert seen["received"] == "2probe" and kept is environ  # the one dict python-socketio keeps, trimmed
+    gone = ("HTTP_SEC_WEBSOCKET_KEY", "HTTP_UPGRADE", "HTTP_CONNECTION", "HTTP_CACHE_CONTROL", "HTTP_PRAGMA")
+    assert not [key for key in gone if key in kept]
+    assert sys.getsizeof(kept) < size  # its table sized again: deleting keys alone keeps it as big
+    with app.request_context(kept):  # as Flask-SocketIO 5.7 builds each event's request
+        from flask import request
+
+        assert request.remote_addr == "203.0.113.9"
+        assert request.host == "venue.example" and request.args["EIO"] == "4"
+        assert request.cookies["session"] == "abc"
+        assert request.accept_languages.best == "fr-FR"
+        assert request.headers["User-Agent"] == "Mozilla/5.0 (phone)"
+        assert request.headers["Origin"] == "https://venue.example"
+        assert request.get_data() == b""
+
+
+def test_a_clients_catch_up_state_has_no_instance_dicts():
+    client = ClientBook().connect("sid")  # one per connected client, with two token buckets
+    assert not [o for o in (client, client.replies, client.packets) if hasattr(o, "__dict__")]
 
 
 class GeventEngine(Engine):
@@ -171,3 +245,49 @@ def test_an_open_websocket_runs_in_a_task_of_its_own_and_its_connection_closes_w
     finally:
         client.close()
         server.stop(timeout=1)
+
+
+def test_an_open_websocket_environ_as_gevent_builds_it_keeps_a_small_table_after_the_first_event():
+    server_side, client_side = socket.socketpair()
+    environ = {  # gevent 26.9's pywsgi environ for a websocket without extensions (bench's Node client)
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SERVER_SOFTWARE": "gevent/26.9 Python/3.11",
+        "SCRIPT_NAME": "",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "5000",
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/socket.io/",
+        "QUERY_STRING": "EIO=4&transport=websocket",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "REMOTE_PORT": "50000",
+        "HTTP_HOST": "127.0.0.1:5000",
+        "HTTP_SEC_WEBSOCKET_VERSION": "13",
+        "HTTP_SEC_WEBSOCKET_KEY": base64.b64encode(os.urandom(16)).decode(),
+        "HTTP_CONNECTION": "Upgrade",
+        "HTTP_UPGRADE": "websocket",
+        "wsgi.input": transport.NO_BODY,
+        "wsgi.input_terminated": True,
+        "werkzeug.socket": server_side,
+        transport.DETACH: lambda: False,  # serve.py's handler: the websocket may not go on on its own here
+        "flask.app": None,
+    }
+    size = sys.getsizeof(environ)
+    client_side.sendall(masked("2probe"))
+
+    def handler(ws):
+        ws.wait()
+        return []
+
+    serve(environ, handler)
+    server_side.close()
+    client_side.close()
+    environ["saved_session"] = {}  # what Flask-SocketIO 5.7 adds at the first event
+    environ["werkzeug.request"] = None  # and werkzeug 3 when Flask builds the request from it
+    assert sys.getsizeof(environ) < size * 0.6, (sys.getsizeof(environ), size)  # a table half as big

@@ -30,7 +30,7 @@ ABUSE_BURST = 1000
 SHOWN = 60
 
 
-@dataclass
+@dataclass(slots=True)
 class Bucket:
     """A token bucket: `rate` tokens a second, at most `burst`."""
 
@@ -75,7 +75,7 @@ class Bucket:
         self.tokens -= amount
 
 
-@dataclass
+@dataclass(slots=True)
 class Client:
     """One connected client's catch-up state and ignored packets."""
 

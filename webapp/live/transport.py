@@ -20,6 +20,7 @@ simple-websocket 1.1, gevent 26.9).
 
 import importlib
 import inspect
+import io
 import re
 import socket
 import struct
@@ -210,6 +211,8 @@ PINNED = ("python-engineio", "python-socketio", "Flask-SocketIO", "simple-websoc
 _INSTALL = "install the versions pinned in requirements.txt."
 # In a websocket's environ (serve.py's handler): lets the websocket go on in a task of its own (detach).
 DETACH = "webapp.live.detach"
+# The body of every websocket's request once its connection's read buffer is closed: none.
+NO_BODY = io.BytesIO()
 
 
 class TransportError(Exception):
@@ -822,6 +825,38 @@ class _Shaken:
 
 _SHAKEN = _Shaken()
 
+# What of a websocket's WSGI environ only its handshake reads (engine.io 4.15's handle_request,
+# simple-websocket 1.1 and accept_answer, before the 101), request headers a socket event never uses
+# (caching, content coding), and CGI's informational keys: python-socketio keeps the environ as long as
+# the client stays, for Flask-SocketIO 5.7 to build each event's request from it (request.sid, the
+# address, Host, the query, cookies, Accept-Language and the other headers are kept). Under 22 keys, a
+# dict's table is half the size (1.1 -> 0.5 KiB).
+NOT_KEPT = frozenset(
+    (
+        "HTTP_SEC_WEBSOCKET_KEY",
+        "HTTP_SEC_WEBSOCKET_VERSION",
+        "HTTP_SEC_WEBSOCKET_EXTENSIONS",
+        "HTTP_SEC_WEBSOCKET_PROTOCOL",
+        "HTTP_UPGRADE",
+        "HTTP_CONNECTION",
+        "HTTP_CACHE_CONTROL",
+        "HTTP_PRAGMA",
+        "HTTP_ACCEPT_ENCODING",
+        "GATEWAY_INTERFACE",
+        "SERVER_SOFTWARE",
+        "wsgi.input_terminated",  # the body is NO_BODY (websocket_handler) or read by no event
+    )
+)
+
+
+def trim_environ(environ: dict) -> None:
+    """Drop from an open websocket's environ what only its handshake read, in place (every holder has
+    this one dict: share_environ), its table sized again for what is left: a dict never shrinks when keys
+    are deleted, only when it is cleared and filled again."""
+    kept = {key: value for key, value in environ.items() if key not in NOT_KEPT}
+    environ.clear()
+    environ.update(kept)
+
 
 class _Events(list):
     """wsproto's queue of the events it has read (Connection._events, wsproto 1.3), as a list: it holds
@@ -854,8 +889,7 @@ def _websocket_class(base: type, book: ClientBook) -> type:
                     inner.ws.connection._events = _Events()  # an empty deque is 760 bytes
                 paced = guard.Paced(
                     inner.sock,
-                    connected=lambda: inner.connected,
-                    unread=lambda: len(inner.input_buffer),
+                    websocket=self,
                     sleep=server.sleep,
                     burst=guard.burst_for(inner.environ.get("REMOTE_ADDR")),
                 )
@@ -863,6 +897,9 @@ def _websocket_class(base: type, book: ClientBook) -> type:
                 inner.sock = WholeSends(paced, direct)
                 queue = getattr(owner, "queue", None)
                 detach = inner.environ.pop(DETACH, None)
+                # Once the last key serve.py added is gone, so that the one Flask-SocketIO 5.7 adds at the
+                # first event (saved_session) still fits in the table sized here.
+                trim_environ(inner.environ)
                 if detach is not None and detach():
                     # The HTTP handler's task ends here; the websocket goes on in a task of its own: a
                     # plain greenlet (gevent's documented spawn_raw, for many of them), since nothing
@@ -911,6 +948,14 @@ def _websocket_class(base: type, book: ClientBook) -> type:
             if self.ws.mode == "werkzeug":
                 raise ConnectionError()
             return ret
+
+        def is_open(self) -> bool:
+            """Tell whether the websocket is open (guard.Paced reads while it is)."""
+            return self.ws.connected
+
+        def unread(self) -> int:
+            """Return how many of its messages wait to be handled (guard.Paced waits while too many do)."""
+            return len(self.ws.input_buffer)
 
         def send(self, message):
             """Send a message; for an Owed packet, write the rest of the frame broadcast began."""
@@ -1037,6 +1082,9 @@ def websocket_handler() -> type:
                 # keeps the connection's read buffer (8 KiB) as long as it lasts: closing it frees it
                 # (the socket stays open). A request with a body keeps it, for gevent to discard that.
                 self.rfile.close()
+                # and its wsgi.input (gevent's Input, over that closed buffer and its SocketIO: about
+                # 0.6 KiB) stayed in the environ python-socketio keeps: an empty body instead.
+                self.environ["wsgi.input"] = NO_BODY
             if websocket:
                 # gevent 26.9 reads the parsed request headers (an email.message, about 0.9 KiB) only
                 # to build the environ (read_request, get_environ); the handler kept them as long as
