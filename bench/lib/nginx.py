@@ -28,7 +28,7 @@ worker_processes {workers};
 worker_rlimit_nofile {rlimit};
 pid {work}/nginx.pid;
 error_log {work}/nginx-error.log warn;
-events {{ worker_connections 30000; }}
+events {{ worker_connections {rlimit}; }}
 http {{
     access_log off;
 {temps}

@@ -33,10 +33,12 @@ def test_the_rendered_config_names_every_value_and_nginx_accepts_it(tmp_path):
     workers = int(re.search(r"^worker_processes (\d+);", text, re.M).group(1))
     assert workers == nginx_workers(20000)
     assert f"worker_rlimit_nofile {nginx_rlimit()};" in text
+    assert f"worker_connections {nginx_rlimit()};" in text  # no more connections than descriptors
     assert "listen 127.0.0.1:18080 reuseport" in text
     _require_nginx()
     checked = subprocess.run(
-        [NGINX, "-t", "-q", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)],
+        [NGINX, "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert checked.returncode == 0, checked.stderr
+    assert "exceed open file resource limit" not in checked.stderr
